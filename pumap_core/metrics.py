@@ -1,0 +1,389 @@
+"""Embedding quality metrics (DESIGN §3 "Metrics"; paper §5.1 and supplement).
+
+Local structure: :func:`trustworthiness` (Venna & Kaski 2001) and
+:func:`rnx_auc` (Lee, Peluffo-Ordóñez & Verleysen 2015). Class structure:
+:func:`knn_accuracy`, :func:`silhouette`, :func:`kmeans_nmi`. Global
+structure: :func:`distance_correlation`. :func:`evaluate` runs whichever
+apply and returns one flat dict, for benchmarks and the app.
+
+Where scikit-learn has the same metric the numbers agree with it (tested);
+the rank metrics are reimplemented because scikit-learn's trustworthiness
+argsorts a full n×n matrix (minutes and GBs at n = 10,000). Data-space
+distances are Euclidean and computed in the input's precision (float32 stays
+float32, anything else becomes float64); embedding distances in float64.
+Ties between distances are broken arbitrarily, as in scikit-learn, so exact
+agreement is only guaranteed for tie-free data.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from pumap_core import _neighbors as _nb
+
+__all__ = [
+    "trustworthiness",
+    "rnx_curve",
+    "rnx_auc",
+    "knn_accuracy",
+    "silhouette",
+    "kmeans_nmi",
+    "distance_correlation",
+    "evaluate",
+]
+
+
+# --------------------------------------------------------------- validation
+def _as_matrix(A: Any, name: str, min_rows: int = 1) -> np.ndarray:
+    """2-D finite float32/float64 array from array-likes or torch tensors."""
+    if A is None:
+        raise TypeError(f"{name} is required, got None")
+    if hasattr(A, "detach") and hasattr(A, "cpu"):  # torch.Tensor, without importing torch
+        A = A.detach().cpu().numpy()
+    arr = np.asarray(A)
+    if arr.dtype.kind not in "biuf":
+        try:
+            if arr.dtype.kind == "c":
+                raise TypeError
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}") from exc
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}")
+    if arr.shape[0] < min_rows:
+        raise ValueError(f"{name} has {arr.shape[0]} rows; this metric needs at least {min_rows}")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has no columns (shape {arr.shape})")
+    arr = arr.astype(np.float32 if arr.dtype == np.float32 else np.float64, copy=False)
+    finite = np.isfinite(arr)
+    if not finite.all():
+        what = "NaN" if np.isnan(arr).any() else "infinite values"
+        row = int(np.flatnonzero(~finite.all(axis=1))[0])
+        raise ValueError(
+            f"{name} contains {what} ({int((~finite).sum())} entries; first in row {row})"
+        )
+    return arr
+
+
+def _as_labels(y: Any, name: str, n: int, rows_of: str) -> np.ndarray:
+    """1-D label array with one label per row of ``rows_of``."""
+    if y is None:
+        raise TypeError(f"{name} is required, got None")
+    if hasattr(y, "detach") and hasattr(y, "cpu"):
+        y = y.detach().cpu().numpy()
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one label per sample), got shape {y.shape}")
+    if len(y) != n:
+        raise ValueError(f"{name} has {len(y)} labels but {rows_of} has {n} rows")
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise ValueError(f"{name} contains NaN")
+    return y
+
+
+def _same_rows(A: np.ndarray, B: np.ndarray, a: str, b: str) -> None:
+    if A.shape[0] != B.shape[0]:
+        raise ValueError(f"{a} has {A.shape[0]} rows but {b} has {B.shape[0]}; they must match")
+
+
+def _check_int(value: Any, name: str, low: int, high: int, why: str = "") -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name}={value} is out of range [{low}, {high}]{why}")
+    return int(value)
+
+
+# ------------------------------------------------------------ local structure
+def _rank_pass(
+    X: np.ndarray, Z: np.ndarray, k: int | None, max_k: int | None
+) -> tuple[int, np.ndarray | None]:
+    """One chunked pass over data-space distances for trustworthiness and/or R_NX.
+
+    Returns the trustworthiness penalty Σ max(0, r − k) (0 when ``k`` is None)
+    and the pooled max(ρ, r) histogram (None when ``max_k`` is None). Sharing
+    the pass saves the O(n² d) data-space products when both are wanted.
+    """
+    n = X.shape[0]
+    nbrs = None
+    if k is not None:
+        from sklearn.neighbors import NearestNeighbors
+
+        # Same neighbour search as sklearn.manifold.trustworthiness (self excluded).
+        nbrs = NearestNeighbors(n_neighbors=k).fit(Z).kneighbors(return_distance=False)
+    rows = _nb.chunk_rows(n, per_row=max(3, (k or 0) + 1))
+    dx = _nb.sq_dist_chunks(X, rows, exact=False)
+    dz = _nb.sq_dist_chunks(Z.astype(np.float64), rows, exact=False) if max_k is not None else None
+    penalty = 0
+    hist = np.zeros(max_k + 2, dtype=np.int64) if max_k is not None else None
+    for start, DX in dx:
+        if nbrs is not None:
+            penalty += _nb.rank_penalty(DX, start, nbrs[start : start + len(DX)], k)
+        if dz is not None:
+            _, DZ = next(dz)
+            hist += _nb.coranking_max_hist(DX, DZ, start, max_k)
+    return penalty, hist
+
+
+def _check_trust_k(k: Any, n: int) -> int:
+    k = _check_int(k, "k", 1, max(1, n))
+    if k >= n / 2:
+        raise ValueError(
+            f"k={k} is too large for {n} points: trustworthiness needs k < n/2 "
+            f"({n / 2:g}) to stay within [0, 1]"
+        )
+    return k
+
+
+def _trust_from_penalty(penalty: int, n: int, k: int) -> float:
+    return float(1.0 - penalty * (2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0))))
+
+
+def trustworthiness(X: Any, Z: Any, k: int = 5) -> float:
+    """Trustworthiness T(k) of embedding ``Z`` of data ``X`` (Venna & Kaski).
+
+    Penalises points that are among a point's k nearest neighbours in the
+    embedding but not in the data, in proportion to how far away they really
+    are: T = 1 − 2/(nk(2n − 3k − 1)) Σ_i Σ_{j ∈ N_k^Z(i)} max(0, r(i, j) − k).
+    Equal to ``sklearn.manifold.trustworthiness(X, Z, n_neighbors=k)`` but only
+    the data-space ranks of the k embedding neighbours are computed (chunked
+    counting instead of an n×n argsort): seconds at n = 10,000.
+    """
+    X = _as_matrix(X, "X", min_rows=3)
+    Z = _as_matrix(Z, "Z", min_rows=3)
+    _same_rows(X, Z, "X", "Z")
+    n = X.shape[0]
+    k = _check_trust_k(k, n)
+    penalty, _ = _rank_pass(X, Z, k, None)
+    return _trust_from_penalty(penalty, n, k)
+
+
+def _check_max_k(max_k: Any, n: int) -> int:
+    if max_k is None:
+        return n - 2
+    return _check_int(max_k, "max_k", 1, n - 2, f" (R_NX(K) is defined for K = 1..n-2 = {n - 2})")
+
+
+def _auc_log_k(curve: np.ndarray) -> float:
+    w = 1.0 / np.arange(1, len(curve) + 1)
+    return float(np.dot(curve, w) / w.sum())
+
+
+def rnx_curve(X: Any, Z: Any, max_k: int | None = None) -> np.ndarray:
+    """R_NX(K) for K = 1..max_k (default n − 2), Lee et al. 2015.
+
+    Q_NX(K) is the mean fraction of K-nearest neighbours shared by data and
+    embedding (the co-ranking matrix's upper-left K×K block / (K N));
+    R_NX(K) = ((N−1) Q_NX(K) − K) / (N − 1 − K) rescales it so that a random
+    embedding scores ≈ 0 and a perfect one 1 at every scale K.
+    """
+    X = _as_matrix(X, "X", min_rows=4)
+    Z = _as_matrix(Z, "Z", min_rows=4)
+    _same_rows(X, Z, "X", "Z")
+    n = X.shape[0]
+    max_k = _check_max_k(max_k, n)
+    _, hist = _rank_pass(X, Z, None, max_k)
+    return _nb.rnx_from_hist(hist, n, max_k)
+
+
+def rnx_auc(X: Any, Z: Any, max_k: int | None = None) -> float:
+    """Area under R_NX(K) with a log-scaled K axis: Σ R_NX(K)/K / Σ 1/K.
+
+    The log weighting makes small neighbourhoods count as much as large ones,
+    so one number summarises structure preservation at all scales. By default
+    K runs over 1..N−2, the published definition (comparable with the
+    literature); this needs full per-row sorts, O(n² log n) time but only
+    O(chunk · n) memory (no co-ranking matrix is stored), about 10 s at
+    n = 10,000. ``max_k`` truncates the curve to K ≤ max_k (normalised over
+    the same range), which is faster for large n but is a *different*,
+    more local number: report the cap alongside it.
+    """
+    return _auc_log_k(rnx_curve(X, Z, max_k))
+
+
+# ------------------------------------------------------------ class structure
+def knn_accuracy(Z_train: Any, y_train: Any, Z_test: Any, y_test: Any, k: int = 1) -> float:
+    """Accuracy of a k-NN classifier fitted on the training embedding.
+
+    Measures whether held-out points land among their own class (paper §5.1).
+    Identical to ``KNeighborsClassifier(n_neighbors=k)`` fitted on
+    (Z_train, y_train) and scored on (Z_test, y_test).
+    """
+    from sklearn.neighbors import KNeighborsClassifier
+
+    Ztr = _as_matrix(Z_train, "Z_train")
+    Zte = _as_matrix(Z_test, "Z_test")
+    if Ztr.shape[1] != Zte.shape[1]:
+        raise ValueError(
+            f"Z_train has {Ztr.shape[1]} dimensions but Z_test has {Zte.shape[1]}; they must match"
+        )
+    ytr = _as_labels(y_train, "y_train", Ztr.shape[0], "Z_train")
+    yte = _as_labels(y_test, "y_test", Zte.shape[0], "Z_test")
+    k = _check_int(k, "k", 1, Ztr.shape[0], " (k cannot exceed the number of training points)")
+    return float(KNeighborsClassifier(n_neighbors=k).fit(Ztr, ytr).score(Zte, yte))
+
+
+def _check_n_labels(n_labels: int, n: int, what: str) -> None:
+    if not 2 <= n_labels <= n - 1:
+        raise ValueError(
+            f"silhouette needs between 2 and n_samples - 1 = {n - 1} distinct {what}; got {n_labels}"
+        )
+
+
+def silhouette(Z: Any, y: Any, sample_size: int | None = None, random_state: Any = 0) -> float:
+    """Mean silhouette coefficient of the classes ``y`` in embedding ``Z``.
+
+    How well separated the classes are, relative to their spread (−1..1).
+    Agrees with ``sklearn.metrics.silhouette_score`` including its subsample
+    (``sample_size`` points drawn with ``check_random_state(random_state)``);
+    computed with one chunked matrix product per block (about 3× faster).
+    """
+    from sklearn.utils import check_random_state
+
+    Z = _as_matrix(Z, "Z", min_rows=3)
+    y = _as_labels(y, "y", Z.shape[0], "Z")
+    if sample_size is not None:
+        sample_size = _check_int(sample_size, "sample_size", 3, Z.shape[0])
+        idx = check_random_state(random_state).permutation(Z.shape[0])[:sample_size]
+        Z, y = Z[idx], y[idx]
+    _check_n_labels(len(np.unique(y)), Z.shape[0], "labels")
+    return _nb.silhouette_many(Z, [y])[0]
+
+
+def kmeans_nmi(
+    Z: Any,
+    y: Any,
+    n_clusters: int | None = None,
+    n_init_seeds: Iterable[int] = (0, 1, 2, 3, 4),
+) -> float:
+    """NMI between the classes and a k-means clustering of the embedding.
+
+    Paper protocol: k = number of classes (or ``n_clusters``); k-means is run
+    once per seed and the clustering with the best silhouette on ``Z`` is kept
+    (selection uses no labels), then scored with
+    ``sklearn.metrics.normalized_mutual_info_score`` (arithmetic mean).
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import normalized_mutual_info_score
+
+    Z = _as_matrix(Z, "Z", min_rows=3)
+    y = _as_labels(y, "y", Z.shape[0], "Z")
+    n = Z.shape[0]
+    k = len(np.unique(y)) if n_clusters is None else n_clusters
+    k = _check_int(k, "n_clusters", 2, n - 1, " (silhouette-based selection needs 2..n-1 clusters)")
+    seeds = [int(s) for s in n_init_seeds]
+    if not seeds:
+        raise ValueError("n_init_seeds is empty; give at least one seed")
+    fits = [KMeans(n_clusters=k, n_init=1, random_state=s).fit_predict(Z) for s in seeds]
+    scores = np.nan_to_num(_nb.silhouette_many(Z, fits), nan=-np.inf)
+    best = fits[int(np.argmax(scores))]  # first seed wins ties
+    return float(normalized_mutual_info_score(y, best))
+
+
+# ----------------------------------------------------------- global structure
+def _subsample(n: int, sample_size: int | None, random_state: Any) -> np.ndarray:
+    """Sorted indices of ``sample_size`` points drawn without replacement."""
+    if sample_size is None or sample_size >= n:
+        return np.arange(n)
+    rng = np.random.default_rng(random_state)
+    return np.sort(rng.choice(n, size=sample_size, replace=False))
+
+
+def distance_correlation(
+    X: Any,
+    Z: Any,
+    sample_size: int | None = 1000,
+    method: str = "pearson",
+    random_state: Any = 0,
+) -> float:
+    """Correlation of all pairwise distances, data vs embedding, on a subsample.
+
+    Global structure (DESIGN §3, paper eq. 5.1 as a metric): do far-apart
+    points stay far apart? ``sample_size`` points (default 1,000, i.e. 499,500
+    pairs; None = all points, O(n²) memory) are drawn with
+    ``np.random.default_rng(random_state)``. ``method`` is "pearson" (linear)
+    or "spearman" (rank, average ties). A constant distance set (collapsed
+    embedding) has no correlation: NaN is returned with a warning.
+    """
+    from scipy.spatial.distance import pdist
+    from scipy.stats import rankdata
+
+    if method not in ("pearson", "spearman"):
+        raise ValueError(f"method must be 'pearson' or 'spearman', got {method!r}")
+    X = _as_matrix(X, "X", min_rows=3)
+    Z = _as_matrix(Z, "Z", min_rows=3)
+    _same_rows(X, Z, "X", "Z")
+    if sample_size is not None:
+        _check_int(sample_size, "sample_size", 3, np.iinfo(np.int64).max)
+    idx = _subsample(X.shape[0], sample_size, random_state)
+    dx = pdist(X[idx].astype(np.float64))
+    dz = pdist(Z[idx].astype(np.float64))
+    if method == "spearman":
+        dx, dz = rankdata(dx), rankdata(dz)
+    dx = dx - dx.mean()
+    dz = dz - dz.mean()
+    denom = np.sqrt(np.dot(dx, dx) * np.dot(dz, dz))
+    if denom == 0:
+        warnings.warn(
+            "distance_correlation: all pairwise distances are equal in X or Z; "
+            "correlation is undefined (NaN)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return float("nan")
+    return float(np.clip(np.dot(dx, dz) / denom, -1.0, 1.0))
+
+
+# ------------------------------------------------------------------ evaluate
+def evaluate(
+    X_test: Any,
+    Z_test: Any,
+    y_test: Any = None,
+    Z_train: Any = None,
+    y_train: Any = None,
+    *,
+    k: int = 5,
+    rnx_max_k: int | None = None,
+    knn_ks: Iterable[int] = (1, 5),
+    silhouette_sample_size: int | None = None,
+    distance_sample_size: int | None = 1000,
+    random_state: Any = 0,
+) -> dict[str, float]:
+    """Every metric that applies to the inputs, as one flat ``{name: value}``.
+
+    - ``X_test`` (may be None) and ``Z_test``: ``trustworthiness`` (k),
+      ``rnx_auc`` (sharing one data-space distance pass with trustworthiness),
+      ``distance_correlation_pearson`` and ``distance_correlation_spearman``;
+    - with ``y_test``: ``silhouette`` and ``kmeans_nmi``;
+    - with ``Z_train``/``y_train`` and ``y_test``: ``knn_accuracy_{k}`` for
+      each k in ``knn_ks`` (classifier fitted on train, scored on test).
+    """
+    out: dict[str, float] = {}
+    Z = _as_matrix(Z_test, "Z_test", min_rows=3)
+    if X_test is not None:
+        X = _as_matrix(X_test, "X_test", min_rows=4)
+        _same_rows(X, Z, "X_test", "Z_test")
+        n = X.shape[0]
+        kk = _check_trust_k(k, n)
+        mk = _check_max_k(rnx_max_k, n)
+        penalty, hist = _rank_pass(X, Z, kk, mk)
+        out["trustworthiness"] = _trust_from_penalty(penalty, n, kk)
+        out["rnx_auc"] = _auc_log_k(_nb.rnx_from_hist(hist, n, mk))
+        for method in ("pearson", "spearman"):
+            out[f"distance_correlation_{method}"] = distance_correlation(
+                X, Z, distance_sample_size, method, random_state
+            )
+    if y_test is not None:
+        y = _as_labels(y_test, "y_test", Z.shape[0], "Z_test")
+        out["silhouette"] = silhouette(Z, y, silhouette_sample_size, random_state)
+        out["kmeans_nmi"] = kmeans_nmi(Z, y)
+        if Z_train is not None and y_train is not None:
+            for kn in knn_ks:
+                out[f"knn_accuracy_{kn}"] = knn_accuracy(Z_train, y_train, Z, y, kn)
+    return out

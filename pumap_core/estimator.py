@@ -1,0 +1,350 @@
+"""``ParametricUMAP``: the scikit-learn style estimator around graph, nets and loop."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from torch import nn
+
+from . import nets
+from .controls import Snapshot, TrainingControls
+from .curve import find_ab_params
+from .graph import NeighborGraph, build_graph
+from .training import Networks, TrainingConfig, TrainingData, embed, train
+from .validation import as_float_rows, check_fit_data, check_labels
+
+#: "auto" epochs aim at about this many sampled edges (bounded by AUTO_EPOCHS).
+AUTO_EDGE_SAMPLES = 6_000_000
+AUTO_EPOCHS = (10, 200)
+#: "auto" input projection: PCA to this many dimensions for wider MLP inputs.
+AUTO_PROJECTION = 100
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """``"auto"`` is CUDA when available, else the CPU."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+class ParametricUMAP(TransformerMixin, BaseEstimator):
+    """UMAP whose embedding is a neural network (Sainburg, McInnes & Gentner 2021).
+
+    ``fit`` builds UMAP's fuzzy neighbour graph and trains an encoder on its
+    cross-entropy, optionally with a global-structure term, a decoder
+    (reconstruction) and, when ``y`` holds labels, a classifier head. The
+    fitted encoder embeds new data with ``transform``; the decoder maps codes
+    back with ``inverse_transform``.
+
+    Fitted attributes: ``graph_`` (:class:`~pumap_core.graph.NeighborGraph`),
+    ``embedding_``, ``encoder_``, ``decoder_``, ``classifier_``,
+    ``loss_history_``, ``a_``, ``b_``, ``n_features_in_``, ``image_shape_``,
+    ``n_epochs_``, ``classes_``.
+    """
+
+    def __init__(
+        self,
+        n_components: int = 2,
+        n_neighbors: int = 15,
+        metric: str = "euclidean",
+        min_dist: float = 0.1,
+        spread: float = 1.0,
+        negative_sample_rate: int = 5,
+        repulsion_strength: float = 1.0,
+        n_epochs: int | None = None,
+        batch_size: int = 1024,
+        learning_rate: float = 1e-3,
+        global_correlation_weight: float = 0.0,
+        reconstruction: bool = False,
+        reconstruction_weight: float = 1.0,
+        reconstruction_loss: str = "auto",
+        reconstruction_grad: bool = True,
+        classifier_weight: float | None = None,
+        encoder: str | nn.Module = "auto",
+        decoder: str | nn.Module = "auto",
+        input_projection: str | int | None = "auto",
+        negatives: str = "uniform",
+        knn_method: str = "auto",
+        device: str = "auto",
+        random_state: int | None = None,
+        verbose: bool = False,
+        callback: Callable[[Snapshot], None] | None = None,
+        snapshot_embedding: str | int | None = None,
+        snapshot_interval: float = 0.5,
+    ) -> None:
+        self.n_components = n_components
+        self.n_neighbors = n_neighbors
+        self.metric = metric
+        self.min_dist = min_dist
+        self.spread = spread
+        self.negative_sample_rate = negative_sample_rate
+        self.repulsion_strength = repulsion_strength
+        self.n_epochs = n_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.global_correlation_weight = global_correlation_weight
+        self.reconstruction = reconstruction
+        self.reconstruction_weight = reconstruction_weight
+        self.reconstruction_loss = reconstruction_loss
+        self.reconstruction_grad = reconstruction_grad
+        self.classifier_weight = classifier_weight
+        self.encoder = encoder
+        self.decoder = decoder
+        self.input_projection = input_projection
+        self.negatives = negatives
+        self.knn_method = knn_method
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callback = callback
+        self.snapshot_embedding = snapshot_embedding
+        self.snapshot_interval = snapshot_interval
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X: Any, y: Any = None, *, knn: tuple[np.ndarray, np.ndarray] | None = None,
+            controls: TrainingControls | None = None,
+            callback: Callable[[Snapshot], None] | None = None) -> ParametricUMAP:
+        """Learn the graph of ``X`` and train the networks on it.
+
+        ``y`` (optional): class codes, −1 for unlabelled rows, for the
+        classifier head. ``knn``: a precomputed ``(indices, distances)``.
+        ``controls``: live controls another thread may change while this runs.
+        ``callback``: receives :class:`~pumap_core.controls.Snapshot` s.
+        """
+        self._check_params()
+        X, image_shape = as_float_rows(X)
+        if self.metric != "precomputed":
+            check_fit_data(X, self.n_neighbors)
+        labels = check_labels(y, X.shape[0])
+        self.n_features_in_, self.image_shape_ = X.shape[1], image_shape
+        self.device_ = resolve_device(self.device)
+        self.a_, self.b_ = find_ab_params(self.min_dist, self.spread)
+        self.graph_: NeighborGraph = build_graph(
+            X, self.n_neighbors, self.metric, knn=knn, knn_method=self.knn_method,
+            random_state=self.random_state)
+        if self.metric == "precomputed":
+            raise ValueError("metric='precomputed' builds a graph but has no features to encode; "
+                             "pass the data X and knn=(indices, distances) instead")
+        seed = self._seed()
+        self.classes_ = np.unique(labels[labels >= 0]) if labels is not None else None
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            networks, inputs = self._build_networks(X, image_shape, labels, seed)
+        self.encoder_, self.decoder_, self.classifier_ = networks
+        self.n_epochs_ = self._resolve_epochs()
+        data = self._training_data(X, inputs, labels)
+        config = self._training_config(seed, self._classifier_weight(labels))
+        train_nets = Networks(self._trainable_encoder(), self.decoder_, self.classifier_)
+        for net in (self.encoder_, self.decoder_, self.classifier_):
+            if net is not None:
+                net.to(self.device_)
+        progress = self._progress_bar(config, data)
+        try:
+            self.loss_history_ = train(train_nets, data, config, controls, callback or self.callback,
+                                       self.device_, progress=progress.update if progress else None)
+        finally:
+            if progress is not None:
+                progress.close()
+        self.embedding_ = embed(train_nets.encoder, data.inputs)
+        return self
+
+    def fit_transform(self, X: Any, y: Any = None, **fit_params) -> np.ndarray:
+        """Fit, then return the embedding of the training data."""
+        return self.fit(X, y, **fit_params).embedding_
+
+    # ------------------------------------------------------------- transform
+    def transform(self, X: Any, batch_size: int = 16384) -> np.ndarray:
+        """Embed new rows with the trained encoder (chunked: any number of rows)."""
+        self._check_fitted()
+        X, _ = as_float_rows(X)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but this model was fitted with "
+                             f"{self.n_features_in_}")
+        inputs = torch.from_numpy(X).to(self.device_)
+        return embed(self.encoder_, inputs, chunk=batch_size)
+
+    def inverse_transform(self, Z: Any, batch_size: int = 16384) -> np.ndarray:
+        """Decode latent codes back to data space (images keep their shape)."""
+        self._check_fitted()
+        if self.decoder_ is None:
+            raise ValueError("this model has no decoder; fit with reconstruction=True to decode")
+        Z, _ = as_float_rows(Z, name="Z")
+        if Z.shape[1] != self.n_components:
+            raise ValueError(f"Z has {Z.shape[1]} columns; this model's latent space has "
+                             f"{self.n_components}")
+        out = embed(self.decoder_, torch.from_numpy(Z).to(self.device_), chunk=batch_size)
+        return out.reshape(-1, *self.image_shape_) if self.image_shape_ else out
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities from the classifier head (fitted with labels)."""
+        self._check_fitted()
+        if self.classifier_ is None:
+            raise ValueError("this model has no classifier; fit with labels y to train one")
+        X, _ = as_float_rows(X)
+        x = torch.from_numpy(X).to(self.device_)
+        self.encoder_.eval()
+        with torch.no_grad():
+            _, h = nets.encode_with_features(self.encoder_, x)
+            logits = self.classifier_(h if h is not None else self.encoder_(x))
+        return torch.softmax(logits, 1).cpu().numpy()[:, self.classes_]
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.classes_[np.argmax(self.predict_proba(X), 1)]
+
+    # ---------------------------------------------------------- persistence
+    def save(self, path: str | os.PathLike, include_graph: bool = False) -> None:
+        """Save weights and configuration to one safetensors file (see :mod:`pumap_core.io`)."""
+        from .persistence import model_to_file
+
+        self._check_fitted()
+        model_to_file(self, path, include_graph)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, encoder: nn.Module | None = None,
+             decoder: nn.Module | None = None, device: str = "auto") -> ParametricUMAP:
+        """Load a saved model. Custom (non built-in) networks must be passed in
+        again, since a model file never carries code."""
+        from .persistence import model_from_file
+
+        return model_from_file(cls, path, encoder, decoder, device)
+
+    def export_onnx(self, path: str | os.PathLike, opset: int = 17) -> None:
+        """Export the encoder (flat float32 rows → codes) to ONNX, batch size dynamic."""
+        from .persistence import encoder_to_onnx
+
+        self._check_fitted()
+        encoder_to_onnx(self, path, opset)
+
+    # ------------------------------------------------------------- helpers
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "encoder_"):
+            raise ValueError("this ParametricUMAP is not fitted yet; call fit(X) first")
+
+    def _check_params(self) -> None:
+        def positive_int(name, low=1):
+            v = getattr(self, name)
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
+
+        positive_int("n_components")
+        positive_int("n_neighbors", 2)
+        positive_int("batch_size")
+        positive_int("negative_sample_rate", 0)
+        if self.n_epochs is not None:
+            positive_int("n_epochs")
+        for name in ("learning_rate", "spread"):
+            if not float(getattr(self, name)) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        for name in ("repulsion_strength", "global_correlation_weight", "reconstruction_weight"):
+            if not float(getattr(self, name)) >= 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+        if self.reconstruction_loss not in ("auto", "mse", "bce"):
+            raise ValueError(f"reconstruction_loss must be 'auto', 'mse' or 'bce', "
+                             f"got {self.reconstruction_loss!r}")
+
+    def _seed(self) -> int:
+        if self.random_state is None:
+            return int(np.random.SeedSequence().generate_state(1)[0])
+        if isinstance(self.random_state, np.random.RandomState):
+            return int(self.random_state.randint(2**31 - 1))
+        return int(self.random_state)
+
+    def _build_networks(self, X, image_shape, labels, seed):
+        n, d = X.shape
+        encoder = self.encoder
+        inputs = torch.from_numpy(X)
+        if isinstance(encoder, nn.Module):
+            encoder_ = encoder
+        else:
+            encoder_ = nets.default_encoder(d, self.n_components, image_shape, encoder)
+            n_proj = self._projection_size(d, encoder_)
+            if n_proj:
+                projection = nets.InputProjection.pca(X, n_proj, random_state=seed % 2**31)
+                encoder_ = nets.ProjectedEncoder(projection, nets.MLPEncoder(n_proj, self.n_components))
+                with torch.no_grad():
+                    inputs = projection(inputs)
+        decoder_ = None
+        if self.reconstruction:
+            if isinstance(self.decoder, nn.Module):
+                decoder_ = self.decoder
+            else:
+                unit = bool(X.min() >= 0.0 and X.max() <= 1.0)
+                decoder_ = nets.default_decoder(d, self.n_components, image_shape, unit, self.decoder)
+        classifier_ = None
+        if self.classes_ is not None and len(self.classes_) and self._classifier_weight(labels) > 0:
+            n_classes = int(self.classes_.max()) + 1
+            width = getattr(encoder_, "n_hidden_features", self.n_components)
+            classifier_ = nets.ClassifierHead(width, n_classes)
+        return (encoder_, decoder_, classifier_), inputs
+
+    def _projection_size(self, d: int, encoder: nn.Module) -> int:
+        if not isinstance(encoder, nets.MLPEncoder) or self.input_projection is None:
+            return 0
+        if self.input_projection == "auto":
+            return AUTO_PROJECTION if d > 2 * AUTO_PROJECTION else 0
+        size = int(self.input_projection)
+        if not 1 <= size <= d:
+            raise ValueError(f"input_projection must be in [1, {d}] (the number of features), got {size}")
+        return size
+
+    def _trainable_encoder(self) -> nn.Module:
+        """With a frozen projection the data are projected once; train the MLP behind it."""
+        if isinstance(self.encoder_, nets.ProjectedEncoder):
+            return self.encoder_.encoder
+        return self.encoder_
+
+    def _classifier_weight(self, labels) -> float:
+        if labels is None or not (labels >= 0).any():
+            return 0.0
+        return 1.0 if self.classifier_weight is None else float(self.classifier_weight)
+
+    def _resolve_epochs(self) -> int:
+        if self.n_epochs is not None:
+            return int(self.n_epochs)
+        mass = float(self.graph_.edges.weight.sum())
+        low, high = AUTO_EPOCHS
+        return int(np.clip(round(AUTO_EDGE_SAMPLES / max(mass, 1.0)), low, high))
+
+    def _training_data(self, X, inputs, labels) -> TrainingData:
+        dev = self.device_
+        targets = torch.from_numpy(X).to(dev) if self.decoder_ is not None else None
+        return TrainingData(
+            inputs=inputs.to(dev), edges=self.graph_.edges, targets=targets,
+            labels=torch.from_numpy(labels).to(dev) if self.classifier_ is not None else None)
+
+    def _training_config(self, seed: int, classifier_weight: float) -> TrainingConfig:
+        loss = self.reconstruction_loss
+        if loss == "auto":
+            loss = "bce" if getattr(self.decoder_, "sigmoid_output", False) else "mse"
+        n = self.graph_.edges.n_vertices
+        rows = None
+        if self.snapshot_embedding == "all":
+            rows = np.arange(n)
+        elif self.snapshot_embedding is not None:
+            k = min(int(self.snapshot_embedding), n)
+            rows = np.sort(np.random.default_rng(seed).choice(n, k, replace=False))
+        return TrainingConfig(
+            n_epochs=self.n_epochs_, batch_size=self.batch_size,
+            negative_sample_rate=self.negative_sample_rate, negatives=self.negatives,
+            learning_rate=self.learning_rate, min_dist=self.min_dist, spread=self.spread,
+            repulsion_strength=self.repulsion_strength,
+            global_correlation_weight=self.global_correlation_weight,
+            reconstruction_weight=self.reconstruction_weight if self.decoder_ is not None else 0.0,
+            reconstruction_loss=loss, reconstruction_grad=self.reconstruction_grad,
+            classifier_weight=classifier_weight if self.classifier_ is not None else 0.0,
+            snapshot_interval=self.snapshot_interval, snapshot_rows=rows, seed=seed)
+
+    def _progress_bar(self, config: TrainingConfig, data: TrainingData):
+        if not self.verbose:
+            return None
+        from tqdm.auto import tqdm
+
+        from .sampling import EdgeSampler
+
+        steps = EdgeSampler(data.edges, config.batch_size).steps_per_epoch * config.n_epochs
+        return tqdm(total=steps, desc="ParametricUMAP", unit="step")

@@ -1,0 +1,277 @@
+"""Encoders, decoders and the classifier head.
+
+Every network takes and returns *flat* rows (n × features): image networks
+know their image shape (h, w, c; channel-last, as the data stores it) and
+reshape inside. Built-in networks describe themselves with ``config()`` so a
+saved model can be rebuilt from JSON (see :func:`build_network`) without
+pickling any code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+
+class MLPEncoder(nn.Module):
+    """x → hidden ReLU layers (``body``) → linear ``out`` to the latent space."""
+
+    def __init__(self, n_features: int, n_components: int, hidden: Sequence[int] = (256, 256, 256)):
+        super().__init__()
+        self.n_features, self.n_components, self.hidden = n_features, n_components, tuple(hidden)
+        layers: list[nn.Module] = []
+        width = n_features
+        for h in self.hidden:
+            layers += [nn.Linear(width, h), nn.ReLU()]
+            width = h
+        self.body = nn.Sequential(*layers)
+        self.n_hidden_features = width
+        self.out = nn.Linear(width, n_components)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.body(x))
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "mlp_encoder", "n_features": self.n_features,
+                "n_components": self.n_components, "hidden": list(self.hidden)}
+
+
+class MLPDecoder(nn.Module):
+    """z → hidden ReLU layers → x̂ (sigmoid output for data in [0, 1])."""
+
+    def __init__(self, n_components: int, n_features: int, hidden: Sequence[int] = (256, 256, 256),
+                 sigmoid_output: bool = False):
+        super().__init__()
+        self.n_components, self.n_features = n_components, n_features
+        self.hidden, self.sigmoid_output = tuple(hidden), bool(sigmoid_output)
+        layers: list[nn.Module] = []
+        width = n_components
+        for h in self.hidden:
+            layers += [nn.Linear(width, h), nn.ReLU()]
+            width = h
+        layers.append(nn.Linear(width, n_features))
+        if self.sigmoid_output:
+            layers.append(nn.Sigmoid())
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "mlp_decoder", "n_components": self.n_components,
+                "n_features": self.n_features, "hidden": list(self.hidden),
+                "sigmoid_output": self.sigmoid_output}
+
+
+class InputProjection(nn.Module):
+    """A fixed linear map (x − mean) · W, e.g. PCA, as the encoder's first layer.
+
+    Frozen, it can be applied to the whole data set once before training, so
+    the training steps never pay for the wide input layer.
+    """
+
+    def __init__(self, mean: torch.Tensor, components: torch.Tensor):
+        super().__init__()
+        self.register_buffer("mean", mean.float().clone())
+        self.register_buffer("components", components.float().clone())  # d × p
+
+    @classmethod
+    def pca(cls, X: np.ndarray, n_components: int, random_state: int | None = 0,
+            max_rows: int = 20000) -> InputProjection:
+        from sklearn.decomposition import PCA
+
+        rng = np.random.default_rng(random_state)
+        rows = X if X.shape[0] <= max_rows else X[rng.choice(X.shape[0], max_rows, replace=False)]
+        pca = PCA(n_components=n_components, svd_solver="randomized", random_state=random_state)
+        pca.fit(rows)
+        return cls(torch.from_numpy(pca.mean_.astype(np.float32)),
+                   torch.from_numpy(pca.components_.T.astype(np.float32).copy()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) @ self.components
+
+
+class ProjectedEncoder(nn.Module):
+    """``encoder(projection(x))``: the network that ``transform`` runs."""
+
+    def __init__(self, projection: InputProjection, encoder: nn.Module):
+        super().__init__()
+        self.projection, self.encoder = projection, encoder
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(self.projection(x))
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder.features(self.projection(x))
+
+    @property
+    def n_hidden_features(self) -> int:
+        return self.encoder.n_hidden_features
+
+    def config(self) -> dict[str, Any]:
+        mean, comps = self.projection.mean, self.projection.components
+        return {"type": "projected_encoder", "n_features": int(mean.shape[0]),
+                "n_projected": int(comps.shape[1]), "encoder": self.encoder.config()}
+
+
+def _conv_plan(image_shape: Sequence[int]) -> tuple[int, int, int, list[int]]:
+    h, w = int(image_shape[0]), int(image_shape[1])
+    c = int(image_shape[2]) if len(image_shape) == 3 else 1
+    channels, size = [], min(h, w)
+    width = 32
+    while size > 8 and len(channels) < 4:
+        channels.append(width)
+        width = min(width * 2, 256)
+        size = (size + 1) // 2
+    return h, w, c, channels or [32]
+
+
+class ConvEncoder(nn.Module):
+    """Stride-2 convolutions until the image is ~8 px, then dense layers to z."""
+
+    def __init__(self, image_shape: Sequence[int], n_components: int, hidden: int = 256):
+        super().__init__()
+        self.image_shape, self.n_components, self.hidden = tuple(int(s) for s in image_shape), n_components, hidden
+        h, w, c, channels = _conv_plan(self.image_shape)
+        layers: list[nn.Module] = []
+        width = c
+        for ch in channels:
+            layers += [nn.Conv2d(width, ch, 4, stride=2, padding=1), nn.LeakyReLU(0.1)]
+            width = ch
+        self.conv = nn.Sequential(*layers)
+        with torch.no_grad():
+            flat = self.conv(torch.zeros(1, c, h, w)).numel()
+        self.dense = nn.Sequential(nn.Flatten(), nn.Linear(flat, hidden), nn.ReLU())
+        self.n_hidden_features = hidden
+        self.out = nn.Linear(hidden, n_components)
+
+    def _to_image(self, x: torch.Tensor) -> torch.Tensor:
+        h, w, c, _ = _conv_plan(self.image_shape)
+        return x.reshape(-1, h, w, c).permute(0, 3, 1, 2)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.dense(self.conv(self._to_image(x)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.features(x))
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "conv_encoder", "image_shape": list(self.image_shape),
+                "n_components": self.n_components, "hidden": self.hidden}
+
+
+class ConvDecoder(nn.Module):
+    """Mirror of :class:`ConvEncoder`: dense to a small map, transposed convolutions up."""
+
+    def __init__(self, image_shape: Sequence[int], n_components: int, hidden: int = 256,
+                 sigmoid_output: bool = True):
+        super().__init__()
+        self.image_shape, self.n_components = tuple(int(s) for s in image_shape), n_components
+        self.hidden, self.sigmoid_output = hidden, bool(sigmoid_output)
+        h, w, c, channels = _conv_plan(self.image_shape)
+        self._start = (channels[-1], -(-h // 2 ** len(channels)), -(-w // 2 ** len(channels)))
+        self.dense = nn.Sequential(nn.Linear(n_components, hidden), nn.ReLU(),
+                                   nn.Linear(hidden, int(np.prod(self._start))), nn.ReLU())
+        layers: list[nn.Module] = []
+        widths = channels[::-1][1:] + [c]
+        width = channels[-1]
+        for i, ch in enumerate(widths):
+            layers.append(nn.ConvTranspose2d(width, ch, 4, stride=2, padding=1))
+            if i < len(widths) - 1:
+                layers.append(nn.LeakyReLU(0.1))
+            width = ch
+        self.deconv = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        h, w, c, _ = _conv_plan(self.image_shape)
+        x = self.deconv(self.dense(z).reshape(-1, *self._start))[:, :, :h, :w]
+        if self.sigmoid_output:
+            x = torch.sigmoid(x)
+        return x.permute(0, 2, 3, 1).reshape(x.shape[0], h * w * c)
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "conv_decoder", "image_shape": list(self.image_shape),
+                "n_components": self.n_components, "hidden": self.hidden,
+                "sigmoid_output": self.sigmoid_output}
+
+
+class ClassifierHead(nn.Module):
+    """The second arm of the Y-shaped network (paper §4.2): hidden features → class logits."""
+
+    def __init__(self, n_inputs: int, n_classes: int, hidden: int = 128):
+        super().__init__()
+        self.n_inputs, self.n_classes, self.hidden = n_inputs, n_classes, hidden
+        self.net = nn.Sequential(nn.Linear(n_inputs, hidden), nn.ReLU(), nn.Linear(hidden, n_classes))
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return self.net(h)
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "classifier_head", "n_inputs": self.n_inputs,
+                "n_classes": self.n_classes, "hidden": self.hidden}
+
+
+def build_network(config: dict[str, Any]) -> nn.Module:
+    """Rebuild a built-in network from its ``config()`` (weights are loaded separately)."""
+    kind = config.get("type")
+    kwargs = {k: v for k, v in config.items() if k != "type"}
+    if kind == "projected_encoder":
+        d, p = kwargs["n_features"], kwargs["n_projected"]
+        projection = InputProjection(torch.zeros(d), torch.zeros(d, p))
+        return ProjectedEncoder(projection, build_network(kwargs["encoder"]))
+    builders = {"mlp_encoder": MLPEncoder, "mlp_decoder": MLPDecoder, "conv_encoder": ConvEncoder,
+                "conv_decoder": ConvDecoder, "classifier_head": ClassifierHead}
+    if kind not in builders:
+        raise ValueError(f"unknown network type {kind!r} in model config")
+    return builders[kind](**kwargs)
+
+
+def network_config(module: nn.Module) -> dict[str, Any]:
+    """A built-in network's config, or ``{"type": "custom"}`` for a user's module."""
+    config = getattr(module, "config", None)
+    return config() if callable(config) else {"type": "custom", "class": type(module).__name__}
+
+
+def wants_conv(kind: str, image_shape: Sequence[int] | None) -> bool:
+    """"auto" picks convolutions for colour or large images; small grey digits train
+    faster, and as well, through an MLP."""
+    if kind == "conv":
+        if image_shape is None or len(image_shape) < 2 or min(image_shape[:2]) < 8:
+            raise ValueError("a conv network needs image input (n × h × w [× c], h, w >= 8)")
+        return True
+    if kind == "mlp":
+        return False
+    if kind != "auto":
+        raise ValueError(f"network kind must be 'auto', 'mlp', 'conv' or an nn.Module, got {kind!r}")
+    return image_shape is not None and (len(image_shape) == 3 and image_shape[2] > 1
+                                        or min(image_shape[:2]) >= 32)
+
+
+def default_encoder(n_features: int, n_components: int, image_shape: Sequence[int] | None,
+                    kind: str = "auto") -> nn.Module:
+    if wants_conv(kind, image_shape):
+        return ConvEncoder(image_shape, n_components)
+    return MLPEncoder(n_features, n_components)
+
+
+def default_decoder(n_features: int, n_components: int, image_shape: Sequence[int] | None,
+                    sigmoid_output: bool, kind: str = "auto") -> nn.Module:
+    if wants_conv(kind, image_shape):
+        return ConvDecoder(image_shape, n_components, sigmoid_output=sigmoid_output)
+    return MLPDecoder(n_components, n_features, sigmoid_output=sigmoid_output)
+
+
+def encode_with_features(encoder: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``(z, h)``: the codes and, for built-in encoders, their last hidden layer ``h``
+    (where the classifier head of the Y-shaped network branches off)."""
+    if callable(getattr(encoder, "features", None)) and isinstance(getattr(encoder, "out", None), nn.Module):
+        h = encoder.features(x)
+        return encoder.out(h), h
+    return encoder(x), None

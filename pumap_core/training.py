@@ -1,0 +1,240 @@
+"""The training loop: sampled edges → losses → optimiser step, with live controls.
+
+Between steps the loop reads :class:`~pumap_core.controls.TrainingControls`
+(pause / stop / new weights, learning rate, min_dist → new a, b) and, every
+``snapshot_interval`` seconds, hands a :class:`~pumap_core.controls.Snapshot`
+to a callback. It knows nothing about estimators or user interfaces.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import losses
+from .controls import Snapshot, TrainingControls, TrainingStopped
+from .curve import find_ab_params
+from .graph import EdgeSet
+from .nets import encode_with_features
+from .sampling import EdgeSampler
+
+
+@dataclass
+class TrainingConfig:
+    n_epochs: int = 50
+    batch_size: int = 1024
+    negative_sample_rate: int = 5
+    negatives: str = "uniform"
+    learning_rate: float = 1e-3
+    lr_decay: bool = True
+    min_dist: float = 0.1
+    spread: float = 1.0
+    repulsion_strength: float = 1.0
+    umap_weight: float = 1.0
+    global_correlation_weight: float = 0.0
+    reconstruction_weight: float = 0.0
+    reconstruction_loss: str = "mse"
+    reconstruction_grad: bool = True
+    classifier_weight: float = 0.0
+    snapshot_interval: float = 0.5
+    snapshot_rows: np.ndarray | None = None  # rows embedded in snapshots; None = no embedding
+    seed: int | None = None
+
+    def live_settings(self) -> dict[str, float]:
+        return {"umap_weight": self.umap_weight,
+                "global_correlation_weight": self.global_correlation_weight,
+                "reconstruction_weight": self.reconstruction_weight,
+                "classifier_weight": self.classifier_weight,
+                "learning_rate": self.learning_rate, "min_dist": self.min_dist,
+                "spread": self.spread, "repulsion_strength": self.repulsion_strength}
+
+
+@dataclass
+class Networks:
+    """What is trained. ``encoder`` consumes ``TrainingData.inputs`` (which may be
+    pre-projected); ``decoder`` maps z back to ``TrainingData.targets``."""
+
+    encoder: nn.Module
+    decoder: nn.Module | None = None
+    classifier: nn.Module | None = None
+
+    def parameters(self):
+        for net in (self.encoder, self.decoder, self.classifier):
+            if net is not None:
+                yield from (p for p in net.parameters() if p.requires_grad)
+
+    def train(self, mode: bool = True) -> None:
+        for net in (self.encoder, self.decoder, self.classifier):
+            if net is not None:
+                net.train(mode)
+
+
+@dataclass
+class TrainingData:
+    inputs: torch.Tensor  # n × p, what the encoder reads
+    edges: EdgeSet
+    targets: torch.Tensor | None = None  # n × d, what the decoder reconstructs
+    labels: torch.Tensor | None = None  # n, int64, −1 = unlabelled
+
+    @cached_property
+    def labelled(self) -> torch.Tensor | None:
+        """Indices of labelled rows (None when there are none)."""
+        if self.labels is None:
+            return None
+        index = torch.nonzero(self.labels >= 0).flatten()
+        return index if index.numel() else None
+
+
+def embed(encoder: nn.Module, inputs: torch.Tensor, rows=None, chunk: int = 16384) -> np.ndarray:
+    """Encode ``inputs[rows]`` in eval mode, without gradients, chunk by chunk."""
+    was_training = encoder.training
+    encoder.eval()
+    out = []
+    with torch.no_grad():
+        index = torch.arange(inputs.shape[0]) if rows is None else torch.as_tensor(rows)
+        for start in range(0, len(index), chunk):
+            part = index[start:start + chunk].to(inputs.device)
+            out.append(encoder(inputs[part]).float().cpu())
+    encoder.train(was_training)
+    return torch.cat(out).numpy() if out else np.zeros((0, 0), np.float32)
+
+
+class _Settings:
+    """The live settings as the loop sees them, refreshed from the controls."""
+
+    def __init__(self, config: TrainingConfig, controls: TrainingControls):
+        self.controls, self.version = controls, -1
+        self.values = config.live_settings()
+        self.a, self.b = find_ab_params(self.values["min_dist"], self.values["spread"])
+
+    def refresh(self) -> bool:
+        version, changes = self.controls.read()
+        if version == self.version:
+            return False
+        self.version = version
+        curve_changed = any(changes.get(k, self.values[k]) != self.values[k] for k in ("min_dist", "spread"))
+        self.values.update(changes)
+        if curve_changed:
+            self.a, self.b = find_ab_params(self.values["min_dist"], self.values["spread"])
+        return True
+
+
+def _step_losses(nets: Networks, data: TrainingData, batch, s: _Settings, config: TrainingConfig,
+                 generator: torch.Generator | None) -> dict[str, torch.Tensor]:
+    v = s.values
+    x = data.inputs[batch.nodes]
+    z = nets.encoder(x)
+    terms: dict[str, torch.Tensor] = {}
+    if v["umap_weight"] > 0:
+        d2_pos = losses.squared_distances(z[batch.head_pos], z[batch.tail_pos])
+        d2_neg = losses.squared_distances(z[batch.neg_head_pos], z[batch.neg_tail_pos])
+        terms["umap"] = losses.umap_cross_entropy(d2_pos, d2_neg, s.a, s.b, v["repulsion_strength"])
+    if v["global_correlation_weight"] > 0 and z.shape[0] > 2:
+        perm = torch.randperm(z.shape[0], generator=generator).to(z.device)
+        terms["global"] = losses.global_correlation_loss(x, x[perm], z, z[perm])
+    if nets.decoder is not None and data.targets is not None and v["reconstruction_weight"] > 0:
+        z_in = z if config.reconstruction_grad else z.detach()
+        terms["reconstruction"] = losses.reconstruction_loss(
+            nets.decoder(z_in), data.targets[batch.nodes], config.reconstruction_loss)
+    if nets.classifier is not None and data.labelled is not None and v["classifier_weight"] > 0:
+        # a separate labelled batch each step: labels may be a handful among thousands
+        n_lab = data.labelled.shape[0]
+        pick = data.labelled[torch.randint(n_lab, (min(config.batch_size, n_lab),), generator=generator)]
+        z_lab, h = encode_with_features(nets.encoder, data.inputs[pick])
+        logits = nets.classifier(h if h is not None else z_lab)
+        terms["classifier"] = losses.classifier_loss(logits, data.labels[pick])
+    return terms
+
+
+_WEIGHT_OF = {"umap": "umap_weight", "global": "global_correlation_weight",
+              "reconstruction": "reconstruction_weight", "classifier": "classifier_weight"}
+
+
+def train(
+    nets: Networks,
+    data: TrainingData,
+    config: TrainingConfig,
+    controls: TrainingControls | None = None,
+    callback: Callable[[Snapshot], None] | None = None,
+    device: torch.device | str = "cpu",
+    progress: Callable[[int], None] | None = None,
+) -> list[dict[str, float]]:
+    """Run the optimisation; returns the per-epoch mean of each loss term.
+
+    Stops early (without error) when ``controls.stop()`` is called.
+    """
+    controls = controls or TrainingControls()
+    generator = torch.Generator().manual_seed(config.seed) if config.seed is not None else None
+    sampler = EdgeSampler(data.edges, config.batch_size, config.negative_sample_rate,
+                          config.negatives, generator, device)
+    settings = _Settings(config, controls)
+    optimizer = torch.optim.Adam(list(nets.parameters()), lr=config.learning_rate)
+    total_steps = sampler.steps_per_epoch * config.n_epochs
+    history: list[dict[str, float]] = []
+    sums: dict[str, float] = {}
+    count = 0
+    started = last_snapshot = time.perf_counter()
+    step = 0
+    nets.train(True)
+
+    def snapshot(done: bool = False) -> None:
+        rows = config.snapshot_rows
+        emb = embed(nets.encoder, data.inputs, rows) if rows is not None else None
+        elapsed = time.perf_counter() - started
+        callback(Snapshot(
+            step=step, epoch=step / sampler.steps_per_epoch, n_epochs=config.n_epochs,
+            elapsed=elapsed, losses=dict(last_losses), settings=dict(settings.values),
+            embedding=emb, embedding_index=rows,
+            edges_per_second=step * config.batch_size / max(elapsed, 1e-9), done=done,
+            extra={"a": settings.a, "b": settings.b, "total_steps": total_steps}))
+
+    last_losses: dict[str, float] = {}
+    try:
+        while step < total_steps:
+            controls.checkpoint()
+            if settings.refresh() or config.lr_decay:
+                decay = 1.0 - 0.9 * step / total_steps if config.lr_decay else 1.0
+                for group in optimizer.param_groups:
+                    group["lr"] = settings.values["learning_rate"] * decay
+            batch = sampler.sample()
+            terms = _step_losses(nets, data, batch, settings, config, generator)
+            if not terms:
+                raise ValueError("every loss weight is zero: nothing to train")
+            loss = sum(settings.values[_WEIGHT_OF[k]] * t for k, t in terms.items())
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            step += 1
+            last_losses = {k: float(t.detach()) for k, t in terms.items()}
+            last_losses["total"] = float(loss.detach())
+            if not np.isfinite(last_losses["total"]):
+                raise FloatingPointError(f"the loss became {last_losses['total']} at step {step}")
+            for k, val in last_losses.items():
+                sums[k] = sums.get(k, 0.0) + val
+            count += 1
+            if step % sampler.steps_per_epoch == 0 or step == total_steps:
+                history.append({"epoch": step / sampler.steps_per_epoch, "step": step,
+                                **{k: val / count for k, val in sums.items()}})
+                sums, count = {}, 0
+            if progress is not None:
+                progress(step)
+            now = time.perf_counter()
+            if callback is not None and (step == 1 or now - last_snapshot >= config.snapshot_interval):
+                snapshot()
+                last_snapshot = now
+    except TrainingStopped:
+        pass
+    finally:
+        nets.train(False)
+    if count:
+        history.append({"epoch": step / sampler.steps_per_epoch, "step": step,
+                        **{k: val / count for k, val in sums.items()}})
+    if callback is not None:
+        snapshot(done=True)
+    return history

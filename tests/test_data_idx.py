@@ -5,6 +5,8 @@ import struct
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pumap_core.data import DataError, load
 from pumap_core.data.idx import read_idx
@@ -149,3 +151,16 @@ def test_not_gzip_despite_name_is_read_raw_or_rejected(tmp_path):
     p.write_bytes(b"<html>not found</html>")
     with pytest.raises(DataError, match="magic"):
         load(p)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    shape=st.tuples(st.integers(0, 5), st.integers(1, 4), st.integers(1, 4)),
+    gz=st.booleans(),
+    seed=st.integers(0, 2**16),
+    limit=st.one_of(st.none(), st.integers(1, 6)),
+)
+def test_idx_round_trip(tmp_path_factory, shape, gz, seed, limit):
+    arr = np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
+    p = write_idx(tmp_path_factory.mktemp("idx") / "a-images-idx3-ubyte", arr, gz)
+    np.testing.assert_array_equal(read_idx(p, limit), arr[:limit])

@@ -144,11 +144,14 @@ def test_h5ad_without_anndata_says_how_to_install(tmp_path, monkeypatch):
         load(p)
 
 
-def test_h5ad_with_anndata(tmp_path):
+def test_h5ad_with_anndata(tmp_path, monkeypatch):
     anndata = pytest.importorskip("anndata")
-    obs = pd.DataFrame({"cell_type": ["t", "b", "t"], "label": [0, 1, 0]},
-                       index=["c1", "c2", "c3"])
+    if hasattr(anndata.settings, "allow_write_nullable_strings"):  # pandas 3 strings
+        monkeypatch.setattr(anndata.settings, "allow_write_nullable_strings", True)
+    obs = pd.DataFrame({"cell_type": pd.Categorical(["t", "b", "t"]), "label": [0, 1, 0]},
+                       index=pd.Index(["c1", "c2", "c3"], dtype=object))
     anndata.AnnData(X=np.eye(3, dtype=np.float32), obs=obs).write_h5ad(tmp_path / "c.h5ad")
     ds = load(tmp_path / "c.h5ad")
     assert ds.X.shape == (3, 3) and ds.labels.tolist() == [0, 1, 0]
-    assert "cell_type" in ds.attributes.columns
+    assert "cell_type" in ds.attributes.columns and list(ds.attributes.index) == ["c1", "c2", "c3"]
+    assert load(tmp_path / "c.h5ad", limit=2, label_column="cell_type").label_names == ["b", "t"]

@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pumap_core.features import attribute_design, feature_vectors, shift_codes
 
@@ -26,6 +28,19 @@ def test_recovers_known_directions_exactly():
     np.testing.assert_allclose(fv.attrs["intercept"], b, atol=1e-8)
     np.testing.assert_allclose(fv.attrs["r2"], 1.0, atol=1e-12)
     assert fv.attrs["dropped"] == []
+
+
+@settings(max_examples=30, deadline=None)
+@given(p=st.integers(1, 5), k=st.integers(1, 4), seed=st.integers(0, 2**16))
+def test_recovery_holds_for_any_full_rank_design(p, k, seed):
+    rng = np.random.default_rng(seed)
+    A = pd.DataFrame(rng.integers(0, 2, (60, p)), columns=[f"a{i}" for i in range(p)])
+    design = np.column_stack([np.ones(60), A.to_numpy()])
+    if np.linalg.matrix_rank(design) < p + 1 or (A.nunique() < 2).any():
+        return
+    W = rng.normal(size=(p, k))
+    fv = feature_vectors(1.5 + A.to_numpy() @ W, A)
+    np.testing.assert_allclose(fv.to_numpy(), W, atol=1e-8)
 
 
 def test_noise_gives_close_directions():

@@ -104,7 +104,9 @@ class Dataset:
         if X.dtype.kind not in "biuf":
             raise DataError(f"{where}: X must be numeric, got dtype {X.dtype}")
         X = np.ascontiguousarray(X, dtype=np.float32)
-        if X.size and not np.isfinite(X).all():
+        # A float64 sum is NaN/inf exactly when an entry is (no overflow from float32
+        # values), and needs no n×d temporary, unlike isfinite(X).all().
+        if X.size and not np.isfinite(np.add.reduce(X, axis=None, dtype=np.float64)):
             bad = np.argwhere(~np.isfinite(X))[0]
             raise DataError(f"{where}: X has NaN or inf (first at row {bad[0]}, column {bad[1]})")
         self.X = X

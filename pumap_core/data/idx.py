@@ -19,7 +19,8 @@ import pandas as pd
 from .dataset import DataError, Dataset, images_to_X
 
 _DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-_NAME = re.compile(r"^(?P<split>train|t10k|test)?.*?(?P<kind>images|labels|idx3|idx1)", re.I)
+_TEST = re.compile(r"(^|[-_.])(t10k|test)([-_.]|$)", re.I)
+_LABELS = re.compile(r"labels|idx1", re.I)
 FASHION_NAMES = [
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
@@ -102,11 +103,8 @@ def looks_like_idx_name(name: str) -> bool:
 
 def _classify(path: Path) -> tuple[str, str]:
     """(split, kind) from a file name: split train/test, kind images/labels."""
-    m = _NAME.match(path.name)
-    split = (m.group("split") or "train").lower() if m else "train"
-    kind = m.group("kind").lower() if m else ""
-    kind = "labels" if kind in ("labels", "idx1") else "images"
-    return ("test" if split in ("t10k", "test") else "train"), kind
+    split = "test" if _TEST.search(path.name) else "train"
+    return split, ("labels" if _LABELS.search(path.name) else "images")
 
 
 def find_idx_files(folder: str | Path) -> dict[tuple[str, str], Path]:

@@ -23,7 +23,8 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".ti
 
 
 def is_image_name(name: str) -> bool:
-    return name.lower().endswith(IMAGE_SUFFIXES)
+    """An image file by name; hidden files (e.g. macOS ``._x.jpg``) are skipped."""
+    return name.lower().endswith(IMAGE_SUFFIXES) and not name.startswith(".")
 
 
 def target_size(image_size: int | Sequence[int] | None) -> tuple[int, int] | None:

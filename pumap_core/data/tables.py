@@ -235,7 +235,7 @@ def load_h5ad(
     if limit is not None:
         adata = adata[:limit]
     X = adata.X.toarray() if hasattr(adata.X, "toarray") else np.asarray(adata.X)
-    obs = adata.obs.reset_index(drop=True)
+    obs = adata.obs.copy()  # index: the cell (observation) names
     label = find_label_column(obs, label_column, path)
     labels = label_names = None
     if label is not None:

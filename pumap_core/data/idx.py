@@ -35,29 +35,36 @@ def _open(path: Path):
     return gzip.open(path, "rb") if gz else open(path, "rb")
 
 
-def _read_exact(f, n: int, path: Path, what: str) -> bytes:
+def _read_exact(f, n: int, path: Path, what: str) -> np.ndarray:
+    """Exactly ``n`` bytes from ``f`` into a new writable uint8 array."""
+    buf = np.empty(n, dtype=np.uint8)
+    view, got = memoryview(buf), 0
     try:
-        data = f.read(n)
+        while got < n:
+            k = f.readinto(view[got:])
+            if not k:
+                break
+            got += k
     except EOFError as e:
         raise DataError(f"{path}: truncated gzip stream while reading {what} ({e})") from e
     except (gzip.BadGzipFile, zlib.error, OSError) as e:
         raise DataError(f"{path}: corrupt gzip data while reading {what} ({e})") from e
-    if len(data) < n:
-        raise DataError(f"{path}: truncated data: {what} needs {n} bytes, found {len(data)}")
-    return data
+    if got < n:
+        raise DataError(f"{path}: truncated data: {what} needs {n} bytes, found {got}")
+    return buf
 
 
 def _header(f, path: Path) -> tuple[np.dtype, tuple[int, ...]]:
     if path.stat().st_size == 0:
         raise DataError(f"{path}: empty file")
-    magic = _read_exact(f, 4, path, "the IDX magic number")
+    magic = _read_exact(f, 4, path, "the IDX magic number").tobytes()
     zero, code, ndim = struct.unpack(">HBB", magic)
     if zero != 0 or code not in _DTYPES or not 1 <= ndim <= 4:
         raise DataError(
             f"{path}: wrong IDX magic number 0x{magic.hex()} (expected 0x00000803 for "
             "images or 0x00000801 for labels); not an IDX file, or corrupt"
         )
-    dims = struct.unpack(f">{ndim}I", _read_exact(f, 4 * ndim, path, "the IDX dimensions"))
+    dims = struct.unpack(f">{ndim}I", _read_exact(f, 4 * ndim, path, "the IDX dimensions").tobytes())
     return np.dtype(_DTYPES[code]), tuple(int(d) for d in dims)
 
 
@@ -91,7 +98,7 @@ def read_idx(path: str | Path, limit: int | None = None) -> np.ndarray:
         raise
     except _READ_ERRORS as e:
         raise DataError(f"{path}: cannot read IDX file ({e})") from e
-    arr = np.frombuffer(data, dtype=dtype).reshape((n, *dims[1:]))
+    arr = data.view(dtype).reshape((n, *dims[1:]))
     return arr.astype(dtype.newbyteorder("="), copy=False) if dtype.itemsize > 1 else arr
 
 

@@ -133,9 +133,12 @@ def detect_format(path: str | Path) -> str:
             return "idx"
         if list_images(path)[0]:
             return "image-folder"
+        subsets = sorted(p.name for p in path.iterdir() if p.name in NAMES)
+        hint = (f"; it looks like a data root: use load({subsets[0]!r}, data_dir={str(path)!r})"
+                if subsets else "")
         raise DataError(
             f"{path}: no supported data in this folder (expected IDX files, CelebA's layout, "
-            "or image files)"
+            f"or image files){hint}"
         )
     if path.stat().st_size == 0:
         raise DataError(f"{path}: empty file")

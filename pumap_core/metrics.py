@@ -22,8 +22,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from pumap_core import _neighbors as _nb
+
+# Seeds: an int, None (fresh entropy) or a numpy Generator.
+RandomState = int | np.random.Generator | None
 
 __all__ = [
     "trustworthiness",
@@ -69,7 +73,7 @@ def _as_matrix(A: Any, name: str, min_rows: int = 1) -> np.ndarray:
     return arr
 
 
-def _as_labels(y: Any, name: str, n: int, rows_of: str) -> np.ndarray:
+def _as_labels(y: ArrayLike, name: str, n: int, rows_of: str) -> np.ndarray:
     """1-D label array with one label per row of ``rows_of``."""
     if y is None:
         raise TypeError(f"{name} is required, got None")
@@ -117,7 +121,7 @@ def _rank_pass(
 
         # Same neighbour search as sklearn.manifold.trustworthiness (self excluded).
         nbrs = NearestNeighbors(n_neighbors=k).fit(Z).kneighbors(return_distance=False)
-    rows = _nb.chunk_rows(n, per_row=max(3, (k or 0) + 1))
+    rows = _nb.chunk_rows(n, per_row=1 + (k or 0) // 8)  # k bytes/entry for the rank counts
     dx = _nb.sq_dist_chunks(X, rows, exact=False)
     dz = _nb.sq_dist_chunks(Z.astype(np.float64), rows, exact=False) if max_k is not None else None
     penalty = 0
@@ -145,7 +149,7 @@ def _trust_from_penalty(penalty: int, n: int, k: int) -> float:
     return float(1.0 - penalty * (2.0 / (n * k * (2.0 * n - 3.0 * k - 1.0))))
 
 
-def trustworthiness(X: Any, Z: Any, k: int = 5) -> float:
+def trustworthiness(X: ArrayLike, Z: ArrayLike, k: int = 5) -> float:
     """Trustworthiness T(k) of embedding ``Z`` of data ``X`` (Venna & Kaski).
 
     Penalises points that are among a point's k nearest neighbours in the
@@ -175,7 +179,7 @@ def _auc_log_k(curve: np.ndarray) -> float:
     return float(np.dot(curve, w) / w.sum())
 
 
-def rnx_curve(X: Any, Z: Any, max_k: int | None = None) -> np.ndarray:
+def rnx_curve(X: ArrayLike, Z: ArrayLike, max_k: int | None = None) -> np.ndarray:
     """R_NX(K) for K = 1..max_k (default n − 2), Lee et al. 2015.
 
     Q_NX(K) is the mean fraction of K-nearest neighbours shared by data and
@@ -192,7 +196,7 @@ def rnx_curve(X: Any, Z: Any, max_k: int | None = None) -> np.ndarray:
     return _nb.rnx_from_hist(hist, n, max_k)
 
 
-def rnx_auc(X: Any, Z: Any, max_k: int | None = None) -> float:
+def rnx_auc(X: ArrayLike, Z: ArrayLike, max_k: int | None = None) -> float:
     """Area under R_NX(K) with a log-scaled K axis: Σ R_NX(K)/K / Σ 1/K.
 
     The log weighting makes small neighbourhoods count as much as large ones,
@@ -208,7 +212,9 @@ def rnx_auc(X: Any, Z: Any, max_k: int | None = None) -> float:
 
 
 # ------------------------------------------------------------ class structure
-def knn_accuracy(Z_train: Any, y_train: Any, Z_test: Any, y_test: Any, k: int = 1) -> float:
+def knn_accuracy(
+    Z_train: ArrayLike, y_train: ArrayLike, Z_test: ArrayLike, y_test: ArrayLike, k: int = 1
+) -> float:
     """Accuracy of a k-NN classifier fitted on the training embedding.
 
     Measures whether held-out points land among their own class (paper §5.1).
@@ -236,12 +242,15 @@ def _check_n_labels(n_labels: int, n: int, what: str) -> None:
         )
 
 
-def silhouette(Z: Any, y: Any, sample_size: int | None = None, random_state: Any = 0) -> float:
+def silhouette(
+    Z: ArrayLike, y: ArrayLike, sample_size: int | None = None, random_state: RandomState = 0
+) -> float:
     """Mean silhouette coefficient of the classes ``y`` in embedding ``Z``.
 
     How well separated the classes are, relative to their spread (−1..1).
     Agrees with ``sklearn.metrics.silhouette_score`` including its subsample
-    (``sample_size`` points drawn with ``check_random_state(random_state)``);
+    (``sample_size`` points drawn with sklearn's ``check_random_state``; a
+    numpy Generator is first turned into an int seed);
     computed with one chunked matrix product per block (about 3× faster).
     """
     from sklearn.utils import check_random_state
@@ -249,7 +258,9 @@ def silhouette(Z: Any, y: Any, sample_size: int | None = None, random_state: Any
     Z = _as_matrix(Z, "Z", min_rows=3)
     y = _as_labels(y, "y", Z.shape[0], "Z")
     if sample_size is not None:
-        sample_size = _check_int(sample_size, "sample_size", 3, Z.shape[0])
+        sample_size = _check_int(sample_size, "sample_size", 3, np.iinfo(np.int64).max)
+        if isinstance(random_state, np.random.Generator):
+            random_state = int(random_state.integers(2**31))
         idx = check_random_state(random_state).permutation(Z.shape[0])[:sample_size]
         Z, y = Z[idx], y[idx]
     _check_n_labels(len(np.unique(y)), Z.shape[0], "labels")
@@ -257,8 +268,8 @@ def silhouette(Z: Any, y: Any, sample_size: int | None = None, random_state: Any
 
 
 def kmeans_nmi(
-    Z: Any,
-    y: Any,
+    Z: ArrayLike,
+    y: ArrayLike,
     n_clusters: int | None = None,
     n_init_seeds: Iterable[int] = (0, 1, 2, 3, 4),
 ) -> float:
@@ -287,7 +298,7 @@ def kmeans_nmi(
 
 
 # ----------------------------------------------------------- global structure
-def _subsample(n: int, sample_size: int | None, random_state: Any) -> np.ndarray:
+def _subsample(n: int, sample_size: int | None, random_state: RandomState) -> np.ndarray:
     """Sorted indices of ``sample_size`` points drawn without replacement."""
     if sample_size is None or sample_size >= n:
         return np.arange(n)
@@ -296,11 +307,11 @@ def _subsample(n: int, sample_size: int | None, random_state: Any) -> np.ndarray
 
 
 def distance_correlation(
-    X: Any,
-    Z: Any,
+    X: ArrayLike,
+    Z: ArrayLike,
     sample_size: int | None = 1000,
     method: str = "pearson",
-    random_state: Any = 0,
+    random_state: RandomState = 0,
 ) -> float:
     """Correlation of all pairwise distances, data vs embedding, on a subsample.
 
@@ -342,18 +353,18 @@ def distance_correlation(
 
 # ------------------------------------------------------------------ evaluate
 def evaluate(
-    X_test: Any,
-    Z_test: Any,
-    y_test: Any = None,
-    Z_train: Any = None,
-    y_train: Any = None,
+    X_test: ArrayLike | None,
+    Z_test: ArrayLike,
+    y_test: ArrayLike | None = None,
+    Z_train: ArrayLike | None = None,
+    y_train: ArrayLike | None = None,
     *,
     k: int = 5,
     rnx_max_k: int | None = None,
     knn_ks: Iterable[int] = (1, 5),
     silhouette_sample_size: int | None = None,
     distance_sample_size: int | None = 1000,
-    random_state: Any = 0,
+    random_state: RandomState = 0,
 ) -> dict[str, float]:
     """Every metric that applies to the inputs, as one flat ``{name: value}``.
 
@@ -365,6 +376,8 @@ def evaluate(
       each k in ``knn_ks`` (classifier fitted on train, scored on test).
     """
     out: dict[str, float] = {}
+    if (Z_train is None) != (y_train is None):
+        raise ValueError("Z_train and y_train must be given together (for knn_accuracy)")
     Z = _as_matrix(Z_test, "Z_test", min_rows=3)
     if X_test is not None:
         X = _as_matrix(X_test, "X_test", min_rows=4)
@@ -383,7 +396,7 @@ def evaluate(
         y = _as_labels(y_test, "y_test", Z.shape[0], "Z_test")
         out["silhouette"] = silhouette(Z, y, silhouette_sample_size, random_state)
         out["kmeans_nmi"] = kmeans_nmi(Z, y)
-        if Z_train is not None and y_train is not None:
+        if Z_train is not None:
             for kn in knn_ks:
                 out[f"knn_accuracy_{kn}"] = knn_accuracy(Z_train, y_train, Z, y, kn)
     return out

@@ -41,6 +41,7 @@ def _blobs(n=240, centers=4, seed=0):
 def tiny_blocks(monkeypatch):
     """Force many small row blocks so the chunking logic is exercised."""
     monkeypatch.setattr(_neighbors, "_BLOCK_ENTRIES", 1000)
+    monkeypatch.setattr(_neighbors, "_MIN_ROWS", 1)
 
 
 # ------------------------------------------------------------ trustworthiness
@@ -277,3 +278,5 @@ def test_input_errors():
         M.distance_correlation(X, Z, method="kendall")
     with pytest.raises(TypeError, match="Z_test is required"):
         M.evaluate(X, None)
+    with pytest.raises(ValueError, match="Z_train and y_train must be given together"):
+        M.evaluate(X, Z, np.arange(20) % 2, Z_train=Z)

@@ -1,0 +1,75 @@
+"""Colour by label or metadata: every column becomes at most 20 categories.
+
+Rows get codes 0..19 (a palette slot) or :data:`REST` (grey: unlabelled,
+"other", or not selected). The category names are fixed, so the datashader
+colour key never changes; the legend says what each slot means.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .images import GREY, PALETTE
+from .state import LABEL
+
+N_SLOTS = len(PALETTE)
+REST = N_SLOTS
+CATEGORIES = [f"c{i}" for i in range(N_SLOTS)] + ["rest"]
+COLOR_KEY = {**{f"c{i}": c for i, c in enumerate(PALETTE)}, "rest": GREY}
+N_BINS = 8  # numeric columns with many values are cut into quantile bins
+
+
+def _from_values(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes for arbitrary values: the 19 commonest get slots, the rest 'other'."""
+    codes, uniques = pd.factorize(values, sort=True)
+    names = [str(u) for u in uniques]
+    if len(names) <= N_SLOTS:
+        return np.where(codes < 0, REST, codes), names
+    counts = np.bincount(codes[codes >= 0], minlength=len(names))
+    keep = np.argsort(-counts, kind="stable")[: N_SLOTS - 1]
+    remap = np.full(len(names) + 1, N_SLOTS - 1)
+    remap[keep] = np.arange(len(keep))
+    new = np.where(codes < 0, REST, remap[codes])
+    return new, [names[k] for k in keep] + ["other"]
+
+
+def color_codes(ds, column: str) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Codes (n,) in 0..REST and the legend [(name, colour)] for ``column``."""
+    n = ds.n_samples
+    if column == LABEL and ds.labels is not None:
+        labels = ds.labels
+        k = int(labels.max()) + 1 if len(labels) else 0
+        names = list(ds.label_names or [str(i) for i in range(k)])
+        if k <= N_SLOTS:
+            codes = np.where(labels < 0, REST, labels)
+        else:
+            codes, names = _from_values(pd.Series(np.where(labels < 0, np.nan, labels)))
+            label_names = ds.label_names
+            if label_names:
+                names = [label_names[int(float(v))] if v != "other" else v for v in names]
+    elif column in ds.attributes.columns:
+        s = ds.attributes[column]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) \
+                and s.nunique() > 12:
+            binned = pd.qcut(s, N_BINS, duplicates="drop")
+            codes, names = _from_values(binned.astype(str).where(binned.notna()))
+            order = {str(iv): i for i, iv in enumerate(binned.cat.categories)}
+            perm = np.argsort([order.get(nm, 99) for nm in names])
+            inverse = np.empty(len(perm) + 1, np.int64)
+            inverse[perm] = np.arange(len(perm))
+            inverse[-1] = REST
+            codes = inverse[np.where(codes == REST, -1, codes)]
+            names = [names[p] for p in perm]
+        else:
+            codes, names = _from_values(s)
+    else:
+        return np.full(n, 0, np.int64), [("all", PALETTE[0])]
+    return np.asarray(codes, np.int64), [(nm, PALETTE[i]) for i, nm in enumerate(names)]
+
+
+def frame_table(xy: np.ndarray, codes: np.ndarray, grey: bool = False) -> pd.DataFrame:
+    """The DataFrame the scatter's Pipe carries."""
+    c = np.full(len(codes), REST, np.int64) if grey else codes
+    return pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1],
+                         "c": pd.Categorical.from_codes(c, CATEGORIES)})

@@ -1,0 +1,324 @@
+"""Controller: the one place where user actions meet the TrainingSession.
+
+Panel-free, so it is tested without a browser. The page calls its methods
+from widget callbacks and calls :meth:`Controller.poll` from a periodic
+callback; ``poll`` is the only code that moves worker results into
+:class:`~app.state.AppState`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pumap_core import ModelFileError, ParametricUMAP
+
+from .frame import Frame
+from .session import Progress, TrainingSession
+from .state import LABEL, AppState
+
+log = logging.getLogger(__name__)
+
+QUALITY_PERIOD = 3.0  # seconds between quality refreshes
+QUALITY_SAMPLE = 600  # rows in the quality subsample
+N_NEIGHBOURS_SHOWN = 8
+
+
+@dataclass
+class Click:
+    """A click on the plot: where, what it decodes to, and what is really there."""
+
+    x: float
+    y: float
+    z: np.ndarray
+    nearest: int = -1
+    neighbours: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    decoded: np.ndarray | None = None
+    message: str = ""
+    ms: float = 0.0
+
+
+class Controller:
+    def __init__(self, state: AppState | None = None, session: TrainingSession | None = None):
+        self.state = state or AppState()
+        self.session = session or TrainingSession()
+        self._poll_lock = threading.Lock()
+        self._quality_thread: threading.Thread | None = None
+        self._quality_result: dict | None = None
+        self._quality_at = 0.0
+        self._quality_rows: np.ndarray | None = None
+        self._directions: tuple[int, pd.DataFrame | None] | None = None
+        self.state.param.watch(self._on_live, ["min_dist", "global_weight"])
+
+    # -- data ---------------------------------------------------------------
+    @property
+    def dataset(self):
+        return self.session.dataset
+
+    def load(self, source: str | None = None, wait: bool = False) -> None:
+        """Load a built-in source or a path (in the background)."""
+        source = (source or self.state.source).strip()
+        if not source:
+            self.state.error = "Type a path to a file or folder first."
+            return
+        self.state.param.update(error="", notice=f"Loading {source} …", loading=True)
+        self.session.load(source, wait=wait)
+
+    def _on_dataset(self, ds) -> None:
+        columns = [LABEL] if ds.labels is not None else []
+        columns += [str(c) for c in ds.attributes.columns[:60]]
+        columns = columns or ["(none)"]
+        self.state.param.color_by.objects = columns
+        shape = f" · images {'×'.join(map(str, ds.image_shape))}" if ds.image_shape else ""
+        n = min(ds.n_samples, QUALITY_SAMPLE)
+        self._quality_rows = np.sort(np.random.default_rng(0).choice(ds.n_samples, n, replace=False))
+        self._directions = None
+        self.state.param.update(
+            color_by=columns[0], frame=None, progress=None, losses=[], quality={}, click=None,
+            hover=-1, selection=np.zeros(0, np.int64), notice=f"Loaded {ds.name}.",
+            dataset_info=f"{ds.name}: {ds.n_samples:,} items × {ds.n_features:,} features{shape}")
+
+    # -- training -----------------------------------------------------------
+    def train(self, wait: bool = False) -> None:
+        if self.dataset is None:
+            self.state.error = "No data loaded yet."
+            return
+        self.state.param.update(error="", notice="", frame=None, losses=[], quality={},
+                                click=None, progress=None)
+        self._directions = None
+        self.session.start(wait=wait, **self.state.training_params())
+        self.state.phase = self.session.phase
+
+    def pause(self) -> None:
+        self.session.pause()
+        self.state.phase = self.session.phase
+
+    def resume(self) -> None:
+        self.session.resume()
+        self.state.phase = self.session.phase
+
+    def stop(self) -> None:
+        self.session.stop()
+        self.state.phase = self.session.phase
+
+    def reset(self) -> None:
+        self.session.reset()
+        self.poll()
+
+    def _on_live(self, *_events) -> None:
+        try:
+            self.session.update(**self.state.live_settings())
+        except (ValueError, KeyError) as e:
+            self.state.error = str(e)
+
+    # -- the periodic callback ------------------------------------------------
+    def poll(self) -> bool:
+        """Move worker results into the state; True when a new frame arrived."""
+        if not self._poll_lock.acquire(blocking=False):
+            return False  # the previous tick is still busy
+        try:
+            return self._poll()
+        finally:
+            self._poll_lock.release()
+
+    def _poll(self) -> bool:
+        s, st = self.session, self.state
+        for kind, payload in s.take_events():
+            if kind == "dataset":
+                self._on_dataset(payload)
+            elif kind == "error":
+                st.param.update(error=payload, notice="")
+            elif kind == "reset":
+                self._directions = None
+                st.param.update(frame=None, progress=None, losses=[], quality={}, click=None)
+            elif kind == "finished":
+                st.notice = "Training finished." if s.phase == "done" else "Training stopped."
+        snap = s.take_snapshot()
+        new = snap is not None and snap.embedding is not None
+        updates = {"phase": s.phase, "loading": s.loading}
+        if new:
+            updates.update(frame=Frame.of(snap.embedding, snap.step), progress=Progress.of(snap),
+                           losses=s.losses())
+        st.param.update(**{k: v for k, v in updates.items() if getattr(st, k) is not v})
+        self._refresh_quality()
+        return new
+
+    # -- quality ---------------------------------------------------------------
+    def _refresh_quality(self) -> None:
+        if self._quality_result is not None:
+            self.state.quality, self._quality_result = self._quality_result, None
+        frame, ds, rows = self.state.frame, self.dataset, self._quality_rows
+        busy = self._quality_thread is not None and self._quality_thread.is_alive()
+        if frame is None or ds is None or rows is None or busy or len(frame) != ds.n_samples:
+            return
+        if time.monotonic() - self._quality_at < QUALITY_PERIOD:
+            return
+        if self.state.quality.get("step") == frame.step:
+            return
+        self._quality_at = time.monotonic()
+        X, Z, step = ds.X[rows], frame.z[rows], frame.step
+        self._quality_thread = threading.Thread(
+            target=self._quality_work, args=(X, Z, step), name="pumap-quality", daemon=True)
+        self._quality_thread.start()
+
+    def _quality_work(self, X, Z, step) -> None:
+        from pumap_core.metrics import distance_correlation, trustworthiness
+
+        try:
+            result = {"trustworthiness": trustworthiness(X, Z, k=5),
+                      "distance_correlation": distance_correlation(X, Z, sample_size=None),
+                      "step": step, "n": len(X)}
+        except Exception as e:  # noqa: BLE001 - a metric failing must not stop the page
+            result = {"step": step, "n": len(X), "error": str(e)}
+        self._quality_result = result
+
+    def wait_quality(self, timeout: float = 30.0) -> None:
+        if self._quality_thread is not None:
+            self._quality_thread.join(timeout)
+
+    # -- selection -------------------------------------------------------------
+    def select_polygon(self, xs, ys) -> np.ndarray:
+        frame = self.state.frame
+        idx = frame.in_polygon(xs, ys) if frame is not None else np.zeros(0, np.int64)
+        self.state.selection = idx
+        return idx
+
+    def select_box(self, x0, y0, x1, y1) -> np.ndarray:
+        frame = self.state.frame
+        idx = frame.in_box(x0, y0, x1, y1) if frame is not None else np.zeros(0, np.int64)
+        self.state.selection = idx
+        return idx
+
+    def clear_selection(self) -> None:
+        self.state.selection = np.zeros(0, np.int64)
+
+    def selection_table(self) -> pd.DataFrame:
+        """Selected rows: index, label, metadata and current latent position."""
+        ds, idx, frame = self.dataset, self.state.selection, self.state.frame
+        table = pd.DataFrame({"index": idx})
+        if ds is None:
+            return table
+        if ds.labels is not None:
+            codes = ds.labels[idx]
+            table["label"] = [ds.label_names[c] if ds.label_names and c >= 0 else c for c in codes]
+        if len(ds.attributes.columns):
+            attrs = ds.attributes.iloc[idx].reset_index(drop=True)
+            table = pd.concat([table, attrs.add_prefix("attr_")], axis=1)
+        if frame is not None and len(frame) == ds.n_samples:
+            table["z0"], table["z1"] = frame.z[idx, 0], frame.z[idx, 1]
+        return table
+
+    # -- hover and click -------------------------------------------------------
+    def hover(self, x: float | None, y: float | None) -> int:
+        frame = self.state.frame
+        i = -1
+        if frame is not None and x is not None and y is not None:
+            i = frame.nearest(x, y, max_distance=0.03)
+        if i != self.state.hover:
+            self.state.hover = i
+        return i
+
+    def click(self, x: float, y: float) -> Click | None:
+        """Decode the latent point under (x, y); find the nearest real item."""
+        frame, model = self.state.frame, self.session.model
+        if frame is None or x is None or y is None:
+            return None
+        t0 = time.perf_counter()
+        c = Click(x=float(x), y=float(y), z=frame.to_latent(x, y))
+        c.nearest = frame.nearest(x, y)
+        graph = getattr(model, "graph_", None)
+        if graph is not None and c.nearest < graph.knn_indices.shape[0]:
+            c.neighbours = graph.knn_indices[c.nearest, 1:N_NEIGHBOURS_SHOWN + 1].copy()
+        c.decoded, c.message = self.decode(c.z)
+        c.ms = (time.perf_counter() - t0) * 1000
+        self.state.click = c
+        return c
+
+    def decode(self, z: np.ndarray) -> tuple[np.ndarray | None, str]:
+        model = self.session.model
+        if model is None or not hasattr(model, "encoder_"):
+            return None, "No model yet: press Train."
+        if getattr(model, "decoder_", None) is None:
+            return None, "This model has no decoder: train with reconstruction on to decode."
+        try:
+            return model.inverse_transform(z)[0], ""
+        except Exception as e:  # noqa: BLE001
+            return None, f"Could not decode: {e}"
+
+    def directions(self) -> pd.DataFrame | None:
+        """Latent feature directions for the current frame (cached per frame)."""
+        from pumap_core.features import feature_vectors
+
+        frame, ds = self.state.frame, self.dataset
+        if frame is None or ds is None or len(frame) != ds.n_samples:
+            return None
+        if self._directions is not None and self._directions[0] == frame.step:
+            return self._directions[1]
+        attrs = ds.attributes.select_dtypes(include=["number", "bool"])
+        try:
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if len(attrs.columns):
+                    w = feature_vectors(frame.z, attrs)
+                elif ds.labels is not None:
+                    w = feature_vectors(frame.z, ds.labels, ds.label_names)
+                else:
+                    w = None
+        except (ValueError, TypeError) as e:
+            log.info("no feature directions: %s", e)
+            w = None
+        self._directions = (frame.step, w)
+        return w
+
+    def decode_shifted(self, alphas: dict[str, float]) -> tuple[np.ndarray | None, str]:
+        """Decode the clicked code pushed by α·w_f along each attribute f."""
+        c, w = self.state.click, self.directions()
+        if c is None:
+            return None, "Click the plot first."
+        z = c.z.astype(np.float64).copy()
+        if w is not None:
+            for name, a in alphas.items():
+                if a and name in w.index:
+                    z[0, :2] += a * w.loc[name].to_numpy()[:2]
+        return self.decode(z.astype(np.float32))
+
+    # -- models ------------------------------------------------------------------
+    def model_bytes(self) -> bytes:
+        model = self.session.model
+        if model is None or self.session.phase in ("training", "paused", "stopping"):
+            raise RuntimeError("Stop training (or let it finish) before saving the model.")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "model.safetensors")
+            model.save(path)
+            with open(path, "rb") as f:
+                return f.read()
+
+    def load_model_bytes(self, data: bytes, name: str = "model.safetensors") -> bool:
+        """Load an uploaded model through the engine's safe loader; errors go to state."""
+        path = os.path.basename(name) or "model"
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, path)
+                with open(path, "wb") as f:
+                    f.write(data or b"")
+                model = ParametricUMAP.load(path, device="cpu")
+            self.session.use_model(model)
+        except (ModelFileError, ValueError, RuntimeError, OSError) as e:
+            message = str(e).replace(path, os.path.basename(path))
+            self.state.error = f"Could not use the model file {name!r}: {message}"
+            return False
+        self.state.param.update(error="", notice=f"Loaded model {name}.")
+        self.poll()
+        return True
+
+    def close(self) -> None:
+        self.session.close()

@@ -1,0 +1,71 @@
+"""Assemble one session's dashboard and wire its periodic callback and clean-up."""
+
+from __future__ import annotations
+
+import logging
+
+import panel as pn
+
+from .controller import Controller
+from .sources import available_sources
+from .state import AppState
+from .style import css, html_pane
+from .views.controls import Controls
+from .views.curves import LossCurves
+from .views.inspect import InspectPanel
+from .views.scatter import ScatterView
+from .views.selection import SelectionPanel
+from .views.status import message_panes, quality_pane, status_pane
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 250  # frames are sent at most this often, and only when new
+TITLE = "Parametric UMAP studio"
+
+
+def build(default_source: str = "digits") -> tuple[pn.template.BaseTemplate, Controller]:
+    """The page for one browser session, and its controller."""
+    sources = available_sources()
+    state = AppState(sources=sources, source=default_source)
+    controller = Controller(state)
+    controls = Controls(controller)
+    scatter = ScatterView(controller)
+    curves = LossCurves(state)
+    inspect = InspectPanel(controller)
+    selection = SelectionPanel(controller)
+
+    side = pn.Tabs(inspect.panel(), selection.panel(), dynamic=False,
+                   sizing_mode="stretch_width", css_classes=["side-tabs"])
+    main = pn.Column(
+        status_pane(state),
+        message_panes(state),
+        pn.Row(pn.Column(scatter.panel(), inspect.hover, sizing_mode="stretch_width",
+                         min_width=420),
+               pn.Column(side, width=430), sizing_mode="stretch_width"),
+        pn.Row(pn.Column(html_pane('<div class="section">Losses</div>'), curves.pane,
+                         sizing_mode="stretch_width"),
+               pn.Column(html_pane('<div class="section">Quality (local / global)</div>'),
+                         quality_pane(state), width=360),
+               sizing_mode="stretch_width"),
+        sizing_mode="stretch_width")
+    template = pn.template.FastListTemplate(
+        title=TITLE, sidebar=[controls.panel()], main=[main], sidebar_width=300,
+        accent_base_color="#1f77b4", header_background="#1f3b57", theme_toggle=False, raw_css=[css()])
+    template.controller = controller  # for tests and debugging
+    template.scatter = scatter
+    return template, controller
+
+
+def serve_session(default_source: str = "digits") -> pn.template.BaseTemplate:
+    """Build, start the poll and stop everything when the browser tab goes away."""
+    template, controller = build(default_source)
+    callback = pn.state.add_periodic_callback(controller.poll, period=POLL_MS)
+
+    def destroyed(_context) -> None:
+        callback.stop()
+        controller.close()
+        log.info("session closed: training stopped")
+
+    pn.state.on_session_destroyed(destroyed)
+    pn.state.onload(lambda: controller.load(default_source))
+    return template

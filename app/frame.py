@@ -1,0 +1,89 @@
+"""Frame: one embedding snapshot, normalised into the plot's fixed box.
+
+Rasterized plots do not re-frame when the data's range changes (DESIGN §2),
+so every frame is centred and scaled into about [-1, 1]²; the frame keeps
+the transform so that a click maps back to latent coordinates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+
+#: The plot's fixed extent; frames fill about [-1, 1].
+EXTENT = 1.15
+
+
+@dataclass
+class Frame:
+    z: np.ndarray  # n × 2 latent codes (float32)
+    step: int = 0
+    center: np.ndarray = field(default=None)
+    scale: float = 1.0
+    xy: np.ndarray = field(default=None, repr=False)
+    _tree: object = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, z: np.ndarray, step: int = 0) -> Frame:
+        z = np.asarray(z, dtype=np.float32)[:, :2]
+        if not np.isfinite(z).all():
+            z = np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0)
+        lo, hi = np.percentile(z, [0.5, 99.5], axis=0)
+        center = ((lo + hi) / 2).astype(np.float32)
+        scale = float(max((hi - lo).max() / 2, 1e-6))
+        xy = (z - center) / np.float32(scale)
+        return cls(z=z, step=step, center=center, scale=scale, xy=xy)
+
+    def __len__(self) -> int:
+        return len(self.z)
+
+    def to_latent(self, x: float, y: float) -> np.ndarray:
+        """Plot coordinates -> latent code (1 × 2)."""
+        return (np.array([[x, y]], np.float32) * self.scale + self.center).astype(np.float32)
+
+    def nearest(self, x: float, y: float, max_distance: float | None = None) -> int:
+        """Row nearest to plot point (x, y); -1 when farther than ``max_distance``."""
+        if self._tree is None:
+            from scipy.spatial import cKDTree
+
+            self._tree = cKDTree(self.xy)
+        d, i = self._tree.query([x, y])
+        if max_distance is not None and d > max_distance:
+            return -1
+        return int(i)
+
+    def in_box(self, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+        x, y = self.xy[:, 0], self.xy[:, 1]
+        x0, x1 = sorted((x0, x1))
+        y0, y1 = sorted((y0, y1))
+        return np.flatnonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+
+    def in_polygon(self, xs, ys) -> np.ndarray:
+        xs = np.asarray(xs, np.float64)
+        ys = np.asarray(ys, np.float64)
+        if len(xs) < 3:
+            return np.zeros(0, np.int64)
+        return np.flatnonzero(_points_in_polygon(self.xy.astype(np.float64), xs, ys))
+
+
+@numba.njit(cache=True)
+def _points_in_polygon(pts, xs, ys):  # pragma: no cover - compiled
+    n, m = pts.shape[0], xs.shape[0]
+    out = np.zeros(n, np.bool_)
+    x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()
+    for p in range(n):
+        px, py = pts[p, 0], pts[p, 1]
+        if px < x0 or px > x1 or py < y0 or py > y1:
+            continue
+        inside = False
+        j = m - 1
+        for i in range(m):
+            if (ys[i] > py) != (ys[j] > py):
+                xc = xs[i] + (py - ys[i]) * (xs[j] - xs[i]) / (ys[j] - ys[i])
+                if px < xc:
+                    inside = not inside
+            j = i
+        out[p] = inside
+    return out

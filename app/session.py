@@ -1,0 +1,288 @@
+"""TrainingSession: one browser session's data, model and worker thread.
+
+No Panel, no Bokeh: worker threads (data loading, training, quality metrics)
+write their results into lock-protected slots here; the session's own
+periodic callback *takes* them (see :mod:`app.controller`). Controls flow the
+other way through :class:`pumap_core.TrainingControls`, read by the loop
+between steps (DESIGN §2).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from pumap_core import ParametricUMAP, Snapshot, TrainingControls
+
+log = logging.getLogger(__name__)
+
+#: torch threads for a training worker: two cores serve training *and* the page.
+TORCH_THREADS = int(os.environ.get("PUMAP_APP_TORCH_THREADS", "1"))
+#: settings the running loop accepts (TrainingControls.update).
+LIVE = ("min_dist", "global_correlation_weight", "learning_rate", "reconstruction_weight")
+
+
+@dataclass
+class LossPoint:
+    step: int
+    epoch: float
+    elapsed: float
+    losses: dict[str, float]
+
+
+@dataclass
+class Progress:
+    """What the status line needs, copied out of the newest snapshot."""
+
+    step: int = 0
+    epoch: float = 0.0
+    n_epochs: int = 0
+    total_steps: int = 0
+    elapsed: float = 0.0
+    edges_per_second: float = 0.0
+    settings: dict[str, float] = field(default_factory=dict)
+    done: bool = False
+
+    @classmethod
+    def of(cls, s: Snapshot) -> Progress:
+        return cls(s.step, s.epoch, s.n_epochs, int(s.extra.get("total_steps", 0)), s.elapsed,
+                   s.edges_per_second, dict(s.settings), s.done)
+
+
+def load_dataset(source: str, **options: Any):
+    """``pumap_core.data.load`` with the app's choices for the named sets."""
+    from pumap_core.data import load
+
+    if source.startswith("celeba") and "image_size" not in options:
+        options["image_size"] = 32  # 3,072 features: quick to train and to decode
+    return load(source, **options)
+
+
+class TrainingSession:
+    """Data, model, worker threads and their newest results, for one user.
+
+    ``phase`` is one of: empty, ready, training, paused, stopping, stopped,
+    done, failed; ``loading`` is true while a data set loads; ``error`` holds
+    the last failure's message. All public methods may be called from any thread.
+    """
+
+    def __init__(self, torch_threads: int = TORCH_THREADS) -> None:
+        self._lock = threading.RLock()
+        self.torch_threads = torch_threads
+        self.dataset = None
+        self.model: ParametricUMAP | None = None
+        self.controls: TrainingControls | None = None
+        self.phase = "empty"
+        self.error: str | None = None
+        self.history: list[LossPoint] = []
+        self.loading = False
+        self._thread: threading.Thread | None = None  # the training worker
+        self._generation = 0
+        self._load_generation = 0
+        self._latest: Snapshot | None = None
+        self._fresh = False
+        self._events: list[tuple[str, Any]] = []
+        self._closed = False
+
+    # -- data -------------------------------------------------------------
+    def load(self, source: str, wait: bool = False, **options: Any) -> threading.Thread:
+        """Load ``source`` in a background thread; training goes on until it succeeds.
+
+        On failure the previous data (and training) stay and ``error`` says why.
+        """
+        with self._lock:
+            self._load_generation += 1
+            lgen = self._load_generation
+            self.loading, self.error = True, None
+
+        def work() -> None:
+            try:
+                ds = load_dataset(source, **options)
+            except Exception as e:  # noqa: BLE001 - every failure is shown to the user
+                with self._lock:
+                    if lgen == self._load_generation:
+                        self.loading, self.error = False, f"Could not load {source!r}: {e}"
+                        self._events.append(("error", self.error))
+                return
+            with self._lock:
+                if lgen != self._load_generation:
+                    return
+            self.set_dataset(ds)
+            with self._lock:
+                self.loading = False
+
+        thread = threading.Thread(target=work, name="pumap-load", daemon=True)
+        thread.start()
+        if wait:
+            thread.join()
+        return thread
+
+    def set_dataset(self, ds) -> None:
+        """Use an already loaded Dataset (tests, notebooks)."""
+        self.stop(wait=True)
+        with self._lock:
+            self._generation += 1
+            self.dataset, self.model, self._latest, self.history = ds, None, None, []
+            self.phase, self.error = "ready", None
+            self._events.append(("dataset", ds))
+
+    # -- training ---------------------------------------------------------
+    def start(self, wait: bool = False, **params: Any) -> threading.Thread:
+        """Train a new model on the current data with estimator ``params``."""
+        if self.dataset is None:
+            raise RuntimeError("load a data set before training")
+        self.stop(wait=True)
+        controls = TrainingControls()
+        with self._lock:
+            self._generation += 1
+            gen = self._generation
+            self.controls, self.model, self._latest, self._fresh = controls, None, None, False
+            self.history, self.phase, self.error = [], "training", None
+        X = self.dataset.X
+        params = {"snapshot_embedding": "all", **params}
+
+        def work() -> None:
+            import torch
+
+            torch.set_num_threads(self.torch_threads)
+            try:
+                model = ParametricUMAP(**params)
+                with self._lock:
+                    if gen == self._generation:
+                        self.model = model  # clicks may decode while it trains
+                model.fit(X, controls=controls, callback=lambda s: self._on_snapshot(gen, s))
+            except Exception as e:  # noqa: BLE001
+                log.exception("training failed")
+                self._fail(gen, f"Training failed: {e}")
+                return
+            with self._lock:
+                if gen == self._generation:
+                    self.phase = "stopped" if controls.stopped else "done"
+                    self._events.append(("finished", model))
+
+        return self._spawn(work, wait, "pumap-train")
+
+    def _on_snapshot(self, gen: int, snap: Snapshot) -> None:
+        """Training thread: keep only the newest snapshot; never touch the page."""
+        with self._lock:
+            if gen != self._generation:
+                return
+            self._latest, self._fresh = snap, True
+            self.history.append(LossPoint(snap.step, snap.epoch, snap.elapsed, dict(snap.losses)))
+
+    def update(self, **settings: float) -> None:
+        """Change live settings; the running loop sees them at its next step."""
+        settings = {k: float(v) for k, v in settings.items() if k in LIVE}
+        with self._lock:
+            controls = self.controls
+        if controls is not None and settings:
+            controls.update(**settings)
+
+    def pause(self) -> None:
+        with self._lock:
+            if self.controls is not None and self.phase == "training":
+                self.controls.pause()
+                self.phase = "paused"
+
+    def resume(self) -> None:
+        with self._lock:
+            if self.controls is not None and self.phase == "paused":
+                self.controls.resume()
+                self.phase = "training"
+
+    def stop(self, wait: bool = False, timeout: float = 30.0) -> None:
+        """Ask the loop to stop; with ``wait``, join the worker."""
+        with self._lock:
+            thread, controls = self._thread, self.controls
+            if controls is not None and self.phase in ("training", "paused"):
+                controls.stop()
+                self.phase = "stopping"
+        if wait and thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def reset(self) -> None:
+        """Stop and forget the model; keep the data."""
+        self.stop(wait=True)
+        with self._lock:
+            self._generation += 1
+            self.model, self.controls, self._latest, self.history = None, None, None, []
+            self.phase = "ready" if self.dataset is not None else "empty"
+            self.error = None
+            self._events.append(("reset", None))
+
+    def use_model(self, model: ParametricUMAP) -> np.ndarray:
+        """Adopt a loaded model: embed the current data with it (raises on mismatch)."""
+        if self.dataset is None:
+            raise RuntimeError("load a data set first, then the model that was trained on it")
+        d = self.dataset.n_features
+        if model.n_features_in_ != d:
+            raise ValueError(f"this model expects {model.n_features_in_} features per item; "
+                             f"the loaded data set {self.dataset.name!r} has {d}")
+        self.reset()
+        Z = model.transform(self.dataset.X)
+        snap = Snapshot(step=0, epoch=0.0, n_epochs=0, elapsed=0.0, losses={},
+                        settings={"min_dist": float(model.min_dist)}, embedding=Z, done=True)
+        with self._lock:
+            self.model, self._latest, self._fresh, self.phase = model, snap, True, "done"
+        return Z
+
+    # -- results for the page's own thread ---------------------------------
+    def take_snapshot(self) -> Snapshot | None:
+        """The newest snapshot if it was not taken yet, else None."""
+        with self._lock:
+            if not self._fresh:
+                return None
+            self._fresh = False
+            return self._latest
+
+    @property
+    def latest(self) -> Snapshot | None:
+        with self._lock:
+            return self._latest
+
+    def take_events(self) -> list[tuple[str, Any]]:
+        with self._lock:
+            events, self._events = self._events, []
+            return events
+
+    def losses(self) -> list[LossPoint]:
+        with self._lock:
+            return list(self.history)
+
+    @property
+    def running(self) -> bool:
+        t = self._thread
+        return t is not None and t.is_alive()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop every worker (browser tab closed)."""
+        self._closed = True
+        self.stop(wait=True, timeout=timeout)
+
+    # -- helpers ----------------------------------------------------------
+    def _fail(self, gen: int, message: str) -> None:
+        with self._lock:
+            if gen == self._generation:
+                self.phase, self.error = "failed", message
+                self._events.append(("error", message))
+
+    def _spawn(self, fn, wait: bool, name: str) -> threading.Thread:
+        thread = threading.Thread(target=fn, name=name, daemon=True)
+        with self._lock:
+            self._thread = thread
+        thread.start()
+        if wait:
+            thread.join()
+        return thread
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Join the training worker; True when it has finished."""
+        t = self._thread
+        if t is not None:
+            t.join(timeout)
+        return t is None or not t.is_alive()

@@ -1,0 +1,50 @@
+"""Loss curves (total and each component), streamed through a Pipe."""
+
+from __future__ import annotations
+
+import holoviews as hv
+import numpy as np
+import pandas as pd
+import panel as pn
+
+COMPONENTS = ("total", "umap", "global", "reconstruction")
+COLORS = {"total": "#222222", "umap": "#1f77b4", "global": "#d62728", "reconstruction": "#2ca02c"}
+
+
+def loss_table(points) -> pd.DataFrame:
+    """LossPoints -> columns step, total, umap, global, reconstruction (NaN when absent)."""
+    data = {"step": np.array([p.step for p in points], np.int64)}
+    for name in COMPONENTS:
+        data[name] = np.array([p.losses.get(name, np.nan) for p in points], np.float64)
+    return pd.DataFrame(data)
+
+
+def _curves(data: pd.DataFrame) -> hv.Overlay:
+    layers = []
+    for name in COMPONENTS:
+        y = data[name].where(data[name] > 0)  # log axis
+        layers.append(hv.Curve((data["step"], y), "step", "loss", label=name).opts(
+            color=COLORS[name], line_width=2 if name == "total" else 1.5, framewise=True))
+    return hv.Overlay(layers).opts(
+        logy=True, framewise=True, responsive=True, height=220, legend_position="top_right",
+        toolbar=None, show_grid=True, title="")
+
+
+class LossCurves:
+    """Updated from state.losses at most every ``min_interval`` snapshots' worth."""
+
+    def __init__(self, state) -> None:
+        self.state = state
+        self.pipe = hv.streams.Pipe(data=loss_table([]))
+        self.pane = pn.pane.HoloViews(hv.DynamicMap(_curves, streams=[self.pipe]),
+                                      sizing_mode="stretch_width", height=230,
+                                      css_classes=["loss-pane"])
+        self._shown = 0
+        state.param.watch(self._update, ["losses"])
+
+    def _update(self, *_):
+        points = self.state.losses
+        if len(points) == self._shown:
+            return
+        self._shown = len(points)
+        self.pipe.send(loss_table(points))

@@ -1,0 +1,82 @@
+"""Selection panel: count, label histogram, up to 64 thumbnails, CSV export."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import panel as pn
+
+from ..colors import color_codes
+from ..images import GREY, PALETTE, as_image, bars_html, img_tag
+from ..state import LABEL
+from ..style import html_pane
+
+MAX_THUMBS = 64
+
+
+def histogram(ds, selection: np.ndarray) -> list[tuple[str, int, str]]:
+    """(name, count, colour) per label among the selected rows, commonest first."""
+    column = LABEL if ds.labels is not None else (ds.attributes.columns[0]
+                                                   if len(ds.attributes.columns) else None)
+    if column is None or not len(selection):
+        return []
+    codes, legend = color_codes(ds, column)
+    counts = np.bincount(codes[selection], minlength=len(legend) + 1)
+    rows = [(legend[i][0], int(c), PALETTE[i]) for i, c in enumerate(counts[:-1]) if c]
+    if counts[-1]:
+        rows.append(("unlabelled", int(counts[-1]), GREY))
+    return sorted(rows, key=lambda r: -r[1])
+
+
+def gallery_html(ds, selection: np.ndarray, px: int = 40) -> str:
+    if ds.images is None:
+        return "<i>This data set has no images; export the selection to see its rows.</i>"
+    shown = selection
+    if len(selection) > MAX_THUMBS:  # spread over the whole selection
+        shown = selection[np.linspace(0, len(selection) - 1, MAX_THUMBS).astype(np.int64)]
+    names = ds.label_names
+    tags = []
+    for i in shown:
+        label = ""
+        if ds.labels is not None and ds.labels[i] >= 0:
+            label = names[ds.labels[i]] if names else str(ds.labels[i])
+        tags.append(img_tag(as_image(ds.images[i], ds.image_shape), px, f"#{i} {label}"))
+    more = (f'<div class="muted">showing {len(shown)} of {len(selection):,}</div>'
+            if len(selection) > len(shown) else "")
+    return f'<div class="gallery">{"".join(tags)}</div>{more}'
+
+
+class SelectionPanel:
+    def __init__(self, controller) -> None:
+        self.controller = controller
+        self.count = html_pane("<i>Draw a lasso or a box on the plot to select items.</i>",
+                                  css_classes=["selection-count"], sizing_mode="stretch_width")
+        self.bars = html_pane("", sizing_mode="stretch_width", css_classes=["selection-bars"])
+        self.gallery = html_pane("", sizing_mode="stretch_width",
+                                    css_classes=["selection-gallery"])
+        self.download = pn.widgets.FileDownload(
+            callback=self._csv, filename="selection.csv", label="Export selection (CSV)",
+            button_type="primary", disabled=True, width=220)
+        controller.state.param.watch(self._update, ["selection"])
+
+    def _csv(self):
+        buf = io.StringIO()
+        self.controller.selection_table().to_csv(buf, index=False)
+        buf.seek(0)
+        return buf
+
+    def _update(self, *_):
+        ds, sel = self.controller.dataset, self.controller.state.selection
+        self.download.disabled = not len(sel)
+        if ds is None or not len(sel):
+            self.count.object = "<i>Nothing selected.</i>"
+            self.bars.object = self.gallery.object = ""
+            return
+        self.count.object = f"<b>{len(sel):,}</b> selected of {ds.n_samples:,}"
+        self.bars.object = bars_html(histogram(ds, sel))
+        self.gallery.object = gallery_html(ds, sel)
+
+    def panel(self) -> pn.Column:
+        return pn.Column(self.count, self.download, self.bars, self.gallery,
+                         sizing_mode="stretch_width", name="Selection")

@@ -146,7 +146,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         progress = self._progress_bar(config, data)
         try:
             self.loss_history_ = train(train_nets, data, config, controls, callback or self.callback,
-                                       self.device_, progress=progress.update if progress else None)
+                                       self.device_, progress=(lambda _: progress.update(1)) if progress else None)
         finally:
             if progress is not None:
                 progress.close()

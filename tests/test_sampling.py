@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+import torch
+
+from pumap_core.graph import EdgeSet
+from pumap_core.sampling import EdgeSampler
+
+
+def _edges():
+    head = np.array([0, 1, 1, 2, 2, 3], dtype=np.int64)
+    tail = np.array([1, 0, 2, 1, 3, 2], dtype=np.int64)
+    weight = np.array([1.0, 1.0, 0.1, 0.1, 0.5, 0.5], dtype=np.float32)
+    return EdgeSet(head, tail, weight, n_vertices=10)
+
+
+def test_positive_edges_are_drawn_in_proportion_to_weight():
+    sampler = EdgeSampler(_edges(), batch_size=20000, negative_sample_rate=1,
+                          generator=torch.Generator().manual_seed(0))
+    b = sampler.sample()
+    head, tail = b.nodes[b.head_pos].numpy(), b.nodes[b.tail_pos].numpy()
+    freq = np.array([np.mean((head == h) & (tail == t)) for h, t in zip(_edges().head, _edges().tail)])
+    np.testing.assert_allclose(freq, _edges().weight / _edges().weight.sum(), atol=0.01)
+
+
+@pytest.mark.parametrize("negatives", ["uniform", "in_batch"])
+def test_batches_index_one_set_of_unique_nodes(negatives):
+    sampler = EdgeSampler(_edges(), batch_size=64, negative_sample_rate=5, negatives=negatives,
+                          generator=torch.Generator().manual_seed(1))
+    b = sampler.sample()
+    assert len(torch.unique(b.nodes)) == len(b.nodes)
+    assert b.neg_head_pos.shape == b.neg_tail_pos.shape == (64 * 5,)
+    assert int(max(b.head_pos.max(), b.neg_tail_pos.max())) < len(b.nodes)
+
+
+def test_uniform_negatives_cover_all_vertices():
+    sampler = EdgeSampler(_edges(), batch_size=512, negative_sample_rate=5,
+                          generator=torch.Generator().manual_seed(2))
+    b = sampler.sample()
+    assert set(b.nodes[b.neg_tail_pos].tolist()) == set(range(10))
+
+
+def test_epoch_is_one_pass_over_the_edge_mass():
+    sampler = EdgeSampler(_edges(), batch_size=2)
+    assert sampler.steps_per_epoch == int(np.ceil(3.2 / 2))
+
+
+def test_empty_graph_is_rejected():
+    empty = EdgeSet(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), 5)
+    with pytest.raises(ValueError, match="no edges"):
+        EdgeSampler(empty)

@@ -68,8 +68,18 @@ def color_codes(ds, column: str) -> tuple[np.ndarray, list[tuple[str, str]]]:
     return np.asarray(codes, np.int64), [(nm, PALETTE[i]) for i, nm in enumerate(names)]
 
 
-def frame_table(xy: np.ndarray, codes: np.ndarray, grey: bool = False) -> pd.DataFrame:
-    """The DataFrame the scatter's Pipe carries."""
-    c = np.full(len(codes), REST, np.int64) if grey else codes
+def frame_table(xy: np.ndarray, codes: np.ndarray, n_slots: int = N_SLOTS,
+                grey: bool = False) -> pd.DataFrame:
+    """The DataFrame the scatter's Pipe carries.
+
+    Only the ``n_slots`` colours in use (plus grey) become categories:
+    datashader's categorical shading costs time per category.
+    """
+    n_slots = int(min(max(n_slots, 0), N_SLOTS))
+    if grey:
+        c = np.full(len(codes), n_slots, np.int64)
+    else:
+        c = np.where(np.asarray(codes) >= n_slots, n_slots, codes)
+    categories = CATEGORIES[:n_slots] + [CATEGORIES[REST]]
     return pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1],
-                         "c": pd.Categorical.from_codes(c, CATEGORIES)})
+                         "c": pd.Categorical.from_codes(c, categories)})

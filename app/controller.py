@@ -26,6 +26,12 @@ from .state import LABEL, AppState
 
 log = logging.getLogger(__name__)
 
+#: snapshot spacing: small data every 0.25 s; large data pays ~0.25 s per full embedding,
+#: so 0.45 s keeps >= 2 frames/s without spending most of the training thread on frames
+FRAME_INTERVAL = ((20_000, 0.25), (None, 0.45))
+#: reconstruction is on by default up to this many values (rows × features): a decoder
+#: reconstructing every encoded row of a step makes MNIST-sized training ~9× slower
+RECONSTRUCTION_AUTO_LIMIT = 8_000_000
 QUALITY_PERIOD = 3.0  # seconds between quality refreshes
 QUALITY_SAMPLE = 600  # rows in the quality subsample
 N_NEIGHBOURS_SHOWN = 8
@@ -55,7 +61,7 @@ class Controller:
         self._quality_at = 0.0
         self._quality_rows: np.ndarray | None = None
         self._directions: tuple[int, pd.DataFrame | None] | None = None
-        self.state.param.watch(self._on_live, ["min_dist", "global_weight"])
+        self.state.param.watch(self._on_live, ["min_dist", "global_weight", "recon_weight"])
 
     # -- data ---------------------------------------------------------------
     @property
@@ -81,6 +87,7 @@ class Controller:
         self._quality_rows = np.sort(np.random.default_rng(0).choice(ds.n_samples, n, replace=False))
         self._directions = None
         self.state.param.update(
+            reconstruction=ds.n_samples * ds.n_features <= RECONSTRUCTION_AUTO_LIMIT,
             color_by=columns[0], frame=None, progress=None, losses=[], quality={}, click=None,
             hover=-1, selection=np.zeros(0, np.int64), notice=f"Loaded {ds.name}.",
             dataset_info=f"{ds.name}: {ds.n_samples:,} items × {ds.n_features:,} features{shape}")
@@ -93,7 +100,9 @@ class Controller:
         self.state.param.update(error="", notice="", frame=None, losses=[], quality={},
                                 click=None, progress=None)
         self._directions = None
-        self.session.start(wait=wait, **self.state.training_params())
+        n = self.dataset.n_samples
+        interval = next(t for limit, t in FRAME_INTERVAL if limit is None or n <= limit)
+        self.session.start(wait=wait, snapshot_interval=interval, **self.state.training_params())
         self.state.phase = self.session.phase
 
     def pause(self) -> None:

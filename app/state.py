@@ -35,6 +35,8 @@ class AppState(param.Parameterized):
     min_dist = param.Number(default=0.1, bounds=(0.0, 1.0), step=0.01)
     global_weight = param.Number(default=0.0, bounds=(0.0, 1.0), step=0.01,
                                  doc="Weight of the global-structure loss.")
+    recon_weight = param.Number(default=1.0, bounds=(0.0, 2.0), step=0.05,
+                                doc="Weight of the reconstruction loss (0 = decoder not trained).")
 
     # -- what the session shows ---------------------------------------------
     phase = param.String(default="empty")
@@ -51,7 +53,8 @@ class AppState(param.Parameterized):
 
     def live_settings(self) -> dict[str, float]:
         """The settings the running loop accepts, under the engine's names."""
-        return {"min_dist": self.min_dist, "global_correlation_weight": self.global_weight}
+        return {"min_dist": self.min_dist, "global_correlation_weight": self.global_weight,
+                "reconstruction_weight": self.recon_weight}
 
     def training_params(self) -> dict:
         """Keyword arguments for ``ParametricUMAP`` for a new run."""

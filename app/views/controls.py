@@ -16,12 +16,12 @@ class Controls:
     def __init__(self, controller) -> None:
         self.controller = c = controller
         st = c.state
-        self.source = pn.widgets.Select(name="Data set", options=st.sources, value=st.source,
+        self.source = pn.widgets.Select(label="Data set", options=st.sources, value=st.source,
                                         css_classes=["source-select"])
         self.source.param.watch(lambda e: c.load(e.new), ["value"])
-        self.path = pn.widgets.TextInput(name="…or a file or folder", placeholder="/path/to/data",
+        self.path = pn.widgets.TextInput(label="…or a file or folder", placeholder="/path/to/data",
                                          css_classes=["path-input"])
-        self.open = pn.widgets.Button(name="Open path", button_type="default",
+        self.open = pn.widgets.Button(label="Open path", color="default",
                                       css_classes=["open-path"])
         self.open.on_click(lambda _: c.load(self.path.value_input or self.path.value))
         self.path.param.watch(lambda _: c.load(self.path.value), ["enter_pressed"])
@@ -29,33 +29,38 @@ class Controls:
                                          st.param.dataset_info), sizing_mode="stretch_width")
 
         self.n_neighbors = pn.widgets.IntSlider.from_param(st.param.n_neighbors, start=2, end=100,
-                                                           name="n_neighbors (graph, cached)")
-        self.epochs = pn.widgets.IntInput.from_param(st.param.n_epochs, name="Epochs (0 = auto)",
+                                                           label="n_neighbors (graph, cached)")
+        self.epochs = pn.widgets.IntInput.from_param(st.param.n_epochs, label="Epochs (0 = auto)",
                                                      step=10)
-        self.lr = pn.widgets.Select(name="Learning rate", options=LEARNING_RATES,
+        self.lr = pn.widgets.Select(label="Learning rate", options=LEARNING_RATES,
                                     value=st.learning_rate)
         self.lr.param.watch(lambda e: setattr(st, "learning_rate", e.new), ["value"])
         self.recon = pn.widgets.Checkbox.from_param(st.param.reconstruction,
-                                                    name="Reconstruction (decoder)")
+                                                    label="Reconstruction (decoder: click to decode)")
+        self.recon_note = html_pane(
+            '<div class="muted">Off by default for large data: decoding every row of a step '
+            "slows MNIST-sized training several times.</div>", sizing_mode="stretch_width")
 
-        self.train = pn.widgets.Button(name="Train", button_type="primary", css_classes=["train"])
-        self.pause = pn.widgets.Button(name="Pause", css_classes=["pause"])
-        self.resume = pn.widgets.Button(name="Resume", css_classes=["resume"])
-        self.stop = pn.widgets.Button(name="Stop", button_type="danger", css_classes=["stop"])
-        self.reset = pn.widgets.Button(name="Reset", css_classes=["reset"])
+        self.train = pn.widgets.Button(label="Train", color="primary", css_classes=["train"])
+        self.pause = pn.widgets.Button(label="Pause", css_classes=["pause"])
+        self.resume = pn.widgets.Button(label="Resume", css_classes=["resume"])
+        self.stop = pn.widgets.Button(label="Stop", color="danger", css_classes=["stop"])
+        self.reset = pn.widgets.Button(label="Reset", css_classes=["reset"])
         for button, action in ((self.train, c.train), (self.pause, c.pause),
                                (self.resume, c.resume), (self.stop, c.stop),
                                (self.reset, c.reset)):
             button.on_click(lambda _, action=action: action())
 
-        self.min_dist = pn.widgets.FloatSlider.from_param(st.param.min_dist, name="min_dist",
+        self.min_dist = pn.widgets.FloatSlider.from_param(st.param.min_dist, label="min_dist",
                                                           css_classes=["min-dist"])
         self.global_weight = pn.widgets.FloatSlider.from_param(
-            st.param.global_weight, name="Global structure weight", css_classes=["global-weight"])
-        self.color_by = pn.widgets.Select.from_param(st.param.color_by, name="Colour by")
+            st.param.global_weight, label="Global structure weight", css_classes=["global-weight"])
+        self.recon_weight = pn.widgets.FloatSlider.from_param(
+            st.param.recon_weight, label="Reconstruction weight", css_classes=["recon-weight"])
+        self.color_by = pn.widgets.Select.from_param(st.param.color_by, label="Colour by")
 
         self.save = pn.widgets.FileDownload(callback=self._model_file, filename="model.safetensors",
-                                            label="Save model", button_type="success",
+                                            label="Save model", color="success",
                                             disabled=True, css_classes=["save-model"])
         self.upload = pn.widgets.FileInput(accept=".safetensors,.pumap", multiple=False,
                                            css_classes=["load-model"])
@@ -78,7 +83,7 @@ class Controls:
         st = self.controller.state
         phase, running = st.phase, st.phase in _RUNNING
         self.train.disabled = phase == "empty" or st.loading
-        self.train.name = "Restart" if running else "Train"
+        self.train.label = "Restart" if running else "Train"
         self.pause.disabled = phase != "training"
         self.resume.disabled = phase != "paused"
         self.stop.disabled = not running
@@ -88,10 +93,10 @@ class Controls:
         section = lambda text: html_pane(f'<div class="section">{text}</div>')  # noqa: E731
         return pn.Column(
             section("Data"), self.source, self.path, self.open, self.info,
-            section("Training"), self.n_neighbors, self.epochs, self.lr, self.recon,
+            section("Training"), self.n_neighbors, self.epochs, self.lr, self.recon, self.recon_note,
             pn.Row(self.train, self.pause, self.resume), pn.Row(self.stop, self.reset),
             section("Live (acts on the running optimisation)"), self.min_dist,
-            self.global_weight,
+            self.global_weight, self.recon_weight,
             section("View"), self.color_by,
             section("Model"), self.save, html_pane('<div class="muted">Load a saved model:</div>'),
             self.upload, sizing_mode="stretch_width")

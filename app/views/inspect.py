@@ -78,7 +78,7 @@ class InspectPanel:
         self.sliders = pn.Column(sizing_mode="stretch_width", css_classes=["feature-sliders"])
         self.hover = html_pane(hover_html(None, -1), css_classes=["hover-pane"],
                                   sizing_mode="stretch_width")
-        self.retrain = pn.widgets.Button(name="Train with reconstruction", button_type="warning",
+        self.retrain = pn.widgets.Button(label="Train with reconstruction", color="warning",
                                          visible=False)
         self.retrain.on_click(self._retrain)
         self._names: list[str] = []
@@ -110,13 +110,13 @@ class InspectPanel:
             self._names = names
             sliders = []
             for name in names:
-                s = pn.widgets.FloatSlider(name=name, start=-2.0, end=2.0, step=0.05, value=0.0,
+                s = pn.widgets.FloatSlider(label=name, start=-2.0, end=2.0, step=0.05, value=0.0,
                                            sizing_mode="stretch_width")
                 s.param.watch(self._on_slide, ["value_throttled"])
                 sliders.append(s)
             note = html_pane('<div class="muted">Feature directions (OLS of latent on '
                                 "attributes): push the clicked point along each.</div>")
-            reset = pn.widgets.Button(name="Reset sliders", button_type="light", width=120)
+            reset = pn.widgets.Button(label="Reset sliders", color="light", width=120)
             reset.on_click(self._reset_sliders)
             self.sliders.objects = [note, reset, *sliders] if sliders else []
         else:
@@ -131,7 +131,7 @@ class InspectPanel:
         self.shifted.object = ""
 
     def _on_slide(self, *_):
-        alphas = {s.name: s.value_throttled for s in self._sliders() if s.value_throttled}
+        alphas = {s.label: s.value_throttled for s in self._sliders() if s.value_throttled}
         if not alphas:
             self.shifted.object = ""
             return

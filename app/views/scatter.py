@@ -9,6 +9,7 @@ and the pointer position go back to the controller as plot coordinates.
 from __future__ import annotations
 
 import threading
+import warnings
 
 import datashader as ds
 import holoviews as hv
@@ -17,15 +18,16 @@ import pandas as pd
 import panel as pn
 from holoviews.operation.datashader import datashade, dynspread
 
-from ..colors import CATEGORIES, COLOR_KEY, color_codes, frame_table
+from ..colors import COLOR_KEY, color_codes, frame_table
 from ..frame import EXTENT
 from ..images import legend_html
 from ..style import html_pane
 
 # datashade fails on an empty frame (shape mismatch in shade): "nothing" is one point far outside
-_EMPTY = pd.DataFrame({"x": np.array([1e3], np.float32), "y": np.array([1e3], np.float32),
-                       "c": pd.Categorical.from_codes([len(CATEGORIES) - 1], CATEGORIES)})
+_EMPTY = frame_table(np.full((1, 2), 1e3, np.float32), np.zeros(1, np.int64), n_slots=0)
 _warm = threading.Event()
+# the empty selection layer shades an all-zero aggregate: numpy warns on every frame
+warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
 
 
 def warm_up() -> None:
@@ -34,7 +36,7 @@ def warm_up() -> None:
         return
     _warm.set()
     xy = np.random.default_rng(0).normal(size=(200, 2)).astype(np.float32)
-    element = _points(frame_table(xy, np.arange(200) % 21))
+    element = _points(frame_table(xy, np.arange(200) % 11, n_slots=10))
     shaded = dynspread(datashade(element, aggregator=ds.count_cat("c"), color_key=COLOR_KEY,
                                  min_alpha=90, width=120, height=120), threshold=0.6, max_px=2)
     hv.renderer("bokeh").get_plot(shaded)
@@ -52,6 +54,7 @@ class ScatterView:
         self.pipe = hv.streams.Pipe(data=_EMPTY)
         self.sel_pipe = hv.streams.Pipe(data=_EMPTY)
         self._codes: np.ndarray | None = None
+        self._slots = 1
         self._had_selection = False
         self.frames_sent = 0
         shade = dict(aggregator=ds.count_cat("c"), color_key=COLOR_KEY, min_alpha=90)
@@ -87,6 +90,7 @@ class ScatterView:
             self._codes, self.legend.object = None, ""
             return
         self._codes, items = color_codes(data, self.state.color_by)
+        self._slots = len(items)
         self.legend.object = legend_html(items)
 
     def _on_color(self, *_):
@@ -112,10 +116,10 @@ class ScatterView:
         codes = self._codes if self._codes is not None and len(self._codes) == len(frame) \
             else np.zeros(len(frame), np.int64)
         has = len(sel) > 0
-        self.pipe.send(frame_table(frame.xy, codes, grey=has))
+        self.pipe.send(frame_table(frame.xy, codes, self._slots, grey=has))
         if has:
             sel = sel[sel < len(frame)]
-            self.sel_pipe.send(frame_table(frame.xy[sel], codes[sel]))
+            self.sel_pipe.send(frame_table(frame.xy[sel], codes[sel], self._slots))
         elif self._had_selection or selection:
             self.sel_pipe.send(_EMPTY)
         self._had_selection = has
@@ -139,7 +143,7 @@ class ScatterView:
         self.controller.hover(x, y)
 
     def panel(self) -> pn.viewable.Viewable:
-        clear = pn.widgets.Button(name="Clear selection", button_type="light", width=130)
+        clear = pn.widgets.Button(label="Clear selection", color="light", width=130)
         clear.on_click(lambda _: self.controller.clear_selection())
         return pn.Column(self.pane, pn.Row(self.legend, clear, sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")

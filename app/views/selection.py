@@ -57,7 +57,7 @@ class SelectionPanel:
                                     css_classes=["selection-gallery"])
         self.download = pn.widgets.FileDownload(
             callback=self._csv, filename="selection.csv", label="Export selection (CSV)",
-            button_type="primary", disabled=True, width=220)
+            color="primary", disabled=True, width=220)
         controller.state.param.watch(self._update, ["selection"])
 
     def _csv(self):
@@ -73,7 +73,8 @@ class SelectionPanel:
             self.count.object = "<i>Nothing selected.</i>"
             self.bars.object = self.gallery.object = ""
             return
-        self.count.object = f"<b>{len(sel):,}</b> selected of {ds.n_samples:,}"
+        self.count.object = (f'<div class="count-text"><b>{len(sel):,}</b> selected of '
+                             f"{ds.n_samples:,}</div>")
         self.bars.object = bars_html(histogram(ds, sel))
         self.gallery.object = gallery_html(ds, sel)
 

@@ -40,8 +40,9 @@ def status_text(phase: str, progress: Progress | None, loading: bool = False) ->
             parts.append(
                 f'<span class="running-settings">running: min_dist={st.get("min_dist", 0):.2f} · '
                 f'global={st.get("global_correlation_weight", 0):.2f} · '
+                f'recon={st.get("reconstruction_weight", 0):.2f} · '
                 f'lr={st.get("learning_rate", 0):.1e}</span>')
-    return " · ".join(parts)
+    return f'<div class="status-text">{" · ".join(parts)}</div>'
 
 
 def quality_text(quality: dict) -> str:
@@ -72,10 +73,10 @@ def message_panes(state) -> pn.Column:
     error = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["error-alert"],
                           sizing_mode="stretch_width")
     notice = html_pane("", css_classes=["notice"], sizing_mode="stretch_width")
-    dismiss = pn.widgets.Button(name="Dismiss", button_type="light", width=90, visible=False)
+    dismiss = pn.widgets.Button(label="Dismiss", color="light", width=90, visible=False)
 
     def show(*_):
-        error.object = html.escape(state.error)
+        error.object = f'<span class="error-text">{html.escape(state.error)}</span>'
         error.visible = dismiss.visible = bool(state.error)
         notice.object = html.escape(state.notice)
 

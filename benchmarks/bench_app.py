@@ -1,0 +1,157 @@
+"""App benchmark: first frame on digits, frames/s at 70,000 points, click latency.
+
+Runs the dashboard's own objects (Controller, ScatterView rendered to a Bokeh
+document, InspectPanel) in one process, exactly as a browser session uses
+them, without the network and the browser:
+
+    python benchmarks/bench_app.py                # MNIST 70,000 from PUMAP_DATA_DIR, else synthetic
+    python benchmarks/bench_app.py --seconds 20 --synthetic
+
+"first frame": pressing Train on digits → the first embedding rasterized
+into the plot's Bokeh model (graph, network build, first step, snapshot,
+poll, datashade). "frames/s": frames rasterized into the plot per second
+while training continues, with the app's 250 ms poll. "click": Tap → nearest
+item, neighbours, decode, and the HTML with the images (server time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import holoviews as hv  # noqa: E402
+
+hv.extension("bokeh")
+
+from app.controller import Controller  # noqa: E402
+from app.dashboard import POLL_MS  # noqa: E402
+from app.views.inspect import InspectPanel  # noqa: E402
+from app.views.scatter import ScatterView, warm_up  # noqa: E402
+
+
+def session(controller: Controller) -> ScatterView:
+    """A ScatterView whose plot is rendered, so every frame is really rasterized."""
+    view = ScatterView(controller)
+    view.bokeh = hv.renderer("bokeh").get_plot(view.plot)
+    return view
+
+
+def wait_frame(c: Controller, timeout: float) -> float:
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        if c.poll():
+            return time.perf_counter() - t0
+        time.sleep(0.02)
+    raise TimeoutError("no frame")
+
+
+def first_frame(epochs: int) -> dict:
+    c = Controller()
+    c.load("digits", wait=True)
+    c.poll()
+    session(c)
+    c.state.n_epochs = epochs
+    t0 = time.perf_counter()
+    c.train()
+    wait_frame(c, 60)
+    result = {"first frame, digits (s)": time.perf_counter() - t0}
+    c.close()
+    return result
+
+
+def big_dataset(synthetic: bool):
+    from pumap_core.data import Dataset, available_datasets, load
+
+    found = available_datasets()
+    if not synthetic and "mnist" in found and "mnist-test" in found:
+        return load("mnist-all")
+    rng = np.random.default_rng(0)
+    centers = rng.uniform(0, 1, size=(10, 784)).astype(np.float32)
+    labels = rng.integers(0, 10, 70_000)
+    X = np.clip(centers[labels] + rng.normal(0, 0.15, (70_000, 784)).astype(np.float32), 0, 1)
+    return Dataset(X=X, labels=labels, name="synthetic-70k")
+
+
+def frame_rate(ds, seconds: float, clicks: int, reconstruction: bool | None) -> dict:
+    c = Controller()
+    c.session.set_dataset(ds)
+    c.poll()  # the app's defaults for this data (reconstruction off for large data)
+    if reconstruction is not None:
+        c.state.reconstruction = reconstruction
+    views = [session(c), InspectPanel(c)]  # rendered on every frame / click, like a page
+    c.state.n_epochs = 200  # keeps training during the measurement
+    t0 = time.perf_counter()
+    c.train()
+    graph_and_first = wait_frame(c, 900)
+    renders, stamps, steps0 = [], [], c.state.progress.step
+    snaps0 = len(c.session.losses())
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        tick = time.perf_counter()
+        if c.poll():
+            renders.append(time.perf_counter() - tick)
+            stamps.append(time.perf_counter())
+        time.sleep(max(0.0, POLL_MS / 1000 - (time.perf_counter() - tick)))
+    span = time.perf_counter() - start
+    steps = c.state.progress.step - steps0
+    snaps = len(c.session.losses()) - snaps0
+    rng = np.random.default_rng(0)
+    server_ms, decode_ms = [], []
+    for x, y in rng.uniform(-0.8, 0.8, size=(clicks, 2)):
+        t = time.perf_counter()
+        click = c.click(x, y)  # what the Tap stream calls; InspectPanel renders via its watcher
+        server_ms.append((time.perf_counter() - t) * 1000)
+        decode_ms.append(click.ms)
+    c.close()
+    del views
+    return {
+        "points": ds.n_samples,
+        "reconstruction": c.state.reconstruction,
+        "graph + first frame (s)": graph_and_first,
+        "frames/s while training": len(renders) / span,
+        "frame render median (ms)": 1000 * statistics.median(renders) if renders else float("nan"),
+        "engine snapshots/s": snaps / span,
+        "training steps/s meanwhile": steps / span,
+        "click: decode + nearest (ms, median)": statistics.median(decode_ms),
+        "click: incl. images/HTML (ms, median)": statistics.median(server_ms),
+        "click: incl. images/HTML (ms, p95)": float(np.percentile(server_ms, 95)),
+        "total (s)": time.perf_counter() - t0,
+    }
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--seconds", type=float, default=15.0, help="frame-rate window")
+    p.add_argument("--clicks", type=int, default=30)
+    p.add_argument("--synthetic", action="store_true", help="synthetic 70,000×784 even if MNIST is here")
+    p.add_argument("--first-epochs", type=int, default=5)
+    p.add_argument("--reconstruction", choices=["default", "on", "off"], default="default",
+                   help="decoder for the 70,000-point run (default: the app's choice)")
+    args = p.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("PUMAP_APP_TORCH_THREADS", "1")))
+    t = time.perf_counter()
+    warm_up()  # the app does this when the server starts
+    rows = {"datashader warm-up at server start (s)": time.perf_counter() - t}
+    rows.update(first_frame(args.first_epochs))
+    ds = big_dataset(args.synthetic)
+    rows["data set"] = f"{ds.name} {ds.n_samples:,}×{ds.n_features}"
+    recon = {"default": None, "on": True, "off": False}[args.reconstruction]
+    rows.update(frame_rate(ds, args.seconds, args.clicks, recon))
+    width = max(map(len, rows))
+    print(f"\n{'measure'.ljust(width)}  value\n{'-' * width}  -----")
+    for k, v in rows.items():
+        print(f"{k.ljust(width)}  {v:.3f}" if isinstance(v, float) else f"{k.ljust(width)}  {v}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""End to end: `panel serve app` in Chromium, driven by Playwright (DESIGN §6).
+
+One page is shared by the tests of this module, in order: load → train →
+live min_dist → lasso → click → bad path. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+
+import holoviews as hv
+import pytest
+
+from .conftest import FIRST_RENDER_S, open_app, shot
+
+hv.extension("bokeh")
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+MS = 1000
+
+
+@pytest.fixture(scope="module")
+def page(server, browser):
+    page = open_app(browser, server)
+    yield page
+    page.close()
+
+
+def _plot(page):
+    canvas = page.locator(".scatter-pane canvas").first
+    canvas.wait_for(timeout=FIRST_RENDER_S * MS)
+    return canvas
+
+
+def _status(page) -> str:
+    return page.locator(".status-line .status-text").inner_text()
+
+
+def _wait_status(page, pattern: str, timeout_s: float = 60) -> str:
+    regex = re.compile(pattern)
+    for _ in range(int(timeout_s * 4)):
+        text = _status(page)
+        if regex.search(text):
+            return text
+        page.wait_for_timeout(250)
+    raise AssertionError(f"status never matched {pattern!r}; last: {text!r}")
+
+
+def test_page_loads(page):
+    assert "Ready" in _status(page)
+    assert page.locator(".source-select select").input_value().startswith("digits")
+    shot(page, "01-loaded")
+
+
+def test_train_changes_scatter(page):
+    page.locator(".train button").click()
+    _wait_status(page, r"step [1-9]", FIRST_RENDER_S)
+    plot = _plot(page)
+    page.wait_for_timeout(1500)
+    first = shot(page, "02-training-a", plot)
+    page.wait_for_timeout(3000)
+    second = shot(page, "03-training-b", plot)
+    assert first != second, "the scatter did not change while training"
+    assert "Training" in _status(page)
+
+
+def test_min_dist_reaches_running_loop(page):
+    assert "min_dist=0.10" in _status(page)
+    track = page.locator(".min-dist .noUi-target").first
+    box = track.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] / 2)
+    text = _wait_status(page, r"min_dist=0\.[5-9]\d", 30)
+    assert "min_dist=0.10" not in text
+    shot(page, "04-min-dist")
+
+
+def test_lasso_fills_selection(page):
+    page.locator(".side-tabs").locator(".bk-tab", has_text="Selection").click()
+    box = _plot(page).bounding_box()
+    cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["height"] * 0.35
+    page.mouse.move(cx - r, cy - r)
+    page.mouse.down()
+    for x, y in ((cx + r, cy - r), (cx + r, cy + r), (cx - r, cy + r), (cx - r, cy - r + 2)):
+        page.mouse.move(x, y, steps=6)
+    page.mouse.up()
+    count = page.locator(".selection-count .count-text")
+    count.wait_for(timeout=30 * MS)
+    assert re.search(r"[1-9][\d,]* selected of 1,797", count.inner_text())
+    page.locator(".selection-gallery img").first.wait_for(timeout=15 * MS)
+    shot(page, "05-selection")
+
+
+def test_click_shows_decoded_image(page):
+    page.locator(".side-tabs").locator(".bk-tab", has_text="Click").click()
+    box = _plot(page).bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    decoded = page.locator(".click-pane img.decoded")
+    decoded.wait_for(timeout=30 * MS)
+    assert decoded.get_attribute("src").startswith("data:image/png;base64,")
+    assert page.locator(".click-pane").get_by_text("nearest real item").count() == 1
+    shot(page, "06-click")
+
+
+def test_bad_path_shows_error_and_page_still_works(page):
+    page.locator(".path-input input").fill("/nonexistent/no-such-data.csv")
+    page.locator(".open-path button").click()
+    alert = page.locator(".error-alert .error-text")
+    alert.get_by_text("Could not load").wait_for(timeout=30 * MS)
+    assert "no such file" in alert.inner_text()
+    shot(page, "07-bad-path")
+    before = _status(page)
+    page.locator(".pause button").click()
+    _wait_status(page, r"^Paused", 30)
+    page.locator(".resume button").click()
+    _wait_status(page, r"^Training", 30)
+    assert _status(page) != before or "Training" in before

@@ -1,0 +1,180 @@
+"""Views as functions of the state, rendered to Bokeh models without a browser."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import holoviews as hv
+import numpy as np
+import pandas as pd
+import panel as pn
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `app` is served, not installed
+from app import colors  # noqa: E402
+from app.controller import Click, Controller  # noqa: E402
+from app.frame import Frame  # noqa: E402
+from app.session import LossPoint, Progress  # noqa: E402
+from app.views import status  # noqa: E402
+from app.views.inspect import InspectPanel, click_html, hover_html  # noqa: E402
+from app.views.selection import MAX_THUMBS, SelectionPanel, histogram  # noqa: E402
+from pumap_core.data import Dataset, load_digits  # noqa: E402
+
+hv.extension("bokeh")
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture(autouse=True)
+def clean_panel_state():
+    yield
+    pn.state.reset()
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_digits(limit=300)
+
+
+@pytest.fixture
+def ctl(data):
+    c = Controller()
+    c.session.set_dataset(data)
+    c.poll()
+    yield c
+    c.close()
+
+
+def random_frame(n, seed=0):
+    return Frame.of(np.random.default_rng(seed).normal(size=(n, 2)).astype(np.float32), 7)
+
+
+def test_color_codes_labels_and_attributes():
+    n = 500
+    rng = np.random.default_rng(0)
+    attrs = pd.DataFrame({"age": rng.uniform(0, 90, n), "kind": rng.choice(list("abc"), n),
+                          "id": [f"x{i}" for i in range(n)]})
+    labels = rng.integers(-1, 3, n)
+    ds = Dataset(X=rng.normal(size=(n, 3)).astype(np.float32), labels=labels,
+                 label_names=["u", "v", "w"], attributes=attrs)
+    codes, legend = colors.color_codes(ds, "label")
+    assert [name for name, _ in legend] == ["u", "v", "w"]
+    assert (codes[labels == -1] == colors.REST).all() and (codes[labels == 2] == 2).all()
+    codes, legend = colors.color_codes(ds, "age")  # numeric with many values: quantile bins
+    assert len(legend) == colors.N_BINS and codes.max() < colors.N_BINS
+    codes, legend = colors.color_codes(ds, "id")  # too many categories: commonest + other
+    assert len(legend) == colors.N_SLOTS and legend[-1][0] == "other"
+    table = colors.frame_table(np.zeros((n, 2), np.float32), codes, len(legend), grey=True)
+    assert (table["c"] == "rest").all() and len(table["c"].cat.categories) == len(legend) + 1
+
+
+def test_status_line_shows_running_settings():
+    p = Progress(step=120, epoch=2.5, n_epochs=10, total_steps=480, elapsed=12.0,
+                 edges_per_second=10240.0,
+                 settings={"min_dist": 0.5, "global_correlation_weight": 0.25,
+                           "learning_rate": 1e-3, "reconstruction_weight": 1.0})
+    text = status.status_text("training", p)
+    assert "Training" in text and "epoch 2.5 / 10" in text and "step 120 / 480" in text
+    assert "min_dist=0.50" in text and "global=0.25" in text and "0:36 left" in text
+    assert "10.0 steps/s" in text
+    assert status.status_text("empty", None).count("No data") == 1
+    q = status.quality_text({"trustworthiness": 0.91234, "distance_correlation": 0.5,
+                             "step": 10, "n": 600})
+    assert "0.912" in q and "0.500" in q and "600 items" in q
+
+
+def test_dashboard_builds_and_validates(data):
+    from bokeh.core.validation.check import check_integrity
+    from bokeh.document import Document
+
+    from app.dashboard import build
+
+    template, ctl = build()
+    try:
+        doc = Document()
+        template.server_doc(doc)
+        assert not check_integrity(list(doc.roots)).error
+        ctl.session.set_dataset(data)
+        ctl.poll()
+        assert "300 items" in ctl.state.dataset_info
+        ctl.state.frame = random_frame(data.n_samples)  # the scatter view sends it to its pipe
+        assert template.scatter.frames_sent >= 1
+        assert template.scatter.legend.object.count("legend-item") == 10
+    finally:
+        ctl.close()
+
+
+def test_scatter_renders_frames_and_selection(ctl, data):
+    from app.views.scatter import ScatterView
+
+    view = ScatterView(ctl)
+    plot = hv.renderer("bokeh").get_plot(view.plot)
+    ctl.state.frame = random_frame(data.n_samples)
+    ctl.select_box(-0.5, -0.5, 0.5, 0.5)
+    ctl.state.frame = random_frame(data.n_samples, seed=1)
+    assert view.frames_sent == 3
+    assert len(view.sel_pipe.data) == len(ctl.state.selection)
+    assert (view.pipe.data["c"] == "rest").all()  # unselected rows turn grey
+    view._on_tap(x=0.0, y=0.0)
+    assert ctl.state.click is not None and ctl.state.click.nearest >= 0
+    view._on_lasso(geometry=np.array([[-2, -2], [2, -2], [2, 2], [-2, 2]]))
+    assert len(ctl.state.selection) > 0.9 * data.n_samples
+    view._on_pointer(x=float(ctl.state.frame.xy[3, 0]), y=float(ctl.state.frame.xy[3, 1]))
+    assert ctl.state.hover == 3
+    ctl.state.color_by = "label"
+    assert plot.state is not None
+
+
+def test_selection_panel(ctl, data):
+    panel = SelectionPanel(ctl)
+    ctl.state.frame = random_frame(data.n_samples)
+    ctl.state.selection = np.arange(100)
+    assert "100</b> selected of 300" in panel.count.object
+    assert panel.gallery.object.count("<img") == MAX_THUMBS
+    assert not panel.download.disabled
+    counts = histogram(data, np.arange(100))
+    assert sum(c for _, c, _ in counts) == 100
+    csv = panel._csv().read()
+    assert csv.splitlines()[0].startswith("index,label") and len(csv.splitlines()) == 101
+    ctl.clear_selection()
+    assert panel.download.disabled and "Nothing selected" in panel.count.object
+
+
+def test_inspect_panel_html(ctl, data):
+    panel = InspectPanel(ctl)
+    click = Click(x=0.0, y=0.0, z=np.zeros((1, 2), np.float32), nearest=4,
+                  neighbours=np.array([1, 2, 3]), decoded=np.full(64, 0.5, np.float32), ms=3.0)
+    html = click_html(data, click)
+    assert html.count("<img") == 5 and 'class="decoded"' in html and "nearest real item #4" in html
+    no_decoder = Click(x=0, y=0, z=np.zeros((1, 2)), message="no decoder: train with reconstruction")
+    assert "no decoder" in click_html(data, no_decoder)
+    ctl.state.click = no_decoder
+    assert panel.retrain.visible
+    assert "<img" in hover_html(data, 7) and "Hover" in hover_html(data, -1)
+
+
+def test_loss_curves_table():
+    from app.views.curves import LossCurves, loss_table
+
+    points = [LossPoint(i, i / 10, i / 10, {"total": 2.0 / i, "umap": 1.0 / i}) for i in (1, 2, 3)]
+    table = loss_table(points)
+    assert list(table["step"]) == [1, 2, 3] and table["global"].isna().all()
+    from app.state import AppState
+
+    st = AppState()
+    curves = LossCurves(st)
+    hv.renderer("bokeh").get_plot(curves.pane.object)
+    st.losses = points
+    assert len(curves.pipe.data) == 3
+
+
+def test_controls_follow_phase(ctl):
+    from app.views.controls import Controls
+
+    controls = Controls(ctl)
+    assert not controls.train.disabled and controls.pause.disabled and controls.save.disabled
+    ctl.state.phase = "training"
+    assert not controls.pause.disabled and not controls.stop.disabled and controls.resume.disabled
+    assert controls.train.label == "Restart"
+    ctl.state.phase = "paused"
+    assert not controls.resume.disabled

@@ -20,7 +20,7 @@ from torch import nn
 class MLPEncoder(nn.Module):
     """x → hidden ReLU layers (``body``) → linear ``out`` to the latent space."""
 
-    def __init__(self, n_features: int, n_components: int, hidden: Sequence[int] = (256, 256, 256)):
+    def __init__(self, n_features: int, n_components: int, hidden: Sequence[int] = (100, 100, 100)):
         super().__init__()
         self.n_features, self.n_components, self.hidden = n_features, n_components, tuple(hidden)
         layers: list[nn.Module] = []
@@ -46,7 +46,7 @@ class MLPEncoder(nn.Module):
 class MLPDecoder(nn.Module):
     """z → hidden ReLU layers → x̂ (sigmoid output for data in [0, 1])."""
 
-    def __init__(self, n_components: int, n_features: int, hidden: Sequence[int] = (256, 256, 256),
+    def __init__(self, n_components: int, n_features: int, hidden: Sequence[int] = (100, 100, 100),
                  sigmoid_output: bool = False):
         super().__init__()
         self.n_components, self.n_features = n_components, n_features

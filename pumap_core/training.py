@@ -28,10 +28,10 @@ from .sampling import EdgeSampler
 @dataclass
 class TrainingConfig:
     n_epochs: int = 50
-    batch_size: int = 1024
+    batch_size: int = 512
     negative_sample_rate: int = 5
-    negatives: str = "uniform"
-    learning_rate: float = 1e-3
+    negatives: str = "batch_all"
+    learning_rate: float = 3e-3
     lr_decay: bool = True
     min_dist: float = 0.1
     spread: float = 1.0
@@ -133,8 +133,12 @@ def _step_losses(nets: Networks, data: TrainingData, batch, s: _Settings, config
     terms: dict[str, torch.Tensor] = {}
     if v["umap_weight"] > 0:
         d2_pos = losses.squared_distances(z[batch.head_pos], z[batch.tail_pos])
-        d2_neg = losses.squared_distances(z[batch.neg_head_pos], z[batch.neg_tail_pos])
-        terms["umap"] = losses.umap_cross_entropy(d2_pos, d2_neg, s.a, s.b, v["repulsion_strength"])
+        if batch.all_pairs:
+            d2_neg = torch.cdist(z[batch.neg_head_pos], z[batch.neg_tail_pos]).pow(2).flatten()
+        else:
+            d2_neg = losses.squared_distances(z[batch.neg_head_pos], z[batch.neg_tail_pos])
+        terms["umap"] = losses.umap_cross_entropy(
+            d2_pos, d2_neg, s.a, s.b, v["repulsion_strength"] * batch.negative_weight)
     if v["global_correlation_weight"] > 0 and z.shape[0] > 2:
         perm = torch.randperm(z.shape[0], generator=generator).to(z.device)
         terms["global"] = losses.global_correlation_loss(x, x[perm], z, z[perm])

@@ -23,7 +23,7 @@ def test_approximate_knn_has_high_recall(small_digits):
     X, _ = small_digits
     exact, _ = nearest_neighbors(X, 10, method="exact")
     approx, dist = nearest_neighbors(X, 10, method="approx", random_state=0)
-    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, approx)])
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, approx, strict=True)])
     assert recall > 0.9
     assert (approx[:, 0] == np.arange(len(X))).all() and (dist[:, 0] == 0).all()
     assert (np.diff(dist, axis=1) >= -1e-5).all()

@@ -18,7 +18,7 @@ def test_positive_edges_are_drawn_in_proportion_to_weight():
                           generator=torch.Generator().manual_seed(0))
     b = sampler.sample()
     head, tail = b.nodes[b.head_pos].numpy(), b.nodes[b.tail_pos].numpy()
-    freq = np.array([np.mean((head == h) & (tail == t)) for h, t in zip(_edges().head, _edges().tail)])
+    freq = np.array([np.mean((head == h) & (tail == t)) for h, t in zip(_edges().head, _edges().tail, strict=True)])
     np.testing.assert_allclose(freq, _edges().weight / _edges().weight.sum(), atol=0.01)
 
 
@@ -48,3 +48,20 @@ def test_empty_graph_is_rejected():
     empty = EdgeSet(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), 5)
     with pytest.raises(ValueError, match="no edges"):
         EdgeSampler(empty)
+
+
+def test_all_pairs_negatives_keep_the_expected_repulsion():
+    sampler = EdgeSampler(_edges(), batch_size=64, negative_sample_rate=5, negatives="batch_all",
+                          generator=torch.Generator().manual_seed(3))
+    b = sampler.sample()
+    assert b.all_pairs and b.negative_weight == pytest.approx(5 / 64)
+    assert b.neg_head_pos.shape == b.neg_tail_pos.shape == (64,)
+
+
+def test_all_pairs_loss_has_finite_gradients_for_coincident_points():
+    from pumap_core import losses
+
+    z = torch.zeros(6, 2, requires_grad=True)
+    d2 = torch.cdist(z[:3], z[3:]).pow(2).flatten()
+    losses.umap_cross_entropy(d2[:3], d2, 1.58, 0.9).backward()
+    assert torch.isfinite(z.grad).all()

@@ -1,0 +1,128 @@
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse
+import torch
+from sklearn.base import clone
+from sklearn.manifold import trustworthiness
+
+from pumap_core import ParametricUMAP
+
+FAST = dict(n_epochs=8, random_state=0)
+
+
+def test_fit_learns_a_faithful_embedding(digits):
+    X, y = digits
+    model = ParametricUMAP(n_epochs=30, batch_size=256, random_state=0)
+    Z = model.fit_transform(X)
+    assert Z.shape == (len(X), 2) and Z.dtype == np.float32
+    assert trustworthiness(X, Z, n_neighbors=5) > 0.96  # umap-learn's ParametricUMAP: .982 at 200 epochs
+    history = model.loss_history_
+    assert len(history) == 30 and history[-1]["umap"] < history[0]["umap"]
+    np.testing.assert_allclose(model.transform(X), Z, atol=1e-5)
+
+
+def test_sklearn_conventions(small_digits):
+    X, _ = small_digits
+    model = ParametricUMAP(min_dist=0.3, **FAST)
+    assert model.get_params()["min_dist"] == 0.3
+    assert clone(model).set_params(n_neighbors=7).n_neighbors == 7
+    assert not hasattr(model, "embedding_")
+    model.fit(X)
+    for name in ("graph_", "embedding_", "encoder_", "loss_history_", "a_", "b_", "n_features_in_"):
+        assert hasattr(model, name)
+
+
+def test_same_seed_same_result_on_cpu(small_digits):
+    X, _ = small_digits
+    a = ParametricUMAP(**FAST).fit_transform(X)
+    b = ParametricUMAP(**FAST).fit_transform(X)
+    np.testing.assert_array_equal(a, b)
+    c = ParametricUMAP(**{**FAST, "random_state": 1}).fit_transform(X)
+    assert not np.array_equal(a, c)
+
+
+@pytest.mark.parametrize("kind", ["float64", "uint8", "pandas", "csr", "images"])
+def test_accepts_common_input_types(small_digits, kind):
+    X, _ = small_digits
+    data = {
+        "float64": X.astype(np.float64),
+        "uint8": (X * 255).astype(np.uint8),
+        "pandas": pd.DataFrame(X, columns=[f"px{i}" for i in range(64)]),
+        "csr": scipy.sparse.csr_matrix(X),
+        "images": X.reshape(-1, 8, 8),
+    }[kind]
+    model = ParametricUMAP(**FAST).fit(data)
+    assert model.transform(data).shape == (len(X), 2)
+    if kind == "images":
+        assert model.image_shape_ == (8, 8)
+
+
+def test_three_dimensional_embedding_with_cosine(small_digits):
+    X, _ = small_digits
+    Z = ParametricUMAP(n_components=3, metric="cosine", **FAST).fit_transform(X)
+    assert Z.shape == (len(X), 3) and np.isfinite(Z).all()
+
+
+def test_reconstruction_decodes_to_data_space(small_digits):
+    X, _ = small_digits
+    model = ParametricUMAP(reconstruction=True, n_epochs=20, random_state=0).fit(X)
+    X_hat = model.inverse_transform(model.transform(X))
+    assert X_hat.shape == X.shape and X_hat.min() >= 0 and X_hat.max() <= 1  # sigmoid for [0,1] data
+    assert "reconstruction" in model.loss_history_[-1]
+    assert np.mean((X_hat - X) ** 2) < np.mean((X - X.mean(0)) ** 2)  # better than the mean image
+
+
+def test_reconstruction_of_images_keeps_their_shape(small_digits):
+    X, _ = small_digits
+    model = ParametricUMAP(reconstruction=True, **FAST).fit(X.reshape(-1, 8, 8))
+    assert model.inverse_transform(np.zeros((3, 2))).shape == (3, 8, 8)
+
+
+def test_global_correlation_weight_raises_distance_correlation(small_digits):
+    from scipy.spatial.distance import pdist
+    from scipy.stats import pearsonr
+
+    X, _ = small_digits
+    corr = []
+    for weight in (0.0, 3.0):
+        Z = ParametricUMAP(global_correlation_weight=weight, n_epochs=30, random_state=0).fit_transform(X)
+        corr.append(pearsonr(pdist(X), pdist(Z))[0])
+    assert corr[1] > corr[0] + 0.02
+
+
+def test_semi_supervised_classifier_head(digits):
+    X, y = digits
+    labels = np.full(len(y), -1)
+    labelled = np.concatenate([np.flatnonzero(y == c)[:10] for c in range(10)])
+    labels[labelled] = y[labelled]
+    model = ParametricUMAP(n_epochs=20, random_state=0).fit(X, labels)
+    test = np.setdiff1d(np.arange(len(y)), labelled)
+    accuracy = np.mean(model.predict(X[test]) == y[test])
+    assert "classifier" in model.loss_history_[-1]
+    assert accuracy > 0.6  # 10 labels per class; chance is 0.1
+    assert np.mean(model.predict(X[labelled]) == y[labelled]) > 0.95
+    assert model.predict_proba(X[:5]).shape == (5, 10)
+
+
+def test_custom_encoder_module(small_digits):
+    X, _ = small_digits
+    net = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.Tanh(), torch.nn.Linear(32, 2))
+    model = ParametricUMAP(encoder=net, **FAST).fit(X)
+    assert model.encoder_ is net
+
+
+def test_conv_encoder_on_colour_images():
+    rng = np.random.default_rng(0)
+    centres = rng.random((3, 16, 16, 3))
+    images = np.concatenate([np.clip(c + rng.normal(0, 0.05, (40, 16, 16, 3)), 0, 1) for c in centres])
+    model = ParametricUMAP(reconstruction=True, n_epochs=5, batch_size=256, random_state=0)
+    Z = model.fit_transform(images.astype(np.float32))
+    assert type(model.encoder_).__name__ == "ConvEncoder"
+    assert model.inverse_transform(Z[:2]).shape == (2, 16, 16, 3)
+
+
+def test_verbose_progress_bar(small_digits, capsys):
+    X, _ = small_digits
+    ParametricUMAP(verbose=True, **FAST).fit(X)
+    assert "ParametricUMAP" in capsys.readouterr().err

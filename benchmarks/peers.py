@@ -106,7 +106,9 @@ class Ours(Runner):
         return f"defaults, random_state={self.random_state}, n_epochs={epochs}"
 
     def prepare(self) -> None:
-        import pumap_core.estimator  # noqa: F401  (torch, numba kernels)
+        import torch._dynamo  # noqa: F401  (imported by the first Adam: ~2 s here)
+
+        import pumap_core.estimator  # noqa: F401
         import pumap_core.graph  # noqa: F401
 
     def _model(self) -> Any:

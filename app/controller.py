@@ -13,6 +13,7 @@ import os
 import tempfile
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,9 +27,9 @@ from .state import LABEL, AppState
 
 log = logging.getLogger(__name__)
 
-#: snapshot spacing: small data every 0.25 s; large data pays ~0.25 s per full embedding,
-#: so 0.45 s keeps >= 2 frames/s without spending most of the training thread on frames
-FRAME_INTERVAL = ((20_000, 0.25), (None, 0.45))
+#: snapshot spacing. Each frame costs the server ~0.1 s of shading whatever the size, and
+#: large data ~0.2 s more of the training thread for the full embedding: about 2.5-3 frames/s.
+FRAME_INTERVAL = ((20_000, 0.35), (None, 0.4))
 #: reconstruction is on by default up to this many values (rows × features): a decoder
 #: reconstructing every encoded row of a step makes MNIST-sized training ~9× slower
 RECONSTRUCTION_AUTO_LIMIT = 8_000_000
@@ -61,6 +62,8 @@ class Controller:
         self._quality_at = 0.0
         self._quality_rows: np.ndarray | None = None
         self._directions: tuple[int, pd.DataFrame | None] | None = None
+        self._frame_times: deque[float] = deque(maxlen=12)
+        self._closed = False
         self.state.param.watch(self._on_live, ["min_dist", "global_weight", "recon_weight"])
 
     # -- data ---------------------------------------------------------------
@@ -130,7 +133,7 @@ class Controller:
     # -- the periodic callback ------------------------------------------------
     def poll(self) -> bool:
         """Move worker results into the state; True when a new frame arrived."""
-        if not self._poll_lock.acquire(blocking=False):
+        if self._closed or not self._poll_lock.acquire(blocking=False):
             return False  # the previous tick is still busy
         try:
             return self._poll()
@@ -153,11 +156,16 @@ class Controller:
         new = snap is not None and snap.embedding is not None
         updates = {"phase": s.phase, "loading": s.loading}
         if new:
+            self._frame_times.append(time.monotonic())
             updates.update(frame=Frame.of(snap.embedding, snap.step), progress=Progress.of(snap),
-                           losses=s.losses())
+                           losses=s.losses(), fps=self._fps())
         st.param.update(**{k: v for k, v in updates.items() if getattr(st, k) is not v})
         self._refresh_quality()
         return new
+
+    def _fps(self) -> float:
+        t = self._frame_times
+        return (len(t) - 1) / (t[-1] - t[0]) if len(t) > 2 and t[-1] > t[0] else 0.0
 
     # -- quality ---------------------------------------------------------------
     def _refresh_quality(self) -> None:
@@ -330,4 +338,5 @@ class Controller:
         return True
 
     def close(self) -> None:
+        self._closed = True
         self.session.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import panel as pn
+from panel.io.callbacks import PeriodicCallback
 
 from .controller import Controller
 from .sources import available_sources
@@ -50,7 +51,8 @@ def build(default_source: str = "digits") -> tuple[pn.template.BaseTemplate, Con
         sizing_mode="stretch_width")
     template = pn.template.FastListTemplate(
         title=TITLE, sidebar=[controls.panel()], main=[main], sidebar_width=300,
-        accent_base_color="#1f77b4", header_background="#1f3b57", theme_toggle=False, raw_css=[css()])
+        accent_base_color="#1f77b4", header_background="#1f3b57", theme_toggle=False,
+        font="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", font_url="", raw_css=[css()])
     template.controller = controller  # for tests and debugging
     template.scatter = scatter
     return template, controller
@@ -59,7 +61,9 @@ def build(default_source: str = "digits") -> tuple[pn.template.BaseTemplate, Con
 def serve_session(default_source: str = "digits") -> pn.template.BaseTemplate:
     """Build, start the poll and stop everything when the browser tab goes away."""
     template, controller = build(default_source)
-    callback = pn.state.add_periodic_callback(controller.poll, period=POLL_MS)
+    # background: no busy indicator every tick, and no busy bookkeeping on a closed document
+    callback = PeriodicCallback(callback=controller.poll, period=POLL_MS, background=True)
+    callback.start()
 
     def destroyed(_context) -> None:
         callback.stop()

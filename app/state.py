@@ -45,6 +45,7 @@ class AppState(param.Parameterized):
     color_by = param.Selector(default=LABEL, objects=[LABEL])
     frame = param.Parameter(default=None, doc="The newest embedding frame (app.frame.Frame).")
     progress = param.Parameter(default=None, doc="app.session.Progress of the newest snapshot.")
+    fps = param.Number(default=0.0, doc="Frames per second shown, over the last few seconds.")
     losses = param.List(default=[], doc="LossPoints so far.")
     quality = param.Dict(default={}, doc="trustworthiness, distance_correlation, step, n.")
     selection = param.Array(default=np.zeros(0, dtype=np.int64), doc="Selected row indices.")

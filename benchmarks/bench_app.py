@@ -44,6 +44,11 @@ def session(controller: Controller) -> ScatterView:
     return view
 
 
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def wait_frame(c: Controller, timeout: float) -> float:
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < timeout:
@@ -91,6 +96,7 @@ def frame_rate(ds, seconds: float, clicks: int, reconstruction: bool | None) -> 
     t0 = time.perf_counter()
     c.train()
     graph_and_first = wait_frame(c, 900)
+    rss0 = rss_mb()
     renders, stamps, steps0 = [], [], c.state.progress.step
     snaps0 = len(c.session.losses())
     start = time.perf_counter()
@@ -101,6 +107,7 @@ def frame_rate(ds, seconds: float, clicks: int, reconstruction: bool | None) -> 
             stamps.append(time.perf_counter())
         time.sleep(max(0.0, POLL_MS / 1000 - (time.perf_counter() - tick)))
     span = time.perf_counter() - start
+    rss_growth = rss_mb() - rss0
     steps = c.state.progress.step - steps0
     snaps = len(c.session.losses()) - snaps0
     rng = np.random.default_rng(0)
@@ -120,6 +127,7 @@ def frame_rate(ds, seconds: float, clicks: int, reconstruction: bool | None) -> 
         "frame render median (ms)": 1000 * statistics.median(renders) if renders else float("nan"),
         "engine snapshots/s": snaps / span,
         "training steps/s meanwhile": steps / span,
+        "memory growth over the window (MB)": rss_growth,
         "click: decode + nearest (ms, median)": statistics.median(decode_ms),
         "click: incl. images/HTML (ms, median)": statistics.median(server_ms),
         "click: incl. images/HTML (ms, p95)": float(np.percentile(server_ms, 95)),

@@ -113,8 +113,11 @@ def test_scatter_renders_frames_and_selection(ctl, data):
     ctl.select_box(-0.5, -0.5, 0.5, 0.5)
     ctl.state.frame = random_frame(data.n_samples, seed=1)
     assert view.frames_sent == 3
-    assert len(view.sel_pipe.data) == len(ctl.state.selection)
-    assert (view.pipe.data["c"] == "rest").all()  # unselected rows turn grey
+    image = view.last_image
+    assert image.shape[2] == 4 and image[..., 3].any()
+    grey = (image[..., 0] == image[..., 1]) & (image[..., 1] == image[..., 2])
+    assert (grey & (image[..., 3] > 0)).any() and (~grey & (image[..., 3] > 0)).any()
+    assert isinstance(view.pipe.data, hv.RGB)
     view._on_tap(x=0.0, y=0.0)
     assert ctl.state.click is not None and ctl.state.click.nearest >= 0
     view._on_lasso(geometry=np.array([[-2, -2], [2, -2], [2, 2], [-2, 2]]))
@@ -164,8 +167,11 @@ def test_loss_curves_table():
     st = AppState()
     curves = LossCurves(st)
     hv.renderer("bokeh").get_plot(curves.pane.object)
-    st.losses = points
+    st.losses = points  # ready (not training): drawn at once
     assert len(curves.pipe.data) == 3
+    st.phase = "training"
+    st.losses = points[:2]
+    assert len(curves.pipe.data) == 3  # throttled while training
 
 
 def test_controls_follow_phase(ctl):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import holoviews as hv
 import numpy as np
 import pandas as pd
@@ -31,7 +33,10 @@ def _curves(data: pd.DataFrame) -> hv.Overlay:
 
 
 class LossCurves:
-    """Updated from state.losses at most every ``min_interval`` snapshots' worth."""
+    """Follows state.losses, redrawn at most every ``PERIOD`` s while training runs
+    (a redraw costs the event loop ~50 ms), and once more when it stops."""
+
+    PERIOD = 2.0
 
     def __init__(self, state) -> None:
         self.state = state
@@ -39,12 +44,13 @@ class LossCurves:
         self.pane = pn.pane.HoloViews(hv.DynamicMap(_curves, streams=[self.pipe]),
                                       sizing_mode="stretch_width", height=230,
                                       css_classes=["loss-pane"])
-        self._shown = 0
-        state.param.watch(self._update, ["losses"])
+        self._shown, self._at = 0, 0.0
+        state.param.watch(self._update, ["losses", "phase"])
 
     def _update(self, *_):
         points = self.state.losses
-        if len(points) == self._shown:
+        live = self.state.phase in ("training", "paused")
+        if len(points) == self._shown or (live and time.monotonic() - self._at < self.PERIOD):
             return
-        self._shown = len(points)
+        self._shown, self._at = len(points), time.monotonic()
         self.pipe.send(loss_table(points))

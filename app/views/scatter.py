@@ -1,86 +1,76 @@
-"""The live scatter: Pipe → DynamicMap of Points → datashade(count_cat) → dynspread.
+"""The live scatter: frame → datashader image (off the event loop) → Pipe → DynamicMap of RGB.
 
-Frames arrive through :attr:`AppState.frame` (set by the controller's
-periodic poll); only the newest one is ever sent. Selected rows are drawn on
-top in their colours while the rest turn grey. Lasso / box selections, taps
-and the pointer position go back to the controller as plot coordinates.
+Frames arrive through :attr:`AppState.frame`, set by the controller's
+periodic poll, which runs in the session's callback thread; the image is
+shaded right there (see :mod:`app.views.shading`) and only the finished RGB
+goes through the ``hv.streams.Pipe``, so the event loop stays free for
+clicks. Zooming and panning (RangeXY, PlotSize) re-aggregate at the new
+resolution. Selected rows are drawn on top in their colours while the rest
+turn grey. Lasso / box selections, taps and the pointer go back to the
+controller in plot coordinates.
 """
 
 from __future__ import annotations
 
 import threading
-import warnings
 
-import datashader as ds
 import holoviews as hv
 import numpy as np
-import pandas as pd
 import panel as pn
-from holoviews.operation.datashader import datashade, dynspread
 
-from ..colors import COLOR_KEY, color_codes, frame_table
+from ..colors import color_codes
 from ..frame import EXTENT
 from ..images import legend_html
 from ..style import html_pane
+from .shading import shade_frame, warm_up
 
-# datashade fails on an empty frame (shape mismatch in shade): "nothing" is one point far outside
-_EMPTY = frame_table(np.full((1, 2), 1e3, np.float32), np.zeros(1, np.int64), n_slots=0)
-_warm = threading.Event()
-# the empty selection layer shades an all-zero aggregate: numpy warns on every frame
-warnings.filterwarnings("ignore", "All-NaN slice encountered", RuntimeWarning)
+__all__ = ["ScatterView", "warm_up"]
 
-
-def warm_up() -> None:
-    """Pay datashader's numba compilation (seconds) once per process, not on the first frame."""
-    if _warm.is_set():
-        return
-    _warm.set()
-    xy = np.random.default_rng(0).normal(size=(200, 2)).astype(np.float32)
-    element = _points(frame_table(xy, np.arange(200) % 11, n_slots=10))
-    shaded = dynspread(datashade(element, aggregator=ds.count_cat("c"), color_key=COLOR_KEY,
-                                 min_alpha=90, width=120, height=120), threshold=0.6, max_px=2)
-    hv.renderer("bokeh").get_plot(shaded)
+HOME = (-EXTENT, EXTENT)
 
 
-def _points(data: pd.DataFrame) -> hv.Points:
-    return hv.Points(data, kdims=["x", "y"], vdims=["c"]).redim.range(
-        x=(-EXTENT, EXTENT), y=(-EXTENT, EXTENT))
+def _blank(x_range=HOME, y_range=HOME) -> hv.RGB:
+    return hv.RGB(np.zeros((2, 2, 4), np.uint8), bounds=(x_range[0], y_range[0], x_range[1],
+                                                        y_range[1]))
+
+
+def _identity(data: hv.RGB) -> hv.RGB:
+    return data
 
 
 class ScatterView:
     def __init__(self, controller, height: int = 560) -> None:
         self.controller = controller
         self.state = state = controller.state
-        self.pipe = hv.streams.Pipe(data=_EMPTY)
-        self.sel_pipe = hv.streams.Pipe(data=_EMPTY)
+        self.height = height
+        self.pipe = hv.streams.Pipe(data=_blank())
         self._codes: np.ndarray | None = None
         self._slots = 1
-        self._had_selection = False
+        self._lock = threading.Lock()
         self.frames_sent = 0
-        shade = dict(aggregator=ds.count_cat("c"), color_key=COLOR_KEY, min_alpha=90)
-        base = dynspread(datashade(hv.DynamicMap(_points, streams=[self.pipe]), **shade),
-                         threshold=0.6, max_px=2)
-        top = dynspread(datashade(hv.DynamicMap(_points, streams=[self.sel_pipe]), **shade),
-                        threshold=0.9, max_px=3)
-        tools = ["lasso_select", "box_select", "tap", "hover"]
-        opts = dict(tools=tools[:3], active_tools=["lasso_select", "wheel_zoom"],
-                    xaxis=None, yaxis=None, responsive=True, height=height, show_legend=False,
-                    xlim=(-EXTENT, EXTENT), ylim=(-EXTENT, EXTENT), toolbar="above",
-                    default_tools=["pan", "wheel_zoom", "box_zoom", "reset", "save"])
-        self.plot = (base.opts(**opts) * top.opts(**opts)).opts(responsive=True, height=height)
-        self.lasso = hv.streams.Lasso(source=base)
-        self.bounds = hv.streams.BoundsXY(source=base)
-        self.tap = hv.streams.Tap(source=base, x=None, y=None)
-        self.pointer = hv.streams.PointerXY(source=base, x=None, y=None)
+        self.last_image: np.ndarray | None = None
+        self.dmap = hv.DynamicMap(_identity, streams=[self.pipe]).opts(
+            tools=["lasso_select", "box_select", "tap"], active_tools=["lasso_select", "wheel_zoom"],
+            default_tools=["pan", "wheel_zoom", "box_zoom", "reset", "save"],
+            xaxis=None, yaxis=None, responsive=True, height=height, xlim=HOME, ylim=HOME,
+            toolbar="above", show_legend=False)
+        self.plot = self.dmap
+        self.ranges = hv.streams.RangeXY(source=self.dmap)
+        self.size = hv.streams.PlotSize(source=self.dmap)
+        self.lasso = hv.streams.Lasso(source=self.dmap)
+        self.bounds = hv.streams.BoundsXY(source=self.dmap)
+        self.tap = hv.streams.Tap(source=self.dmap, x=None, y=None)
+        self.pointer = hv.streams.PointerXY(source=self.dmap, x=None, y=None)
+        self.ranges.add_subscriber(self._on_view)
+        self.size.add_subscriber(self._on_view)
         self.lasso.add_subscriber(self._on_lasso)
         self.bounds.add_subscriber(self._on_bounds)
         self.tap.add_subscriber(self._on_tap)
         self.pointer.add_subscriber(self._on_pointer)
         self.legend = html_pane("", css_classes=["legend-pane"], sizing_mode="stretch_width")
-        self.pane = pn.pane.HoloViews(self.plot, sizing_mode="stretch_width", height=height,
+        self.pane = pn.pane.HoloViews(self.dmap, sizing_mode="stretch_width", height=height,
                                       css_classes=["scatter-pane"], linked_axes=False)
-        state.param.watch(self._on_frame, ["frame"])
-        state.param.watch(self._on_selection, ["selection"])
+        state.param.watch(self._on_change, ["frame", "selection"])
         state.param.watch(self._on_color, ["color_by"])
 
     # -- state -> plot ------------------------------------------------------
@@ -95,35 +85,42 @@ class ScatterView:
 
     def _on_color(self, *_):
         self._recolor()
-        self.send()
+        self.render()
 
-    def _on_frame(self, *_):
-        self.send(selection=self._had_selection)
+    def _on_change(self, *_):
+        self.render()
 
-    def _on_selection(self, *_):
-        self.send()
+    def _on_view(self, **_):
+        self.render()
 
-    def send(self, selection: bool = True) -> None:
-        """Push the current frame (and, if needed, its selection) into the pipes."""
-        frame, sel = self.state.frame, self.state.selection
+    def _view(self):
+        x_range = self.ranges.x_range or HOME
+        y_range = self.ranges.y_range or HOME
+        width = self.size.width or int(self.height * 1.2)  # until the browser reports its size
+        height = self.size.height or self.height
+        return x_range, y_range, int(width * (self.size.scale or 1)), int(height * (self.size.scale or 1))
+
+    def render(self) -> None:
+        """Shade the current frame for the current view and push it (newest wins)."""
+        frame, selection = self.state.frame, self.state.selection
+        x_range, y_range, width, height = self._view()
         if frame is None:
-            self.pipe.send(_EMPTY)
-            self.sel_pipe.send(_EMPTY)
-            self._had_selection = False
+            self.last_image = None
+            self.pipe.send(_blank(x_range, y_range))
             return
-        if self._codes is None or len(self._codes) != len(frame):
-            self._recolor()
-        codes = self._codes if self._codes is not None and len(self._codes) == len(frame) \
-            else np.zeros(len(frame), np.int64)
-        has = len(sel) > 0
-        self.pipe.send(frame_table(frame.xy, codes, self._slots, grey=has))
-        if has:
-            sel = sel[sel < len(frame)]
-            self.sel_pipe.send(frame_table(frame.xy[sel], codes[sel], self._slots))
-        elif self._had_selection or selection:
-            self.sel_pipe.send(_EMPTY)
-        self._had_selection = has
-        self.frames_sent += 1
+        with self._lock:
+            if self._codes is None or len(self._codes) != len(frame):
+                self._recolor()
+            codes = self._codes
+            if codes is None or len(codes) != len(frame):
+                codes = np.zeros(len(frame), np.int64)
+            selection = selection[selection < len(frame)] if len(selection) else None
+            image = shade_frame(frame.xy, codes, self._slots, selection, x_range, y_range,
+                                width, height)
+            self.last_image = image
+            bounds = (x_range[0], y_range[0], x_range[1], y_range[1])
+            self.pipe.send(hv.RGB(image[::-1], bounds=bounds))
+            self.frames_sent += 1
 
     # -- plot -> controller ---------------------------------------------------
     def _on_lasso(self, geometry=None, **_):

@@ -20,7 +20,8 @@ def _clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def status_text(phase: str, progress: Progress | None, loading: bool = False) -> str:
+def status_text(phase: str, progress: Progress | None, loading: bool = False,
+                fps: float = 0.0) -> str:
     """One line: phase, epoch, steps/s, time left and the running settings."""
     parts = [f"<b>{_PHASES.get(phase, phase)}</b>"]
     if loading:
@@ -31,6 +32,8 @@ def status_text(phase: str, progress: Progress | None, loading: bool = False) ->
         parts.append(f"epoch {p.epoch:.1f} / {p.n_epochs}")
         parts.append(f"step {p.step:,}" + (f" / {p.total_steps:,}" if p.total_steps else ""))
         parts.append(f"{rate:.1f} steps/s · {p.edges_per_second:,.0f} edges/s")
+        if fps and phase in ("training", "paused"):
+            parts.append(f"{fps:.1f} frames/s")
         if p.total_steps and phase in ("training", "paused"):
             parts.append(f"{_clock((p.total_steps - p.step) / max(rate, 1e-9))} left")
         else:
@@ -59,7 +62,8 @@ def quality_text(quality: dict) -> str:
 
 
 def status_pane(state) -> pn.pane.HTML:
-    text = pn.bind(status_text, state.param.phase, state.param.progress, state.param.loading)
+    text = pn.bind(status_text, state.param.phase, state.param.progress, state.param.loading,
+                   state.param.fps)
     return html_pane(text, css_classes=["status-line"], sizing_mode="stretch_width")
 
 

@@ -108,6 +108,12 @@ def test_bad_path_shows_error_and_page_still_works(page):
     alert.get_by_text("Could not load").wait_for(timeout=30 * MS)
     assert "no such file" in alert.inner_text()
     shot(page, "07-bad-path")
+    page.locator(".load-model input[type=file]").set_input_files(
+        files=[{"name": "broken.safetensors", "mimeType": "application/octet-stream",
+                "buffer": b"this is not a model"}])
+    alert.get_by_text("Could not use the model file").wait_for(timeout=30 * MS)
+    assert "broken.safetensors" in alert.inner_text()
+    shot(page, "08-bad-model")
     before = _status(page)
     page.locator(".pause button").click()
     _wait_status(page, r"^Paused", 30)

@@ -1,0 +1,58 @@
+"""Datashader rendering of one frame: aggregate (count_cat) → shade → dynspread → stack.
+
+A pure function of arrays, so the scatter can run it in the session's own
+callback thread. HoloViews' ``datashade`` operation would run the same work
+on the server's event loop (a Pipe sent from a pool thread is refreshed there),
+where ~0.1–0.3 s per frame would stall every click, lasso and button.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+
+import datashader as ds
+import datashader.transfer_functions as tf
+import numpy as np
+
+from ..colors import COLOR_KEY, frame_table
+
+MIN_ALPHA = 140
+_warm = threading.Event()
+
+
+def _shade(df, canvas: ds.Canvas, threshold: float, max_px: int):
+    agg = canvas.points(df, "x", "y", ds.count_cat("c"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-empty aggregates warn in nanmin
+        img = tf.shade(agg, color_key=COLOR_KEY, min_alpha=MIN_ALPHA)
+    return tf.dynspread(img, threshold=threshold, max_px=max_px)
+
+
+def shade_frame(xy: np.ndarray, codes: np.ndarray, n_slots: int, selection: np.ndarray | None,
+                x_range: tuple[float, float], y_range: tuple[float, float],
+                width: int, height: int) -> np.ndarray:
+    """An (height, width, 4) uint8 RGBA image of the points; row 0 is y_range[0] (the bottom).
+
+    With a non-empty ``selection`` the other points are grey and the selected
+    ones are shaded in their colours on top.
+    """
+    width, height = max(int(width), 8), max(int(height), 8)
+    canvas = ds.Canvas(plot_width=width, plot_height=height, x_range=tuple(x_range),
+                       y_range=tuple(y_range))
+    has = selection is not None and len(selection) > 0
+    img = _shade(frame_table(xy, codes, n_slots, grey=has), canvas, 0.6, 2)
+    if has:
+        top = _shade(frame_table(xy[selection], codes[selection], n_slots), canvas, 0.9, 3)
+        img = tf.stack(img, top)
+    return np.ascontiguousarray(img.to_numpy()).view(np.uint8).reshape(height, width, 4)
+
+
+def warm_up() -> None:
+    """Pay datashader's numba compilation (seconds) once per process, not on the first frame."""
+    if _warm.is_set():
+        return
+    _warm.set()
+    xy = np.random.default_rng(0).normal(size=(200, 2)).astype(np.float32)
+    codes = np.arange(200) % 11
+    shade_frame(xy, codes, 10, np.arange(50), (-2, 2), (-2, 2), 64, 48)

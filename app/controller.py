@@ -154,7 +154,7 @@ class Controller:
                 st.notice = "Training finished." if s.phase == "done" else "Training stopped."
         snap = s.take_snapshot()
         new = snap is not None and snap.embedding is not None
-        updates = {"phase": s.phase, "loading": s.loading}
+        updates = {"phase": s.phase, "loading": s.loading or s.preparing}
         if new:
             self._frame_times.append(time.monotonic())
             updates.update(frame=Frame.of(snap.embedding, snap.step), progress=Progress.of(snap),

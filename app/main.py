@@ -19,10 +19,10 @@ import holoviews as hv  # noqa: E402
 import panel as pn  # noqa: E402
 
 from app.dashboard import TITLE, serve_session  # noqa: E402
-from app.views.scatter import warm_up  # noqa: E402
+from app.warmup import warm_up  # noqa: E402
 
 pn.extension(notifications=False)
 hv.extension("bokeh", logo=False)
-threading.Thread(target=warm_up, name="datashader-warm-up", daemon=True).start()
+threading.Thread(target=warm_up, name="pumap-warm-up", daemon=True).start()
 
 serve_session(os.environ.get("PUMAP_APP_SOURCE", "digits")).servable(title=TITLE)

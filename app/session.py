@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 #: torch threads for a training worker: two cores serve training *and* the page.
 TORCH_THREADS = int(os.environ.get("PUMAP_APP_TORCH_THREADS", "1"))
+#: the graph built in the background as soon as data loads (the app's default n_neighbors)
+PREBUILD_NEIGHBORS = 15
 #: settings the running loop accepts (TrainingControls.update).
 LIVE = ("min_dist", "global_correlation_weight", "learning_rate", "reconstruction_weight")
 
@@ -81,6 +83,7 @@ class TrainingSession:
         self.error: str | None = None
         self.history: list[LossPoint] = []
         self.loading = False
+        self._graph_thread: threading.Thread | None = None
         self._thread: threading.Thread | None = None  # the training worker
         self._generation = 0
         self._load_generation = 0
@@ -122,14 +125,35 @@ class TrainingSession:
             thread.join()
         return thread
 
-    def set_dataset(self, ds) -> None:
-        """Use an already loaded Dataset (tests, notebooks)."""
+    def set_dataset(self, ds, prebuild: bool = True) -> None:
+        """Use an already loaded Dataset; with ``prebuild`` its default graph is built
+        in the background."""
         self.stop(wait=True)
         with self._lock:
             self._generation += 1
             self.dataset, self.model, self._latest, self.history = ds, None, None, []
             self.phase, self.error = "ready", None
             self._events.append(("dataset", ds))
+        if not prebuild:
+            return
+        self._graph_thread = threading.Thread(target=self._prebuild, args=(ds,), daemon=True,
+                                              name="pumap-graph")
+        self._graph_thread.start()
+
+    def _prebuild(self, ds) -> None:
+        """Build (and cache) the default graph while the user looks at the page."""
+        from pumap_core.graph import build_graph
+
+        try:
+            build_graph(ds.X, PREBUILD_NEIGHBORS)
+        except Exception as e:  # noqa: BLE001 - fit will report it properly
+            log.info("graph prebuild failed: %s", e)
+
+    @property
+    def preparing(self) -> bool:
+        """True while the default graph is being built in the background."""
+        t = self._graph_thread
+        return t is not None and t.is_alive()
 
     # -- training ---------------------------------------------------------
     def start(self, wait: bool = False, **params: Any) -> threading.Thread:
@@ -150,6 +174,9 @@ class TrainingSession:
             import torch
 
             torch.set_num_threads(self.torch_threads)
+            graph = self._graph_thread
+            if graph is not None and params.get("n_neighbors", 15) == PREBUILD_NEIGHBORS:
+                graph.join()  # the same graph: wait for it rather than build it twice
             try:
                 model = ParametricUMAP(**params)
                 with self._lock:

@@ -144,3 +144,21 @@ def test_use_model_checks_features(session, data):
     session.dataset.X = session.dataset.X[:, :10]
     with pytest.raises(ValueError, match="expects 64 features"):
         session.use_model(model)
+
+
+def test_default_graph_is_prebuilt_in_background(monkeypatch):
+    import pumap_core.graph
+
+    ds = load_digits(limit=250)  # data no other test has built a graph for
+    s = TrainingSession()
+    s.set_dataset(ds)
+    s._graph_thread.join(60)
+    assert not s.preparing
+
+    def no_knn(*args, **kwargs):
+        raise AssertionError("the graph was not cached")
+
+    monkeypatch.setattr(pumap_core.graph, "nearest_neighbors", no_knn)
+    s.start(n_epochs=1, n_neighbors=15, wait=True)  # fit finds the prebuilt graph
+    assert s.phase == "done", s.error
+    s.close()

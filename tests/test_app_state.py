@@ -72,11 +72,12 @@ def test_dataset_fills_state(ctl, data):
     assert st.reconstruction  # small data: decoder on by default
 
 
-def test_large_data_defaults_to_no_reconstruction():
-    from pumap_core.data import Dataset
+def test_large_data_defaults_to_no_reconstruction(data, monkeypatch):
+    import app.controller
 
+    monkeypatch.setattr(app.controller, "RECONSTRUCTION_AUTO_LIMIT", data.X.size - 1)
     c = Controller()
-    c.session.set_dataset(Dataset(X=np.zeros((20_000, 784), np.float32), name="big"))
+    c.session.set_dataset(data, prebuild=False)
     c.poll()
     assert not c.state.reconstruction
 

@@ -82,7 +82,7 @@ class Controls:
     def _on_phase(self, *_) -> None:
         st = self.controller.state
         phase, running = st.phase, st.phase in _RUNNING
-        self.train.disabled = phase == "empty" or st.loading
+        self.train.disabled = phase == "empty"
         self.train.label = "Restart" if running else "Train"
         self.pause.disabled = phase != "training"
         self.resume.disabled = phase != "paused"

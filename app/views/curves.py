@@ -27,8 +27,11 @@ def _curves(data: pd.DataFrame) -> hv.Overlay:
         y = data[name].where(data[name] > 0)  # log axis
         layers.append(hv.Curve((data["step"], y), "step", "loss", label=name).opts(
             color=COLORS[name], line_width=2 if name == "total" else 1.5, framewise=True))
+    values = data[list(COMPONENTS)].to_numpy().ravel()
+    values = values[np.isfinite(values) & (values > 0)]
+    ylim = (values.min() / 1.5, values.max() * 1.5) if len(values) else (0.01, 10.0)
     return hv.Overlay(layers).opts(
-        logy=True, framewise=True, responsive=True, height=220, legend_position="top_right",
+        ylim=ylim, logy=True, framewise=True, responsive=True, height=220, legend_position="top_right",
         toolbar=None, show_grid=True, title="")
 
 

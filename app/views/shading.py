@@ -55,4 +55,6 @@ def warm_up() -> None:
     _warm.set()
     xy = np.random.default_rng(0).normal(size=(200, 2)).astype(np.float32)
     codes = np.arange(200) % 11
-    shade_frame(xy, codes, 10, np.arange(50), (-2, 2), (-2, 2), 64, 48)
+    box = (-1.5, 1.5)  # float ranges: integer ones compile a different specialisation
+    for selection in (None, np.arange(50)):
+        shade_frame(xy, codes, 10, selection, box, box, 64, 48)

@@ -25,7 +25,7 @@ def status_text(phase: str, progress: Progress | None, loading: bool = False,
     """One line: phase, epoch, steps/s, time left and the running settings."""
     parts = [f"<b>{_PHASES.get(phase, phase)}</b>"]
     if loading:
-        parts.append("loading data…")
+        parts.append("loading data / building the neighbour graph…")
     if progress is not None and progress.step:
         p = progress
         rate = p.step / max(p.elapsed, 1e-9)

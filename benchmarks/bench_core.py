@@ -605,8 +605,8 @@ def make_runners(settings: Settings, n_train: int) -> list[Runner]:
     interval = 0.25 if n_train < 5000 else 2.0
     if settings.quick:
         all_runners: list[Runner] = [
-            Ours(n_epochs=20, snapshot_interval=interval), PCARunner(),
-            UMAPLearn(n_epochs=50, max_transform_repeats=0),
+            Ours(n_epochs=10, snapshot_interval=interval), PCARunner(),
+            UMAPLearn(n_epochs=30, max_transform_repeats=0),
             KerasPUMAP(n_epochs=5, budget_s=settings.keras_budget_s, snapshot_interval=interval,
                        threads=settings.threads)]
     else:
@@ -665,6 +665,22 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Settings, Path, Path | None,
     return settings, a.out, a.data_dir, a.limit
 
 
+def code_version() -> str:
+    """The commit the run used, and whether pumap_core had uncommitted changes."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True,
+                                  timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "pumap_core")
+    return commit + (" (pumap_core has uncommitted changes)" if dirty else "")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     settings, out, data_dir, limit = parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -674,7 +690,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                                else sys.argv[1:])
     from pumap_core.data import DataError
 
-    info = machine_info({"threads requested": str(settings.threads),
+    info = machine_info({"code": code_version(),
+                         "threads requested": str(settings.threads),
                          "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", ""),
                          "keras budget": (f"{settings.keras_budget_s:g} s"
                                           if settings.keras_budget_s else "none")})

@@ -31,15 +31,18 @@ def umap_cross_entropy(
     a: float,
     b: float,
     repulsion_strength: float = 1.0,
+    negative_weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """UMAP's fuzzy-set cross-entropy by negative sampling, per positive edge.
 
     ``d2_positive``: (B,) squared distances of sampled edges, attracted by −log q.
     ``d2_negative``: (B·m,) squared distances of random pairs, repelled by −log(1 − q).
-    Returns the sum of both terms divided by B (each edge with its m negatives).
+    ``negative_weights`` (optional, broadcastable to ``d2_negative``) weights each
+    repelled pair. Returns the sum of both terms divided by B.
     """
     attraction = F.softplus(similarity_logit(d2_positive, a, b)).sum()
-    repulsion = F.softplus(-similarity_logit(d2_negative, a, b)).sum()
+    repulsion = F.softplus(-similarity_logit(d2_negative, a, b))
+    repulsion = (repulsion * negative_weights if negative_weights is not None else repulsion).sum()
     return (attraction + repulsion_strength * repulsion) / max(d2_positive.shape[0], 1)
 
 

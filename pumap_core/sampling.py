@@ -31,6 +31,7 @@ class EdgeBatch:
     neg_tail_pos: torch.Tensor
     negative_weight: float = 1.0  # weight of each repelled pair relative to one sampled negative
     all_pairs: bool = False  # negatives are every (neg_head, neg_tail) combination
+    neg_tail_weight: torch.Tensor | None = None  # per neg_tail importance weight (all_pairs)
 
 
 NEGATIVE_MODES = ("uniform", "in_batch", "batch_all")
@@ -64,6 +65,9 @@ class EdgeSampler:
         cdf = torch.cumsum(weight, 0)
         self.edge_mass = float(cdf[-1])
         self.cdf = (cdf / cdf[-1]).to(self.device)
+        degree = np.bincount(edges.tail, weights=edges.weight, minlength=self.n_vertices)
+        inverse_degree = np.where(degree > 0, degree[degree > 0].mean() / np.maximum(degree, 1e-12), 0.0)
+        self.inverse_degree = torch.from_numpy(inverse_degree.astype(np.float32)).to(self.device)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -87,7 +91,8 @@ class EdgeSampler:
             if self.negatives == "batch_all":  # all B × B (head, tail) pairs, see _negative_d2
                 return EdgeBatch(nodes=nodes, head_pos=head_pos, tail_pos=tail_pos,
                                  neg_head_pos=head_pos, neg_tail_pos=tail_pos,
-                                 negative_weight=m / B, all_pairs=True)
+                                 negative_weight=m / B, all_pairs=True,
+                                 neg_tail_weight=self.inverse_degree[tail])
             # each head is repelled from the tails of m random other edges of the batch
             shuffle = (self._rand(B * m) * B).long().clamp_max(B - 1)
             neg_tail_pos = tail_pos[shuffle]

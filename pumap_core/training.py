@@ -133,12 +133,14 @@ def _step_losses(nets: Networks, data: TrainingData, batch, s: _Settings, config
     terms: dict[str, torch.Tensor] = {}
     if v["umap_weight"] > 0:
         d2_pos = losses.squared_distances(z[batch.head_pos], z[batch.tail_pos])
-        if batch.all_pairs:
-            d2_neg = torch.cdist(z[batch.neg_head_pos], z[batch.neg_tail_pos]).pow(2).flatten()
+        weights = None
+        if batch.all_pairs:  # B × B matrix: rows heads, columns tails
+            d2_neg = torch.cdist(z[batch.neg_head_pos], z[batch.neg_tail_pos]).pow(2)
+            weights = batch.neg_tail_weight
         else:
             d2_neg = losses.squared_distances(z[batch.neg_head_pos], z[batch.neg_tail_pos])
         terms["umap"] = losses.umap_cross_entropy(
-            d2_pos, d2_neg, s.a, s.b, v["repulsion_strength"] * batch.negative_weight)
+            d2_pos, d2_neg, s.a, s.b, v["repulsion_strength"] * batch.negative_weight, weights)
     if v["global_correlation_weight"] > 0 and z.shape[0] > 2:
         perm = torch.randperm(z.shape[0], generator=generator).to(z.device)
         terms["global"] = losses.global_correlation_loss(x, x[perm], z, z[perm])

@@ -65,3 +65,15 @@ def test_all_pairs_loss_has_finite_gradients_for_coincident_points():
     d2 = torch.cdist(z[:3], z[3:]).pow(2).flatten()
     losses.umap_cross_entropy(d2[:3], d2, 1.58, 0.9).backward()
     assert torch.isfinite(z.grad).all()
+
+
+def test_all_pairs_tail_weights_undo_degree_bias():
+    """Tails come ∝ weighted degree; their weights make the repulsion uniform over vertices."""
+    edges = _edges()
+    sampler = EdgeSampler(edges, batch_size=50_000, negatives="batch_all",
+                          generator=torch.Generator().manual_seed(4))
+    b = sampler.sample()
+    tails = b.nodes[b.neg_tail_pos]
+    mass = torch.zeros(edges.n_vertices).index_add_(0, tails, b.neg_tail_weight) / len(tails)
+    present = np.unique(edges.tail)
+    np.testing.assert_allclose(mass[present].numpy(), 1.0 / len(present), rtol=0.05)

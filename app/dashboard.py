@@ -68,8 +68,10 @@ def serve_session(default_source: str = "digits") -> pn.template.BaseTemplate:
     def destroyed(_context) -> None:
         callback.stop()
         controller.close()
-        log.info("session closed: training stopped")
+        log.info("session %s closed: training stopped (worker alive: %s)", id(controller),
+                 controller.session.running)
 
     pn.state.on_session_destroyed(destroyed)
+    log.info("session %s opened", id(controller))
     pn.state.onload(lambda: controller.load(default_source))
     return template

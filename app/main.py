@@ -6,6 +6,7 @@ loop), ``--address 127.0.0.1 --port 5006``. Environment: ``PUMAP_DATA_DIR``
 "digits"), ``PUMAP_APP_TORCH_THREADS`` (training threads, default 1).
 """
 
+import logging
 import os
 import sys
 import threading
@@ -20,6 +21,13 @@ import panel as pn  # noqa: E402
 
 from app.dashboard import TITLE, serve_session  # noqa: E402
 from app.warmup import warm_up  # noqa: E402
+
+_log = logging.getLogger("app")
+if not _log.handlers:  # once per process: session starts and ends go to the server log
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    _log.addHandler(_handler)
+    _log.setLevel(logging.INFO)
 
 pn.extension(notifications=False)
 hv.extension("bokeh", logo=False)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..colors import COLOR_KEY, frame_table
 
-MIN_ALPHA = 140
+MIN_ALPHA = 160
 _warm = threading.Event()
 
 

@@ -65,11 +65,13 @@ def server():
     proc = subprocess.Popen(
         [sys.executable, "-m", "panel", "serve", "app", "--port", str(port),
          "--address", "127.0.0.1", "--num-threads", "2", "--allow-websocket-origin",
-         f"127.0.0.1:{port}"],
+         f"127.0.0.1:{port}", "--check-unused-sessions", "1000", "--unused-session-lifetime",
+         "5000",  # a closed tab frees its session within ~6 s; page loads need < 5 s
+         "--liveness"],  # /liveness answers without rendering a session
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/app"
     try:
-        _wait_http(url, proc, 90)
+        _wait_http(f"http://127.0.0.1:{port}/liveness", proc, 90)
         yield url
     finally:
         try:
@@ -110,6 +112,10 @@ def open_app(browser, url: str):
         page.wait_for_timeout(200)
     page.locator(".status-line").get_by_text("Ready").wait_for(timeout=FIRST_RENDER_S * 1000)
     return page
+
+
+def server_log() -> str:
+    return (ARTIFACTS / "server.log").read_text(errors="replace")
 
 
 def shot(page, name: str, locator=None) -> bytes:

@@ -7,11 +7,12 @@ live min_dist → lasso → click → bad path. Screenshots go to test-artifacts
 from __future__ import annotations
 
 import re
+import time
 
 import holoviews as hv
 import pytest
 
-from .conftest import FIRST_RENDER_S, open_app, shot
+from .conftest import FIRST_RENDER_S, open_app, server_log, shot
 
 hv.extension("bokeh")
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
@@ -120,3 +121,22 @@ def test_bad_path_shows_error_and_page_still_works(page):
     page.locator(".resume button").click()
     _wait_status(page, r"^Training", 30)
     assert _status(page) != before or "Training" in before
+
+
+def test_closing_the_tab_stops_its_training(server, browser):
+    other = open_app(browser, server)
+    other.locator(".train button").click()
+    _wait_status(other, r"step [1-9]", FIRST_RENDER_S)
+    before = len(_closed_lines())
+    other.close()  # the server drops the session a few seconds later (fixture flags)
+    for _ in range(120):
+        lines = _closed_lines()
+        if len(lines) > before:
+            break
+        time.sleep(0.5)
+    assert len(lines) > before, "the session was never closed"
+    assert lines[-1].endswith("(worker alive: False)"), lines[-1]
+
+
+def _closed_lines() -> list[str]:
+    return [line for line in server_log().splitlines() if "closed: training stopped" in line]

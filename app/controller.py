@@ -30,9 +30,9 @@ log = logging.getLogger(__name__)
 #: snapshot spacing. Each frame costs the server ~0.1 s of shading whatever the size, and
 #: large data ~0.2 s more of the training thread for the full embedding: about 2.5-3 frames/s.
 FRAME_INTERVAL = ((20_000, 0.35), (None, 0.4))
-#: reconstruction is on by default up to this many values (rows × features): a decoder
-#: reconstructing every encoded row of a step makes MNIST-sized training ~9× slower
-RECONSTRUCTION_AUTO_LIMIT = 8_000_000
+#: reconstruction (so clicks decode) is on by default up to this many values (rows ×
+#: features), MNIST and CelebA included; the decoder makes each step ~4× slower (MNIST)
+RECONSTRUCTION_AUTO_LIMIT = 100_000_000
 QUALITY_PERIOD = 3.0  # seconds between quality refreshes
 QUALITY_SAMPLE = 600  # rows in the quality subsample
 N_NEIGHBOURS_SHOWN = 8

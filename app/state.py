@@ -10,6 +10,11 @@ from __future__ import annotations
 import numpy as np
 import param
 
+from pumap_core import ParametricUMAP
+
+#: the engine's own defaults: the app starts from the same settings as a script
+ENGINE = ParametricUMAP().get_params()
+
 #: Colour-by choice that means "the data set's labels".
 LABEL = "label"
 
@@ -24,18 +29,20 @@ class AppState(param.Parameterized):
     loading = param.Boolean(default=False)
 
     # -- training settings (fixed for a run) -------------------------------
-    n_neighbors = param.Integer(default=15, bounds=(2, 200))
+    n_neighbors = param.Integer(default=ENGINE["n_neighbors"], bounds=(2, 200))
     n_epochs = param.Integer(default=0, bounds=(0, 2000), doc="0 = automatic.")
-    learning_rate = param.Number(default=1e-3, bounds=(1e-5, 1e-1))
+    learning_rate = param.Number(default=ENGINE["learning_rate"], bounds=(1e-5, 1e-1))
     reconstruction = param.Boolean(default=True, doc="Train a decoder (click to decode).")
-    batch_size = param.Integer(default=1024, bounds=(64, 16384))
+    batch_size = param.Integer(default=ENGINE["batch_size"], bounds=(64, 16384))
     random_state = param.Integer(default=None, allow_None=True)
 
     # -- live settings (reach the running loop at its next step) ------------
-    min_dist = param.Number(default=0.1, bounds=(0.0, 1.0), step=0.01)
-    global_weight = param.Number(default=0.0, bounds=(0.0, 1.0), step=0.01,
+    min_dist = param.Number(default=ENGINE["min_dist"], bounds=(0.0, 1.0), step=0.01)
+    global_weight = param.Number(default=ENGINE["global_correlation_weight"], bounds=(0.0, 1.0),
+                                 step=0.01,
                                  doc="Weight of the global-structure loss.")
-    recon_weight = param.Number(default=1.0, bounds=(0.0, 2.0), step=0.05,
+    recon_weight = param.Number(default=ENGINE["reconstruction_weight"], bounds=(0.0, 2.0),
+                                step=0.05,
                                 doc="Weight of the reconstruction loss (0 = decoder not trained).")
 
     # -- what the session shows ---------------------------------------------

@@ -9,8 +9,6 @@ callback; ``poll`` is the only code that moves worker results into
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import threading
 import time
 from collections import deque
@@ -19,10 +17,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pumap_core import ModelFileError, ParametricUMAP
-
 from .frame import Frame
-from .session import Progress, TrainingSession
+from .model_files import UPLOAD_ERRORS, model_from_bytes, model_to_bytes
+from .progress import Progress
+from .quality import QualityMonitor
+from .session import TrainingSession
 from .state import LABEL, AppState
 
 log = logging.getLogger(__name__)
@@ -33,8 +32,6 @@ FRAME_INTERVAL = ((20_000, 0.35), (None, 0.4))
 #: reconstruction (so clicks decode) is on by default up to this many values (rows ×
 #: features), MNIST and CelebA included; the decoder makes each step ~4× slower (MNIST)
 RECONSTRUCTION_AUTO_LIMIT = 100_000_000
-QUALITY_PERIOD = 3.0  # seconds between quality refreshes
-QUALITY_SAMPLE = 600  # rows in the quality subsample
 N_NEIGHBOURS_SHOWN = 8
 
 
@@ -57,10 +54,7 @@ class Controller:
         self.state = state or AppState()
         self.session = session or TrainingSession()
         self._poll_lock = threading.Lock()
-        self._quality_thread: threading.Thread | None = None
-        self._quality_result: dict | None = None
-        self._quality_at = 0.0
-        self._quality_rows: np.ndarray | None = None
+        self.quality = QualityMonitor()
         self._directions: tuple[int, pd.DataFrame | None] | None = None
         self._frame_times: deque[float] = deque(maxlen=12)
         self._closed = False
@@ -86,8 +80,7 @@ class Controller:
         columns = columns or ["(none)"]
         self.state.param.color_by.objects = columns
         shape = f" · images {'×'.join(map(str, ds.image_shape))}" if ds.image_shape else ""
-        n = min(ds.n_samples, QUALITY_SAMPLE)
-        self._quality_rows = np.sort(np.random.default_rng(0).choice(ds.n_samples, n, replace=False))
+        self.quality.reset(ds.n_samples)
         self._directions = None
         self.state.param.update(
             reconstruction=ds.n_samples * ds.n_features <= RECONSTRUCTION_AUTO_LIMIT,
@@ -169,36 +162,15 @@ class Controller:
 
     # -- quality ---------------------------------------------------------------
     def _refresh_quality(self) -> None:
-        if self._quality_result is not None:
-            self.state.quality, self._quality_result = self._quality_result, None
-        frame, ds, rows = self.state.frame, self.dataset, self._quality_rows
-        busy = self._quality_thread is not None and self._quality_thread.is_alive()
-        if frame is None or ds is None or rows is None or busy or len(frame) != ds.n_samples:
-            return
-        if time.monotonic() - self._quality_at < QUALITY_PERIOD:
-            return
-        if self.state.quality.get("step") == frame.step:
-            return
-        self._quality_at = time.monotonic()
-        X, Z, step = ds.X[rows], frame.z[rows], frame.step
-        self._quality_thread = threading.Thread(
-            target=self._quality_work, args=(X, Z, step), name="pumap-quality", daemon=True)
-        self._quality_thread.start()
-
-    def _quality_work(self, X, Z, step) -> None:
-        from pumap_core.metrics import distance_correlation, trustworthiness
-
-        try:
-            result = {"trustworthiness": trustworthiness(X, Z, k=5),
-                      "distance_correlation": distance_correlation(X, Z, sample_size=None),
-                      "step": step, "n": len(X)}
-        except Exception as e:  # noqa: BLE001 - a metric failing must not stop the page
-            result = {"step": step, "n": len(X), "error": str(e)}
-        self._quality_result = result
+        result = self.quality.take()
+        if result is not None:
+            self.state.quality = result
+        if self.dataset is not None:
+            self.quality.maybe_start(self.dataset.X, self.state.frame,
+                                     self.state.quality.get("step"))
 
     def wait_quality(self, timeout: float = 30.0) -> None:
-        if self._quality_thread is not None:
-            self._quality_thread.join(timeout)
+        self.quality.wait(timeout)
 
     # -- selection -------------------------------------------------------------
     def select_polygon(self, xs, ys) -> np.ndarray:
@@ -313,25 +285,14 @@ class Controller:
         model = self.session.model
         if model is None or self.session.phase in ("training", "paused", "stopping"):
             raise RuntimeError("Stop training (or let it finish) before saving the model.")
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "model.safetensors")
-            model.save(path)
-            with open(path, "rb") as f:
-                return f.read()
+        return model_to_bytes(model)
 
     def load_model_bytes(self, data: bytes, name: str = "model.safetensors") -> bool:
         """Load an uploaded model through the engine's safe loader; errors go to state."""
-        path = os.path.basename(name) or "model"
         try:
-            with tempfile.TemporaryDirectory() as tmp:
-                path = os.path.join(tmp, path)
-                with open(path, "wb") as f:
-                    f.write(data or b"")
-                model = ParametricUMAP.load(path, device="cpu")
-            self.session.use_model(model)
-        except (ModelFileError, ValueError, RuntimeError, OSError) as e:
-            message = str(e).replace(path, os.path.basename(path))
-            self.state.error = f"Could not use the model file {name!r}: {message}"
+            self.session.use_model(model_from_bytes(data, name))
+        except UPLOAD_ERRORS as e:
+            self.state.error = f"Could not use the model file {name!r}: {e}"
             return False
         self.state.param.update(error="", notice=f"Loaded model {name}.")
         self.poll()

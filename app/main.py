@@ -28,6 +28,7 @@ if not _log.handlers:  # once per process: session starts and ends go to the ser
     _handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
     _log.addHandler(_handler)
     _log.setLevel(logging.INFO)
+    _log.propagate = False
 
 pn.extension(notifications=False)
 hv.extension("bokeh", logo=False)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from pumap_core import ParametricUMAP, Snapshot, TrainingControls
+
+from .progress import LossPoint
 
 log = logging.getLogger(__name__)
 
@@ -27,33 +28,6 @@ TORCH_THREADS = int(os.environ.get("PUMAP_APP_TORCH_THREADS", "1"))
 PREBUILD_NEIGHBORS = 15
 #: settings the running loop accepts (TrainingControls.update).
 LIVE = ("min_dist", "global_correlation_weight", "learning_rate", "reconstruction_weight")
-
-
-@dataclass
-class LossPoint:
-    step: int
-    epoch: float
-    elapsed: float
-    losses: dict[str, float]
-
-
-@dataclass
-class Progress:
-    """What the status line needs, copied out of the newest snapshot."""
-
-    step: int = 0
-    epoch: float = 0.0
-    n_epochs: int = 0
-    total_steps: int = 0
-    elapsed: float = 0.0
-    edges_per_second: float = 0.0
-    settings: dict[str, float] = field(default_factory=dict)
-    done: bool = False
-
-    @classmethod
-    def of(cls, s: Snapshot) -> Progress:
-        return cls(s.step, s.epoch, s.n_epochs, int(s.extra.get("total_steps", 0)), s.elapsed,
-                   s.edges_per_second, dict(s.settings), s.done)
 
 
 def load_dataset(source: str, **options: Any):

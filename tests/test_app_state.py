@@ -156,7 +156,7 @@ def test_click_without_decoder_says_so(ctl):
 
 
 def test_quality_refreshes(trained):
-    trained._quality_at = 0.0
+    trained.quality._at = 0.0
     trained.poll()
     trained.wait_quality()
     trained.poll()

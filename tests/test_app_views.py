@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `app` is served,
 from app import colors  # noqa: E402
 from app.controller import Click, Controller  # noqa: E402
 from app.frame import Frame  # noqa: E402
-from app.session import LossPoint, Progress  # noqa: E402
+from app.progress import LossPoint, Progress  # noqa: E402
 from app.views import status  # noqa: E402
 from app.views.inspect import InspectPanel, click_html, hover_html  # noqa: E402
 from app.views.selection import MAX_THUMBS, SelectionPanel, histogram  # noqa: E402

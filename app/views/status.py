@@ -6,7 +6,7 @@ import html
 
 import panel as pn
 
-from ..session import Progress
+from ..progress import Progress
 from ..style import html_pane
 
 _PHASES = {"empty": "No data", "ready": "Ready", "training": "Training", "paused": "Paused",

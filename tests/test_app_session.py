@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `app` is served, not installed
 from app.session import TrainingSession  # noqa: E402
 from pumap_core.data import load_digits  # noqa: E402
 

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import io
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `app` is served, not installed
 from app.controller import Controller  # noqa: E402
 from app.frame import Frame  # noqa: E402
 from app.state import AppState  # noqa: E402

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import holoviews as hv
 import numpy as np
 import pandas as pd
 import panel as pn
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `app` is served, not installed
 from app import colors  # noqa: E402
 from app.controller import Click, Controller  # noqa: E402
 from app.frame import Frame  # noqa: E402

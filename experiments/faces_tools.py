@@ -97,8 +97,8 @@ def pca_knn(X: np.ndarray, n_neighbors: int, n_pca: int = 50,
     """Exact kNN on the first ``n_pca`` principal components of flat rows ``X``.
 
     Why: exact search on 12,288 pixels costs ~60 s on two cores and NN-descent
-    ~70 s; 50 components keep ~88% of the pixel variance (most of the rest is
-    noise) and most of the neighbours, in ~10 s.
+    ~70 s; 50 components keep 86% of the pixel variance and 75% of each face's
+    14 exact neighbours (7,000 CelebA faces), in ~10 s.
     """
     from sklearn.decomposition import PCA
 

@@ -18,78 +18,29 @@ Four small pieces, each testable on its own:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import torch
 from PIL import Image, ImageDraw, ImageFont
 from torch import nn
 
 from pumap_core.features import shift_codes
 from pumap_core.knn import nearest_neighbors
-
+from pumap_core.nets import ConvDecoder, ConvEncoder
 
 # ----------------------------------------------------------------- networks
-def _widths(size: int, widths: Sequence[int]) -> list[int]:
-    """Stride-2 layers until the image is 8 px (at least one)."""
-    return list(widths[: max(1, round(math.log2(size / 8)))])
+SMALL_WIDTHS = (16, 32, 64)
 
 
-class SmallConvEncoder(nn.Module):
-    """Flat channel-last rows -> stride-2 convs -> dense -> z (as ``nets.ConvEncoder``)."""
-
-    def __init__(self, image_shape: Sequence[int], n_components: int,
-                 widths: Sequence[int] = (16, 32, 64), hidden: int = 256) -> None:
-        super().__init__()
-        self.image_shape = h, w, c = tuple(int(s) for s in image_shape)
-        layers: list[nn.Module] = []
-        prev = c
-        for ch in _widths(min(h, w), widths):
-            layers += [nn.Conv2d(prev, ch, 4, stride=2, padding=1), nn.LeakyReLU(0.1)]
-            prev = ch
-        self.conv = nn.Sequential(*layers)
-        with torch.no_grad():
-            flat = self.conv(torch.zeros(1, c, h, w)).numel()
-        self.dense = nn.Sequential(nn.Flatten(), nn.Linear(flat, hidden), nn.ReLU())
-        self.n_hidden_features = hidden
-        self.out = nn.Linear(hidden, n_components)
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        h, w, c = self.image_shape
-        return self.dense(self.conv(x.reshape(-1, h, w, c).permute(0, 3, 1, 2)))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.out(self.features(x))
+def SmallConvEncoder(image_shape: Sequence[int], n_components: int) -> nn.Module:  # noqa: N802
+    """``nets.ConvEncoder`` with half the channels (16-32-64)."""
+    return ConvEncoder(image_shape, n_components, widths=SMALL_WIDTHS)
 
 
-class SmallConvDecoder(nn.Module):
-    """z -> dense -> 8 px map -> transposed convs -> sigmoid pixels (flat, channel-last)."""
-
-    sigmoid_output = True  # the estimator then picks the BCE reconstruction loss
-
-    def __init__(self, image_shape: Sequence[int], n_components: int,
-                 widths: Sequence[int] = (16, 32, 64), hidden: int = 256) -> None:
-        super().__init__()
-        self.image_shape = h, w, c = tuple(int(s) for s in image_shape)
-        chans = _widths(min(h, w), widths)
-        self.start = (chans[-1], h // 2 ** len(chans), w // 2 ** len(chans))
-        self.dense = nn.Sequential(nn.Linear(n_components, hidden), nn.ReLU(),
-                                   nn.Linear(hidden, int(np.prod(self.start))), nn.ReLU())
-        layers: list[nn.Module] = []
-        outs, prev = chans[::-1][1:] + [c], chans[-1]
-        for i, ch in enumerate(outs):
-            layers.append(nn.ConvTranspose2d(prev, ch, 4, stride=2, padding=1))
-            if i < len(outs) - 1:
-                layers.append(nn.LeakyReLU(0.1))
-            prev = ch
-        self.deconv = nn.Sequential(*layers)
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        h, w, c = self.image_shape
-        x = torch.sigmoid(self.deconv(self.dense(z).reshape(-1, *self.start)))
-        return x.permute(0, 2, 3, 1).reshape(x.shape[0], h * w * c)
+def SmallConvDecoder(image_shape: Sequence[int], n_components: int) -> nn.Module:  # noqa: N802
+    """``nets.ConvDecoder`` with half the channels (sigmoid output: BCE loss)."""
+    return ConvDecoder(image_shape, n_components, widths=SMALL_WIDTHS)
 
 
 def pca_knn(X: np.ndarray, n_neighbors: int, n_pca: int = 50,

@@ -121,25 +121,30 @@ class ProjectedEncoder(nn.Module):
                 "n_projected": int(comps.shape[1]), "encoder": self.encoder.config()}
 
 
-def _conv_plan(image_shape: Sequence[int]) -> tuple[int, int, int, list[int]]:
+CONV_WIDTHS = (32, 64, 128, 256)
+
+
+def _conv_plan(image_shape: Sequence[int], widths: Sequence[int] = CONV_WIDTHS
+               ) -> tuple[int, int, int, list[int]]:
+    """Channels of the stride-2 layers: one per halving until the image is ~8 px."""
     h, w = int(image_shape[0]), int(image_shape[1])
     c = int(image_shape[2]) if len(image_shape) == 3 else 1
-    channels, size = [], min(h, w)
-    width = 32
-    while size > 8 and len(channels) < 4:
-        channels.append(width)
-        width = min(width * 2, 256)
+    n_layers, size = 0, min(h, w)
+    while size > 8 and n_layers < len(widths):
+        n_layers += 1
         size = (size + 1) // 2
-    return h, w, c, channels or [32]
+    return h, w, c, [int(x) for x in widths[:max(n_layers, 1)]]
 
 
 class ConvEncoder(nn.Module):
     """Stride-2 convolutions until the image is ~8 px, then dense layers to z."""
 
-    def __init__(self, image_shape: Sequence[int], n_components: int, hidden: int = 256):
+    def __init__(self, image_shape: Sequence[int], n_components: int, hidden: int = 256,
+                 widths: Sequence[int] = CONV_WIDTHS):
         super().__init__()
         self.image_shape, self.n_components, self.hidden = tuple(int(s) for s in image_shape), n_components, hidden
-        h, w, c, channels = _conv_plan(self.image_shape)
+        self.widths = tuple(int(x) for x in widths)
+        h, w, c, channels = _conv_plan(self.image_shape, self.widths)
         layers: list[nn.Module] = []
         width = c
         for ch in channels:
@@ -164,18 +169,19 @@ class ConvEncoder(nn.Module):
 
     def config(self) -> dict[str, Any]:
         return {"type": "conv_encoder", "image_shape": list(self.image_shape),
-                "n_components": self.n_components, "hidden": self.hidden}
+                "n_components": self.n_components, "hidden": self.hidden, "widths": list(self.widths)}
 
 
 class ConvDecoder(nn.Module):
     """Mirror of :class:`ConvEncoder`: dense to a small map, transposed convolutions up."""
 
     def __init__(self, image_shape: Sequence[int], n_components: int, hidden: int = 256,
-                 sigmoid_output: bool = True):
+                 sigmoid_output: bool = True, widths: Sequence[int] = CONV_WIDTHS):
         super().__init__()
         self.image_shape, self.n_components = tuple(int(s) for s in image_shape), n_components
         self.hidden, self.sigmoid_output = hidden, bool(sigmoid_output)
-        h, w, c, channels = _conv_plan(self.image_shape)
+        self.widths = tuple(int(x) for x in widths)
+        h, w, c, channels = _conv_plan(self.image_shape, self.widths)
         self._start = (channels[-1], -(-h // 2 ** len(channels)), -(-w // 2 ** len(channels)))
         self.dense = nn.Sequential(nn.Linear(n_components, hidden), nn.ReLU(),
                                    nn.Linear(hidden, int(np.prod(self._start))), nn.ReLU())
@@ -199,7 +205,7 @@ class ConvDecoder(nn.Module):
     def config(self) -> dict[str, Any]:
         return {"type": "conv_decoder", "image_shape": list(self.image_shape),
                 "n_components": self.n_components, "hidden": self.hidden,
-                "sigmoid_output": self.sigmoid_output}
+                "sigmoid_output": self.sigmoid_output, "widths": list(self.widths)}
 
 
 class ClassifierHead(nn.Module):

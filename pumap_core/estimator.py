@@ -45,6 +45,11 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
     ``embedding_``, ``encoder_``, ``decoder_``, ``classifier_``,
     ``loss_history_``, ``a_``, ``b_``, ``n_features_in_``, ``image_shape_``,
     ``n_epochs_``, ``classes_``.
+
+    ``umap_weight`` scales UMAP's cross-entropy (1 = the paper's loss). Set to 0
+    with labels ``y`` it trains the classifier head alone, the baseline of the
+    paper's semi-supervised experiments (§5.5); then ``embedding_`` is the
+    untrained output layer and only ``predict`` is meaningful.
     """
 
     def __init__(
@@ -59,6 +64,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         n_epochs: int | None = None,
         batch_size: int = 512,
         learning_rate: float = 3e-3,
+        umap_weight: float = 1.0,
         global_correlation_weight: float = 0.0,
         reconstruction: bool = False,
         reconstruction_weight: float = 1.0,
@@ -87,6 +93,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         self.n_epochs = n_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.umap_weight = umap_weight
         self.global_correlation_weight = global_correlation_weight
         self.reconstruction = reconstruction
         self.reconstruction_weight = reconstruction_weight
@@ -240,7 +247,8 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         for name in ("learning_rate", "spread"):
             if not float(getattr(self, name)) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
-        for name in ("repulsion_strength", "global_correlation_weight", "reconstruction_weight"):
+        for name in ("repulsion_strength", "umap_weight", "global_correlation_weight",
+                     "reconstruction_weight"):
             if not float(getattr(self, name)) >= 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
         if self.reconstruction_loss not in ("auto", "mse", "bce"):
@@ -332,7 +340,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
             n_epochs=self.n_epochs_, batch_size=self.batch_size,
             negative_sample_rate=self.negative_sample_rate, negatives=self.negatives,
             learning_rate=self.learning_rate, min_dist=self.min_dist, spread=self.spread,
-            repulsion_strength=self.repulsion_strength,
+            repulsion_strength=self.repulsion_strength, umap_weight=float(self.umap_weight),
             global_correlation_weight=self.global_correlation_weight,
             reconstruction_weight=self.reconstruction_weight if self.decoder_ is not None else 0.0,
             reconstruction_loss=loss, reconstruction_grad=self.reconstruction_grad,

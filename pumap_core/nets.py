@@ -95,7 +95,8 @@ class InputProjection(nn.Module):
                    torch.from_numpy(pca.components_.T.astype(np.float32).copy()))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return (x - self.mean) @ self.components
+        # x·W − mean·W: one fused multiply-add, no centred copy of x
+        return torch.addmm(-(self.mean @ self.components), x, self.components)
 
 
 class ProjectedEncoder(nn.Module):

@@ -97,10 +97,12 @@ def embed(encoder: nn.Module, inputs: torch.Tensor, rows=None, chunk: int = 1638
     encoder.eval()
     out = []
     with torch.no_grad():
-        index = torch.arange(inputs.shape[0]) if rows is None else torch.as_tensor(rows)
-        for start in range(0, len(index), chunk):
-            part = index[start:start + chunk].to(inputs.device)
-            out.append(encoder(inputs[part]).float().cpu())
+        n = inputs.shape[0] if rows is None else len(rows)
+        index = None if rows is None else torch.as_tensor(rows).to(inputs.device)
+        for start in range(0, n, chunk):
+            # a slice is a view; only a subset of rows needs a gathered copy
+            part = inputs[start:start + chunk] if index is None else inputs[index[start:start + chunk]]
+            out.append(encoder(part).float().cpu())
     encoder.train(was_training)
     return torch.cat(out).numpy() if out else np.zeros((0, 0), np.float32)
 

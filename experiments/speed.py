@@ -1,0 +1,336 @@
+"""Paper experiment 3 (section 5.2, Figs. 6 and 7): training and embedding speed.
+
+    python experiments/speed.py --threads 1          # 10,000 MNIST rows: ~8 min
+    python experiments/speed.py --threads 1 --full   # 60,000 rows, default epochs
+
+(a) UMAP's objective over wall time (Fig. 6). Ours (``ParametricUMAP``) and
+umap-learn's ``UMAP`` fit the same MNIST training rows, and both keep
+intermediate embeddings of ALL rows: ours as snapshots every
+``--snapshot-interval`` seconds (``snapshot_embedding="all"``), umap-learn
+after a list of epochs (``UMAP(n_epochs=[...])`` keeps them in
+``embedding_list_``). Each is scored with
+``pumap_core.objective.umap_cross_entropy`` on OUR graph (``model.graph_``;
+umap-learn optimises its own, nearly identical graph from its own kNN);
+the repulsion over all pairs is estimated from the same random pairs for
+every embedding (``--objective-pairs``), and the last embeddings are also
+scored exactly where n allows. Time axis: seconds since ``fit`` was called,
+graph building included for both. Ours: wall time at each snapshot (its
+``Snapshot.elapsed`` starts with training; the difference is the graph and
+setup). umap-learn: its epoch loop's iterator is wrapped to time each
+epoch's end, and ``_fit_embed_data`` to time the end of the graph stage. A
+warm-up fit on a few hundred rows first compiles numba and warms torch, so
+compilation is not on the curves.
+
+(b) Embedding held-out rows (Fig. 7): ``transform`` of ``--n-new`` MNIST
+test rows by ours, PCA(2) and umap-learn, and decoding their codes with
+``inverse_transform`` (ours: a model with a decoder, trained one epoch on the
+same graph: the decoder's speed does not depend on its training; umap-learn:
+only ``--umap-decodes`` codes, it optimises each point separately). Median of
+``--repeats`` calls after a warm-up, in seconds per 1,000 rows, and as a
+multiple of PCA's time.
+
+Writes ``speed_curves.csv``, ``speed_objective.png``, ``speed_embed.csv`` and
+``speed_tables.md`` under ``--out``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import paper_methods as pm  # noqa: E402  (puts the repository on the path)
+from common import load_split, markdown_table, parser  # noqa: E402
+
+from pumap_core.graph import EdgeSet, clear_graph_cache, edges_from_graph  # noqa: E402
+from pumap_core.objective import umap_cross_entropy  # noqa: E402
+
+OURS, UMAP, PCA = "ours", "umap-learn UMAP", "PCA"
+#: Default run: 10,000 rows; ours trains 30 epochs (its "auto" default would be ~90 here).
+DEFAULT_TRAIN, DEFAULT_EPOCHS = 10_000, 30
+
+
+@dataclass
+class Curve:
+    """Intermediate embeddings of one fit, ``seconds`` after fit was called."""
+
+    method: str
+    seconds: list[float] = field(default_factory=list)
+    epochs: list[float] = field(default_factory=list)
+    embeddings: list[np.ndarray] = field(default_factory=list)
+    graph_s: float | None = None  # when the graph stage ended (ours: graph + setup)
+    fit_s: float = 0.0
+
+
+# ------------------------------------------------------------------ ours
+def fit_ours_curve(X: np.ndarray, n_epochs: int | None, interval: float,
+                   seed: int) -> tuple[Any, Curve]:
+    """Fit ours from scratch (graph included) and keep every snapshot of all rows."""
+    model = pm.ours(2, n_epochs=n_epochs, seed=seed, snapshot_embedding="all",
+                    snapshot_interval=interval)
+    curve = Curve(OURS)
+
+    def record(snap: Any) -> None:
+        now = time.perf_counter() - start
+        if curve.graph_s is None:
+            curve.graph_s = now - snap.elapsed
+        curve.seconds.append(now)
+        curve.epochs.append(snap.epoch)
+        curve.embeddings.append(np.array(snap.embedding))
+
+    clear_graph_cache()  # the warm-up's or an earlier run's graph must not be reused
+    start = time.perf_counter()
+    model.fit(X, callback=record)
+    curve.fit_s = time.perf_counter() - start
+    return model, curve
+
+
+# ------------------------------------------------------------ umap-learn
+@dataclass
+class UmapClock:
+    """Timestamps inside one umap-learn fit, in seconds since it was called."""
+
+    start: float = 0.0
+    graph_done: float | None = None
+    epoch_ends: list[float] = field(default_factory=list)
+
+
+@contextmanager
+def umap_learn_clock(model: Any) -> Iterator[UmapClock]:
+    """Time umap-learn's graph stage and each epoch while ``model`` fits.
+
+    ``UMAP.fit`` hands the finished graph to ``self._fit_embed_data`` (wrapped
+    on the instance), whose SGD loops ``for n in tqdm(range(n_epochs))`` in
+    ``umap.layouts`` (that name is wrapped: after each epoch's body, the
+    iterator is asked for the next value and records the time). Both are
+    restored on exit.
+    """
+    import umap.layouts
+
+    clock = UmapClock()
+    inner_embed, inner_tqdm = model._fit_embed_data, umap.layouts.tqdm
+
+    def embed(*args: Any, **kwargs: Any) -> Any:
+        clock.graph_done = time.perf_counter() - clock.start
+        return inner_embed(*args, **kwargs)
+
+    def epochs(iterable: Any, **kwargs: Any) -> Iterator[int]:
+        for n in inner_tqdm(iterable, **kwargs):
+            yield n
+            clock.epoch_ends.append(time.perf_counter() - clock.start)
+
+    model._fit_embed_data, umap.layouts.tqdm = embed, epochs
+    try:
+        clock.start = time.perf_counter()
+        yield clock
+    finally:
+        umap.layouts.tqdm = inner_tqdm
+        del model._fit_embed_data  # back to the class's method
+
+
+def snapshot_epochs(n_epochs: int, count: int) -> list[int]:
+    """Epoch counts after which umap-learn keeps its embedding: 1 .. n_epochs."""
+    inner = np.unique(np.linspace(1, n_epochs - 1, max(count - 1, 1)).round().astype(int))
+    return [*inner.tolist(), n_epochs]
+
+
+def umap_default_epochs(n: int) -> int:
+    """umap-learn's own default for a graph of n vertices (500 up to 10,000, else 200)."""
+    return 500 if n <= 10_000 else 200
+
+
+def fit_umap_curve(X: np.ndarray, count: int) -> tuple[Any, Curve]:
+    """Fit umap-learn with its default schedule, keeping ``count`` embeddings along it.
+
+    ``n_epochs=[e0, e1, ..., E]`` keeps the embedding after each listed epoch
+    (0-based ``n`` in the list: after epoch n + 1) and after the last; the
+    schedule is that of ``n_epochs=E``. No seed: umap-learn's parallel SGD stays on.
+    """
+    total = umap_default_epochs(len(X))
+    kept = snapshot_epochs(total, count)
+    model = pm.umap_learn(2, n_epochs=[k - 1 for k in kept[:-1]] + [total], seed=None)
+    with umap_learn_clock(model) as clock:
+        model.fit(X)
+    curve = Curve(UMAP, graph_s=clock.graph_done,
+                  fit_s=clock.epoch_ends[-1] if clock.epoch_ends else 0.0)
+    curve.seconds = [clock.epoch_ends[k - 1] for k in kept]
+    curve.epochs = [float(k) for k in kept]
+    curve.embeddings = [np.asarray(Z) for Z in model.embedding_list_]
+    model.n_epochs = None  # transform() cannot read a list: back to umap-learn's default
+    return model, curve
+
+
+# -------------------------------------------------------------- objective
+def objective_table(curves: list[Curve], edges: EdgeSet, min_dist: float, n_pairs: int,
+                    seed: int) -> pd.DataFrame:
+    """UMAP's cross-entropy (per point) of every intermediate embedding, on one graph."""
+    rows = []
+    for curve in curves:
+        for s, epoch, Z in zip(curve.seconds, curve.epochs, curve.embeddings, strict=True):
+            ce = umap_cross_entropy(Z, edges, min_dist, exact_limit=0, n_pairs=n_pairs,
+                                    seed=seed)
+            rows.append({"method": curve.method, "seconds": s, "epoch": epoch,
+                         "objective": ce.total, "attraction": ce.attraction,
+                         "repulsion": ce.repulsion})
+    return pd.DataFrame(rows)
+
+
+def final_objectives(curves: list[Curve], graphs: dict[str, EdgeSet],
+                     min_dist: float) -> pd.DataFrame:
+    """The last embedding of each method on each graph, exactly (n <= 20,000) or sampled."""
+    table = pd.DataFrame({f"objective on {g} graph": {
+        c.method: umap_cross_entropy(c.embeddings[-1], edges, min_dist).total for c in curves}
+        for g, edges in graphs.items()})
+    table.index.name = "method"
+    return table
+
+
+def umap_graph_edges(model: Any) -> EdgeSet:
+    """umap-learn's fuzzy graph as edges, weak edges pruned as ours are."""
+    return edges_from_graph(model.graph_)
+
+
+def plot_curves(table: pd.DataFrame, curves: list[Curve], path: Path, title: str) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for curve, colour in zip(curves, ("tab:blue", "tab:orange"), strict=False):
+        part = table[table.method == curve.method]
+        ax.plot(part.seconds, part.objective, "o-", ms=3, color=colour, label=curve.method)
+        if curve.graph_s is not None:
+            ax.axvline(curve.graph_s, color=colour, ls=":", lw=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("seconds since fit was called (dotted: graph built)")
+    ax.set_ylabel("UMAP cross-entropy per point (our graph)")
+    ax.set_title(title, fontsize=10)
+    ax.legend()
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+# ------------------------------------------------------------- embedding
+def embed_timings(ours_model: Any, decoder_model: Any, umap_model: Any, pca_model: Any,
+                  X_new: np.ndarray, repeats: int, umap_decodes: int) -> pd.DataFrame:
+    """Seconds per 1,000 rows: transform of X_new, inverse_transform of its codes."""
+    rows = []
+    for method, model in ((OURS, ours_model), (PCA, pca_model), (UMAP, umap_model)):
+        slow = method == UMAP
+        seconds = pm.seconds_per_1000(model.transform, X_new, 1 if slow else repeats)
+        rows.append({"operation": "transform", "method": method, "rows": len(X_new),
+                     "s_per_1000": seconds})
+    for method, model in ((OURS, decoder_model), (PCA, pca_model), (UMAP, umap_model)):
+        slow = method == UMAP
+        Z = model.transform(X_new[:umap_decodes] if slow else X_new)
+        seconds = pm.seconds_per_1000(model.inverse_transform, Z, 1 if slow else repeats)
+        rows.append({"operation": "inverse_transform", "method": method, "rows": len(Z),
+                     "s_per_1000": seconds})
+    table = pd.DataFrame(rows)
+    pca_s = table[table.method == PCA].set_index("operation").s_per_1000
+    table["x_pca"] = table.s_per_1000 / table.operation.map(pca_s)
+    return table
+
+
+def warm_up(X: np.ndarray, seed: int) -> None:
+    """Compile numba (graph, umap-learn's SGD) and warm torch on a few hundred rows."""
+    pm.ours(2, n_epochs=1, seed=seed, snapshot_embedding="all").fit(X, callback=lambda s: None)
+    fit_umap_curve(X, 3)
+    clear_graph_cache()
+
+
+def main(argv: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    p = parser(__doc__.split("\n\n")[0])
+    p.add_argument("--n-train", type=int, help=f"training rows (default {DEFAULT_TRAIN:,}; "
+                                               "--full: 60,000)")
+    p.add_argument("--n-new", type=int, default=10_000, help="held-out rows embedded in (b)")
+    p.add_argument("--epochs", type=int, help=f"epochs of ours (default {DEFAULT_EPOCHS}; "
+                                              "--full: its default, 'auto')")
+    p.add_argument("--snapshot-interval", type=float, default=3.0,
+                   help="seconds between snapshots of ours")
+    p.add_argument("--umap-snapshots", type=int, default=30,
+                   help="intermediate embeddings kept from umap-learn")
+    p.add_argument("--objective-pairs", type=int, default=2_000_000,
+                   help="random pairs estimating the all-pairs repulsion")
+    p.add_argument("--repeats", type=int, default=5, help="timed calls (median) in (b)")
+    p.add_argument("--umap-decodes", type=int, default=100,
+                   help="codes umap-learn's slow inverse_transform decodes in (b)")
+    p.add_argument("--warm-up-rows", type=int, default=500)
+    a = p.parse_args(argv)
+    pm.set_all_threads(a.threads)
+    n_train = a.n_train or (None if a.full else DEFAULT_TRAIN)
+    n_epochs = a.epochs or (None if a.full else DEFAULT_EPOCHS)
+    split = load_split("mnist", n_train, a.n_new, a.seed, a.data_dir)
+    note = pm.sizes_note(split, a.full, "60,000 training rows")
+    print(note, flush=True)
+    warm_up(split.X_train[: a.warm_up_rows], a.seed)
+
+    ours_model, ours_curve = fit_ours_curve(split.X_train, n_epochs, a.snapshot_interval, a.seed)
+    print(f"  ours: {ours_curve.fit_s:.0f} s, {len(ours_curve.seconds)} snapshots", flush=True)
+    umap_model, umap_curve = fit_umap_curve(split.X_train, a.umap_snapshots)
+    print(f"  umap-learn: {umap_curve.fit_s:.0f} s", flush=True)
+    curves = [ours_curve, umap_curve]
+    min_dist = ours_model.min_dist
+    table = objective_table(curves, ours_model.graph_.edges, min_dist, a.objective_pairs,
+                            a.seed)
+    a.out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(a.out / "speed_curves.csv", index=False, float_format="%.6g")
+    plot_curves(table, curves, a.out / "speed_objective.png",
+                f"MNIST, {len(split.X_train):,} rows: objective over wall time")
+    finals = final_objectives(curves, {"our": ours_model.graph_.edges,
+                                       "umap-learn's": umap_graph_edges(umap_model)}, min_dist)
+    knn = (ours_model.graph_.knn_indices, ours_model.graph_.knn_dists)
+    decoder_model = pm.ours(2, reconstruction=True, n_epochs=1, seed=a.seed)
+    decoder_model.fit(split.X_train, knn=knn)
+    pca_model = pm.pca(2, a.seed).fit(split.X_train)
+    timings = embed_timings(ours_model, decoder_model, umap_model, pca_model, split.X_test,
+                            a.repeats, a.umap_decodes)
+    timings.to_csv(a.out / "speed_embed.csv", index=False, float_format="%.6g")
+    summary = fit_summary(curves, table, finals)
+    schedule = "its default, 'auto'" if n_epochs is None else "fewer than its default, 'auto'"
+    notes = [note, f"ours: {ours_model.n_epochs_} epochs ({schedule}), snapshots every "
+                   f"{a.snapshot_interval:g} s; umap-learn: its default schedule "
+                   f"({umap_default_epochs(len(split.X_train))} epochs).",
+             "objective_sampled: the repulsion over all pairs estimated from "
+             f"{a.objective_pairs:,} random pairs (the same for every embedding); the "
+             "'objective on ... graph' columns: the last embedding, exactly where n <= 20,000.",
+             pm.TIMING_NOTE]
+    write_tables(summary, timings, a.out, notes)
+    return {"curves": table, "summary": summary, "timings": timings}
+
+
+def fit_summary(curves: list[Curve], table: pd.DataFrame, finals: pd.DataFrame) -> pd.DataFrame:
+    """Per method: graph and fit seconds, last objective on both graphs."""
+    rows = {c.method: {"graph_s": c.graph_s, "fit_s": c.fit_s, "snapshots": len(c.seconds),
+                       "objective_sampled": float(table[table.method == c.method]
+                                                  .objective.iloc[-1])} for c in curves}
+    summary = pd.DataFrame.from_dict(rows, orient="index").join(finals)
+    summary.index.name = "method"
+    return summary
+
+
+def write_tables(summary: pd.DataFrame, timings: pd.DataFrame, out: Path,
+                 notes: list[str]) -> str:
+    text = "\n\n".join([
+        "### (a) Fitting: graph, fit and the objective reached",
+        markdown_table(summary),
+        "### (b) Embedding and decoding held-out rows (seconds per 1,000 rows)",
+        markdown_table(timings.set_index("operation")),
+        "\n".join(f"- {n}" for n in notes)]) + "\n"
+    (out / "speed_tables.md").write_text(text)
+    print(text, flush=True)
+    return text
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""experiments/semi_supervised.py at a tiny size: every output written and sane."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "experiments"))
+import semi_supervised  # noqa: E402
+
+FASHION = Path("/usr/share/datasets/fashion-mnist")
+
+
+def test_pick_labels_keeps_per_class_rows_and_hides_the_rest():
+    y = np.repeat(np.arange(3), 20)
+    labels = semi_supervised.pick_labels(y, 4, seed=0)
+    kept = labels >= 0
+    assert kept.sum() == 12 and np.array_equal(labels[kept], y[kept])
+    assert all((labels[y == c] == c).sum() == 4 for c in range(3))
+    assert np.array_equal(labels, semi_supervised.pick_labels(y, 4, seed=0))
+    assert not np.array_equal(labels, semi_supervised.pick_labels(y, 4, seed=1))
+
+
+def test_y_network_head_reads_the_latent_layer():
+    import torch
+
+    from pumap_core.augment import Augmented
+    from pumap_core.nets import encode_with_features
+
+    plain = semi_supervised.y_network(16, 5, seed=0)
+    wrapped = semi_supervised.y_network(16, 5, seed=0, image_shape=(4, 4), max_shift=1)
+    assert isinstance(wrapped, Augmented)
+    x = torch.rand(3, 16)
+    z, h = encode_with_features(plain, x)
+    assert h is None and z.shape == (3, 5)  # no hidden features: the head reads z
+    assert torch.equal(wrapped.eval()(x), plain(x))  # same seeded weights, no jitter in eval
+
+
+def test_tiny_run_writes_every_output(shared_data_dir, tmp_path):
+    datasets = ["mnist"] + (["fashion-mnist"] if FASHION.is_dir() else [])
+    semi_supervised.main([
+        "--threads", "1", "--data-dir", str(shared_data_dir), "--out", str(tmp_path),
+        "--datasets", *datasets, "--labels-per-class", "4", "16", "--seeds", "2",
+        "--n-train", "500", "--n-test", "200", "--n-epochs", "1",
+        "--moons-points", "300", "--moons-epochs", "2", "--moons-seeds", "2"])
+    runs = pd.read_csv(tmp_path / "semi_supervised_runs.csv")
+    methods = [m.name for m in semi_supervised.METHODS]
+    assert len(runs) == len(datasets) * 2 * len(methods) * 2
+    assert set(runs["method"]) == set(methods)
+    assert runs["accuracy"].between(0, 1).all()
+    assert (runs["n_labelled"] == 10 * runs["labels_per_class"]).all()
+    assert (runs["n_train"] == 500).all() and (runs["n_test"] == 200).all()
+    table = pd.read_csv(tmp_path / "semi_supervised_table.csv")
+    assert len(table) == len(datasets) * 2 and set(methods) <= set(table.columns)
+    moons = pd.read_csv(tmp_path / "semi_supervised_moons_runs.csv")
+    assert sorted(moons["method"].unique()) == ["classifier", "classifier + umap"]
+    assert len(moons) == 4 and moons["accuracy"].between(0, 1).all()
+    for name in ("semi_supervised_accuracy.png", "semi_supervised_moons.png"):
+        assert (tmp_path / name).stat().st_size > 10_000
+    assert "SUBSAMPLED" in (tmp_path / "semi_supervised_table.md").read_text()
+
+
+def test_bad_arguments_are_rejected(tmp_path):
+    with pytest.raises(SystemExit):
+        semi_supervised.main(["--out", str(tmp_path), "--datasets", "cifar10"])

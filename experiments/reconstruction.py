@@ -21,7 +21,7 @@ codes, median of repeats after a warm-up):
 - PCA(2): ``inverse_transform`` of the test codes.
 - umap-learn ``UMAP.inverse_transform`` of the test rows' ``transform``: it
   optimises each point separately and is slow, so it decodes only a random
-  subsample of test codes (``--umap-rows``, default 300). Every method is
+  subsample of test codes (``--umap-rows``, default 200). Every method is
   also scored on that subsample (``mse_subsample``), so all compare on the
   same images.
 - the mean training image for every code: the floor a decoder must beat.
@@ -50,7 +50,7 @@ METHODS = {"ours-ae": "ours, AE loss", "ours-decoder": "ours, no AE loss on code
            "pca": "PCA", "umap": "umap-learn UMAP", "mean": "mean training image"}
 #: Default run: ~10 minutes at one thread on a shared two-core machine (the sizes
 #: of embedding_quality.py; ours far below its default "auto" epochs, ~75 here).
-DEFAULT_TRAIN, DEFAULT_TEST, DEFAULT_EPOCHS = 12_000, 2_000, 15
+DEFAULT_TRAIN, DEFAULT_TEST, DEFAULT_EPOCHS = 12_000, 2_000, 10
 
 
 @dataclass
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     p.add_argument("--n-test", type=int, help=f"test rows (default {DEFAULT_TEST:,})")
     p.add_argument("--epochs", type=int, help=f"epochs of ours (default {DEFAULT_EPOCHS}; "
                                               "--full: auto)")
-    p.add_argument("--umap-rows", type=int, default=300,
+    p.add_argument("--umap-rows", type=int, default=200,
                    help="test codes umap-learn's slow inverse_transform decodes")
     p.add_argument("--repeats", type=int, default=5, help="timed decodes (median)")
     p.add_argument("--n-shown", type=int, default=10, help="images in the PNG")

@@ -74,7 +74,7 @@ class Settings:
     moons_labels: int
     moons_epochs: int
     moons_seeds: int
-    max_shift: float = 2.0  # pixels of random translation (augmented arms)
+    max_shift: int = 2  # whole pixels of random translation (augmented arms)
     n_neighbors: int = 15
 
     @classmethod
@@ -110,7 +110,7 @@ class LatentHead(nn.Module):
 
 
 def y_network(n_features: int, n_components: int, seed: int,
-              image_shape: Sequence[int] | None = None, max_shift: float = 0.0) -> nn.Module:
+              image_shape: Sequence[int] | None = None, max_shift: int = 0) -> nn.Module:
     """A fresh MLP encoder (seeded) whose latent layer feeds the classifier head;
     wrapped in training-only image jitter when ``max_shift`` > 0."""
     with torch.random.fork_rng(devices=[]):
@@ -219,7 +219,7 @@ def run_images(split: Split, s: Settings, labels_per_class: Sequence[int],
             for method in methods:
                 start = time.perf_counter()
                 encoder = y_network(d, s.n_components, seed, split.image_shape,
-                                    s.max_shift if method.augment else 0.0)
+                                    s.max_shift if method.augment else 0)
                 model = fit_y_network(split.X_train, labels, method, encoder, s.n_components,
                                       s.n_epochs, seed, knn)
                 acc = float(np.mean(model.predict(split.X_test) == split.y_test))

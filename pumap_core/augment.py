@@ -52,42 +52,61 @@ class _RandomModule(nn.Module):
 
 
 class ImageJitter(_RandomModule):
-    """Per-image random translation (±``max_shift`` px), rotation (±``max_rotation``
-    degrees) and scale (×(1 ± ``max_scale``)), one affine warp with zero padding."""
+    """Per-image random translation by whole pixels (±``max_shift``, as padding with
+    zeros and cropping would), after an optional bilinear rotation (±``max_rotation``
+    degrees) and scaling (×(1 ± ``max_scale``)).
 
-    def __init__(self, image_shape: Sequence[int], max_shift: float = 2.0,
+    Whole-pixel shifts are one gather (~1 ms for 1,000 MNIST digits on one CPU
+    thread); the bilinear warp costs ~30 ms, so it only runs when asked for.
+    """
+
+    def __init__(self, image_shape: Sequence[int], max_shift: int = 2,
                  max_rotation: float = 0.0, max_scale: float = 0.0, seed: int | None = None):
         super().__init__(seed)
         if len(image_shape) not in (2, 3) or min(image_shape[:2]) < 2:
             raise ValueError(f"image_shape must be (h, w) or (h, w, c), got {tuple(image_shape)}")
-        for name, value in (("max_shift", max_shift), ("max_rotation", max_rotation),
-                            ("max_scale", max_scale)):
+        if not (max_shift >= 0 and int(max_shift) == max_shift):
+            raise ValueError(f"max_shift must be a whole number of pixels >= 0, got {max_shift!r}")
+        for name, value in (("max_rotation", max_rotation), ("max_scale", max_scale)):
             if not value >= 0:
                 raise ValueError(f"{name} must be >= 0, got {value!r}")
         if max_scale >= 1:
             raise ValueError(f"max_scale must be < 1, got {max_scale!r}")
         self.image_shape = tuple(int(s) for s in image_shape)
-        self.max_shift, self.max_rotation, self.max_scale = max_shift, max_rotation, max_scale
+        self.max_shift, self.max_rotation, self.max_scale = int(max_shift), max_rotation, max_scale
 
-    def _theta(self, n: int) -> torch.Tensor:
-        """n × 2 × 3 affine maps in the normalised coordinates of ``affine_grid``."""
-        h, w = self.image_shape[:2]
+    def _warp(self, images: torch.Tensor) -> torch.Tensor:
+        """Random rotation and scale about the centre (n × c × h × w, zero padding)."""
+        n = images.shape[0]
         angle = self._uniform(n, math.radians(self.max_rotation))
         scale = 1 + self._uniform(n, self.max_scale)
-        # align_corners=False: the image spans [-1, 1], so one pixel is 2 / size
-        tx, ty = self._uniform(n, self.max_shift) * 2 / w, self._uniform(n, self.max_shift) * 2 / h
-        cos, sin = scale * torch.cos(angle), scale * torch.sin(angle)
-        return torch.stack([torch.stack([cos, -sin, tx], 1), torch.stack([sin, cos, ty], 1)], 1)
+        cos, sin, zero = scale * torch.cos(angle), scale * torch.sin(angle), torch.zeros(n)
+        theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)
+        grid = F.affine_grid(theta.to(images), list(images.shape), align_corners=False)
+        return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros",
+                             align_corners=False)
+
+    def _shift(self, images: torch.Tensor) -> torch.Tensor:
+        """Each image moved by its own (dy, dx) in [-s, s]²: pad by s, crop at an offset."""
+        n, c, h, w = images.shape
+        s = self.max_shift
+        padded = F.pad(images, (s, s, s, s)).reshape(n, c, -1)
+        dy, dx = (torch.randint(0, 2 * s + 1, (2, n), generator=self.generator())
+                  .to(images.device))
+        rows = torch.arange(h, device=images.device)[None, :, None] + dy[:, None, None]
+        cols = torch.arange(w, device=images.device)[None, None, :] + dx[:, None, None]
+        index = (rows * (w + 2 * s) + cols).reshape(n, 1, h * w).expand(n, c, h * w)
+        return padded.gather(2, index).reshape(n, c, h, w)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = self.image_shape[:2]
         c = self.image_shape[2] if len(self.image_shape) == 3 else 1
         images = x.reshape(-1, h, w, c).permute(0, 3, 1, 2)
-        theta = self._theta(images.shape[0]).to(device=x.device, dtype=images.dtype)
-        grid = F.affine_grid(theta, list(images.shape), align_corners=False)
-        warped = F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros",
-                               align_corners=False)
-        return warped.permute(0, 2, 3, 1).reshape(x.shape)
+        if self.max_rotation > 0 or self.max_scale > 0:
+            images = self._warp(images)
+        if self.max_shift > 0:
+            images = self._shift(images)
+        return images.permute(0, 2, 3, 1).reshape(x.shape)
 
 
 class GaussianNoise(_RandomModule):

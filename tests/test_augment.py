@@ -28,6 +28,19 @@ def test_jitter_moves_pixels_in_training_mode_and_keeps_shape():
     assert torch.allclose(out.sum(1), x.sum(1), atol=1.5)
 
 
+def test_shifts_are_whole_pixels_within_range_and_cover_it():
+    img = torch.zeros(1, 7, 7)
+    img[0, 3, 3] = 1.0
+    jitter = ImageJitter((7, 7), max_shift=2, seed=0)
+    seen = set()
+    for _ in range(200):
+        out = jitter(img.reshape(1, -1)).reshape(7, 7)
+        (r, c), = torch.nonzero(out).tolist()
+        assert out.sum() == 1.0 and abs(r - 3) <= 2 and abs(c - 3) <= 2
+        seen.add((r, c))
+    assert len(seen) == 25  # every offset in [-2, 2]² occurs
+
+
 def test_jitter_colour_images_keep_channels_apart():
     x = torch.zeros(4, 6, 6, 3)
     x[..., 1] = 1.0  # only the green channel lit
@@ -68,6 +81,8 @@ def test_bad_augmentation_settings_are_rejected():
         ImageJitter((64,))
     with pytest.raises(ValueError):
         ImageJitter((8, 8), max_shift=-1)
+    with pytest.raises(ValueError):
+        ImageJitter((8, 8), max_shift=1.5)
     with pytest.raises(ValueError):
         ImageJitter((8, 8), max_scale=1.0)
     with pytest.raises(ValueError):

@@ -285,11 +285,12 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
 
 #: The two objectives plotted, with their axis labels.
 OBJECTIVES = {"objective": "UMAP cross-entropy (eq. 2.8) per point",
-              "sampled_loss": "loss minimised by negative sampling, per point"}
+              "sampled_loss": "negative-sampling loss per point"}
 
 
 def plot_objective(runs: pd.DataFrame, path: Path) -> Path:
-    """Each objective vs width (log x) for both trainings; umap-learn as a horizontal line."""
+    """Each objective vs width for both trainings (mean, bars from the lowest to the
+    highest seed; log axes: one collapsed fit can be 10x worse); umap-learn as a line."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -299,18 +300,20 @@ def plot_objective(runs: pd.DataFrame, path: Path) -> Path:
     for ax, (column, label) in zip(axes, OBJECTIVES.items(), strict=True):
         for method, colour in (("direct", "C0"), ("indirect", "C1")):
             g = runs[runs["method"] == method].groupby("width")[column]
-            ax.errorbar(g.mean().index, g.mean(), yerr=g.std(ddof=1).fillna(0.0), fmt="o-",
+            mean = g.mean()
+            ax.errorbar(mean.index, mean, yerr=[mean - g.min(), g.max() - mean], fmt="o-",
                         color=colour, capsize=3,
                         label=f"{method} ({'UMAP loss' if method == 'direct' else 'MSE to UMAP'})")
         ref = runs.loc[runs["width"].isna(), column]
         ax.axhline(ref.mean(), color="k", ls="--", lw=1, label="non-parametric UMAP (umap-learn)")
         ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
         ax.set_xlabel("hidden layer width")
-        ax.set_ylabel(f"{label} (same graph)", fontsize=9)
+        ax.set_ylabel(label, fontsize=9)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
-    fig.suptitle("MNIST: one hidden layer, direct vs indirect training (lower is better)",
-                 fontsize=10)
+    fig.suptitle("MNIST, one hidden layer: direct vs indirect training, scored on one graph "
+                 "(lower is better)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

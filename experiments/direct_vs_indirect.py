@@ -1,6 +1,6 @@
 """Direct vs indirect training of small networks (paper section 5.6, Fig. 15).
 
-    python experiments/direct_vs_indirect.py --threads 1         # ~15 min, subsampled
+    python experiments/direct_vs_indirect.py --threads 1         # ~12 min, subsampled
     python experiments/direct_vs_indirect.py --full               # all 60,000 digits
 
 A network with one hidden ReLU layer of width w (pixels -> w -> 2) is trained
@@ -14,9 +14,11 @@ Both start from the same initial weights, take the same number of Adam steps
 at the same learning rate, and encode about as many rows per step (a direct
 step encodes the <= 2 x batch_size endpoints of its edges; an indirect step
 regresses 2 x batch_size random rows). Every embedding, the non-parametric
-one included, is then scored with UMAP's cross-entropy on that one graph
-(``pumap_core.objective.umap_cross_entropy``; exact over all pairs up to
-20,000 rows) and with trustworthiness.
+one included, is then scored on that one graph with UMAP's cross-entropy
+(eq. 2.8, ``pumap_core.objective.umap_cross_entropy``; exact over all pairs up
+to 20,000 rows), with the loss negative sampling actually minimises
+(:func:`sampled_loss`; it weights repulsion ~n/30 times less) and with
+trustworthiness (training rows; held-out rows for the two networks).
 
 Writes direct_vs_indirect_runs.csv (one row per seed, width and method),
 direct_vs_indirect_metrics.csv/.md (mean and sd over seeds),

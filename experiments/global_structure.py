@@ -1,6 +1,6 @@
 """Global structure (paper section 5.3, eq. 5.1, Fig. 9): the local/global trade-off.
 
-    python experiments/global_structure.py --threads 1          # ~10 min, subsampled
+    python experiments/global_structure.py --threads 1          # ~8 min, subsampled
     python experiments/global_structure.py --full                # 60,000 / 10,000 rows
 
 ParametricUMAP on MNIST (2-D) is trained with the global-structure term

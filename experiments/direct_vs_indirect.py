@@ -17,7 +17,7 @@ regresses 2 x batch_size random rows). Every embedding, the non-parametric
 one included, is then scored on that one graph with UMAP's cross-entropy
 (eq. 2.8, ``pumap_core.objective.umap_cross_entropy``; exact over all pairs up
 to 20,000 rows), with the loss negative sampling actually minimises
-(:func:`sampled_loss`; it weights repulsion ~n/30 times less) and with
+(:func:`pumap_core.objective.sampled_objective`; it weights repulsion ~n/30 times less) and with
 trustworthiness (training rows; held-out rows for the two networks).
 
 Writes direct_vs_indirect_runs.csv (one row per seed, width and method),
@@ -37,7 +37,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -45,9 +44,7 @@ from common import Split, parser, set_threads, write_table  # noqa: E402
 from embedding_tools import add_size_args, load_mnist, scatter_row, size_note, timed  # noqa: E402
 
 from pumap_core import ParametricUMAP  # noqa: E402
-from pumap_core.curve import find_ab_params  # noqa: E402
-from pumap_core.graph import EdgeSet, NeighborGraph  # noqa: E402
-from pumap_core.losses import similarity_logit  # noqa: E402
+from pumap_core.graph import NeighborGraph  # noqa: E402
 
 DEFAULT_WIDTHS = (2, 8, 32, 128, 512)
 N_NEIGHBORS = 15
@@ -181,42 +178,15 @@ def _embed(net: nn.Module, X: np.ndarray) -> np.ndarray:
         return net(torch.from_numpy(X)).double().numpy()
 
 
-def sampled_loss(Z: np.ndarray, edges: EdgeSet, min_dist: float = MIN_DIST,
-                 negative_sample_rate: int = NEGATIVE_SAMPLE_RATE, chunk: int = 2048) -> float:
-    """The loss that negative sampling minimises in expectation, per point, exactly.
-
-    UMAP's SGD (umap-learn's, and the direct fit's) draws edges in proportion to
-    p_ij and m uniform negatives per drawn edge, so pair (i, k) is repelled with
-    weight m * d_i / n (d_i: i's degree), not 1 - p_ik as in eq. 2.8:
-
-        L(Z) = [sum_edges p_ij (-log q_ij) + (m / n) sum_i d_i sum_k (-log(1 - q_ik))] / n.
-
-    On MNIST (d_i ~ 6.5) that weights repulsion ~n / 30 times less than eq. 2.8 does.
-    """
-    a, b = find_ab_params(min_dist, 1.0)
-    z = torch.from_numpy(np.asarray(Z, dtype=np.float64))
-    n = z.shape[0]
-    head, tail = torch.from_numpy(edges.head), torch.from_numpy(edges.tail)
-    w = torch.from_numpy(edges.weight).double()
-    attraction = (w * F.softplus(similarity_logit((z[head] - z[tail]).pow(2).sum(-1), a, b))).sum()
-    degree = torch.zeros(n, dtype=torch.float64).index_add_(0, head, w)
-    repulsion = 0.0
-    for start in range(0, n, chunk):
-        rep = F.softplus(-similarity_logit(torch.cdist(z[start:start + chunk], z).pow(2), a, b))
-        rows = torch.arange(rep.shape[0])
-        rep[rows, rows + start] = 0.0  # i = k is not a pair
-        repulsion += float((degree[start:start + chunk] * rep.sum(1)).sum())
-    return (float(attraction) + negative_sample_rate * repulsion / n) / n
-
-
 def score(shared: Shared, Z: np.ndarray) -> dict[str, float]:
     """UMAP's objectives on the shared graph and trustworthiness, all on the training rows."""
     from pumap_core.metrics import trustworthiness
-    from pumap_core.objective import umap_cross_entropy
+    from pumap_core.objective import sampled_objective, umap_cross_entropy
 
     ce = umap_cross_entropy(Z, shared.graph.edges, MIN_DIST, seed=shared.seed)
     return {"objective": ce.total, "attraction": ce.attraction, "repulsion": ce.repulsion,
-            "objective_exact": ce.exact, "sampled_loss": sampled_loss(Z, shared.graph.edges),
+            "objective_exact": ce.exact,
+            "sampled_loss": sampled_objective(Z, shared.graph.edges, MIN_DIST).total,
             "trustworthiness": trustworthiness(shared.split.X_train, Z, k=5)}
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from pumap_core.curve import find_ab_params
 from pumap_core.graph import build_graph
-from pumap_core.objective import umap_cross_entropy
+from pumap_core.objective import sampled_objective, umap_cross_entropy
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +64,19 @@ def test_rejects_wrong_rows_and_nan(blobs):
     Z[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         umap_cross_entropy(Z, edges)
+
+
+def test_sampled_objective_matches_its_formula(blobs):
+    """[Σ_edges p (−log q) + (m / n) Σ_i d_i Σ_{k≠i} (−log(1 − q_ik))] / n, by brute force."""
+    X, edges = blobs
+    Z = np.random.default_rng(4).normal(size=(len(X), 2))
+    a, b = find_ab_params(0.1, 1.0)
+    n = len(X)
+    q = 1.0 / (1.0 + a * ((Z[:, None] - Z[None]) ** 2).sum(-1) ** b)
+    attraction = -(edges.weight * np.log(q[edges.head, edges.tail])).sum()
+    degree = np.bincount(edges.head, weights=edges.weight, minlength=n)
+    repulsion = -np.log1p(-q + np.eye(n))  # the diagonal adds log 1 = 0
+    expected = (attraction + 5 / n * (degree * repulsion.sum(1)).sum()) / n
+    got = sampled_objective(Z, edges, 0.1, negative_sample_rate=5)
+    assert got.total == pytest.approx(expected, rel=1e-6)
+    assert got.repulsion < umap_cross_entropy(Z, edges).repulsion  # far less repulsion

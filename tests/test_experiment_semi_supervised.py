@@ -44,18 +44,18 @@ def test_tiny_run_writes_every_output(shared_data_dir, tmp_path):
     datasets = ["mnist"] + (["fashion-mnist"] if FASHION.is_dir() else [])
     semi_supervised.main([
         "--threads", "1", "--data-dir", str(shared_data_dir), "--out", str(tmp_path),
-        "--datasets", *datasets, "--labels-per-class", "4", "16", "--seeds", "2",
-        "--n-train", "500", "--n-test", "200", "--n-epochs", "1",
-        "--moons-points", "300", "--moons-epochs", "2", "--moons-seeds", "2"])
+        "--datasets", *datasets, "--labels-per-class", "4", "--seeds", "2",
+        "--n-train", "400", "--n-test", "200", "--n-epochs", "1",
+        "--moons-points", "200", "--moons-epochs", "2", "--moons-seeds", "2"])
     runs = pd.read_csv(tmp_path / "semi_supervised_runs.csv")
     methods = [m.name for m in semi_supervised.METHODS]
-    assert len(runs) == len(datasets) * 2 * len(methods) * 2
+    assert len(runs) == len(datasets) * len(methods) * 2
     assert set(runs["method"]) == set(methods)
     assert runs["accuracy"].between(0, 1).all()
     assert (runs["n_labelled"] == 10 * runs["labels_per_class"]).all()
-    assert (runs["n_train"] == 500).all() and (runs["n_test"] == 200).all()
+    assert (runs["n_train"] == 400).all() and (runs["n_test"] == 200).all()
     table = pd.read_csv(tmp_path / "semi_supervised_table.csv")
-    assert len(table) == len(datasets) * 2 and set(methods) <= set(table.columns)
+    assert len(table) == len(datasets) and set(methods) <= set(table.columns)
     moons = pd.read_csv(tmp_path / "semi_supervised_moons_runs.csv")
     assert sorted(moons["method"].unique()) == ["classifier", "classifier + umap"]
     assert len(moons) == 4 and moons["accuracy"].between(0, 1).all()
@@ -67,3 +67,16 @@ def test_tiny_run_writes_every_output(shared_data_dir, tmp_path):
 def test_bad_arguments_are_rejected(tmp_path):
     with pytest.raises(SystemExit):
         semi_supervised.main(["--out", str(tmp_path), "--datasets", "cifar10"])
+
+
+def test_umap_loss_beats_the_classifier_alone_with_few_labels(shared_data_dir, tmp_path):
+    """The paper's claim at 4 labels per class. Checked beforehand at this size
+    (3,000 rows, 4 epochs): UMAP won in 6 of 6 seeds, by 0.06 to 0.19."""
+    semi_supervised.main([
+        "--threads", "1", "--data-dir", str(shared_data_dir), "--out", str(tmp_path),
+        "--parts", "images", "--datasets", "mnist", "--labels-per-class", "4",
+        "--seeds", "2", "--n-train", "3000", "--n-test", "500", "--n-epochs", "4",
+        "--methods", "classifier", "classifier + umap"])
+    runs = pd.read_csv(tmp_path / "semi_supervised_runs.csv")
+    acc = runs.pivot(index="seed", columns="method", values="accuracy")
+    assert (acc["classifier + umap"] > acc["classifier"] + 0.03).all()

@@ -1,6 +1,6 @@
 """Paper experiment 4: semi-supervised learning with a UMAP loss (paper §4.2, §5.5, Fig. 3).
 
-    python experiments/semi_supervised.py --threads 1          # default sizes, ~12 min
+    python experiments/semi_supervised.py --threads 1          # default sizes, ~10.5 min
     python experiments/semi_supervised.py --threads 1 --full   # all rows, 5 seeds: hours
 
 A Y-shaped network: one MLP encoder maps a row to a latent layer z; UMAP's
@@ -283,14 +283,17 @@ def plot_accuracy(summary: pd.DataFrame, path: Path, note: str) -> None:
 
 # ---------------------------------------------------------------------- main
 def describe_sizes(s: Settings, full: bool) -> str:
-    if full:
-        return (f"--full: all training rows (60,000), all test rows (10,000), {s.seeds} seeds, "
-                f"{s.n_epochs} epochs; moons {s.moons_points} points, {s.moons_seeds} seeds.")
-    return (f"SUBSAMPLED (default): {s.n_train:,} training rows (labelled + unlabelled; the "
-            f"paper: all 60,000) and {s.n_test:,} test rows (paper: 10,000) per data set, "
-            f"{s.seeds} seeds, {s.n_epochs} epochs over the graph, an MLP encoder "
-            f"(paper: a conv net trained far longer); moons {s.moons_points} points, "
-            f"{s.moons_seeds} seeds.")
+    """What this run uses next to the paper's sizes (printed, and noted in the outputs)."""
+    def rows(n: int | None) -> str:
+        return "all" if n is None else f"{n:,}"
+
+    subsampled = s.n_train is not None or s.n_test is not None
+    head = "SUBSAMPLED" if subsampled else "ALL ROWS"
+    return (f"{head} ({'--full' if full else 'default'}): {rows(s.n_train)} training rows "
+            f"(labelled + unlabelled; the paper: all 60,000) and {rows(s.n_test)} test rows "
+            f"(paper: 10,000) per data set, {s.seeds} seeds, {s.n_epochs} epochs over the "
+            f"graph, an MLP encoder (paper: a conv net trained far longer); moons "
+            f"{s.moons_points} points, {s.moons_seeds} seeds.")
 
 
 def add_arguments(p) -> None:

@@ -249,9 +249,17 @@ def embed_timings(encoders: dict[str, Any], decoders: dict[str, Any], X_new: np.
 
 
 def warm_up(X: np.ndarray, seed: int, umap: bool) -> None:
-    """Compile numba (graph, umap-learn's SGD) and warm torch on a few hundred rows."""
+    """Compile numba (graph, umap-learn's SGD) and warm torch on a few hundred rows.
+
+    umap-learn searches neighbours exactly below 4,096 rows, so NN-descent (which
+    it uses above, as in the timed fit) is compiled here separately: in a first
+    run that compilation alone took ~2 minutes of umap-learn's graph stage.
+    """
     pm.ours(2, n_epochs=1, seed=seed, snapshot_embedding="all").fit(X, callback=lambda s: None)
     if umap:
+        from pynndescent import NNDescent
+
+        NNDescent(X, n_neighbors=pm.N_NEIGHBORS, random_state=seed).neighbor_graph  # noqa: B018
         fit_umap_curve(X, 3)
     clear_graph_cache()
 

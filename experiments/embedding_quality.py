@@ -33,7 +33,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import paper_methods as pm  # noqa: E402  (puts the repository on the path)
-from common import PAPER_MNIST_2D, load_split, markdown_table, parser  # noqa: E402
+from common import PAPER_MNIST_2D, load_split, markdown_table, parser, set_threads  # noqa: E402
 
 from pumap_core.metrics import evaluate  # noqa: E402
 
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     p.add_argument("--n-test", type=int, help="test rows (default 2,000; --full: all)")
     p.add_argument("--epochs", type=int, help="epochs of ours (default 10; --full: auto)")
     a = p.parse_args(argv)
-    pm.set_all_threads(a.threads)
+    set_threads(a.threads)
     base = FULL_SIZES if a.full else DEFAULT_SIZES
     sizes = Sizes(a.n_train or base.n_train, a.n_test or base.n_test, a.epochs or base.n_epochs)
     a.out.mkdir(parents=True, exist_ok=True)

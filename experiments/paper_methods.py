@@ -33,20 +33,6 @@ TIMING_NOTE = ("Times are wall-clock seconds on a shared two-core machine while 
                "or the paper.")
 
 
-def set_all_threads(n: int) -> None:
-    """``common.set_threads`` (torch, numba) and the BLAS pools of numpy/scipy too.
-
-    Unlimited BLAS threads thrash a loaded two-core machine: scikit-learn's
-    randomized PCA of 600 MNIST rows (ours' input projection) took 8 s
-    instead of 0.1 s here before this limit.
-    """
-    from common import set_threads
-    from threadpoolctl import threadpool_limits
-
-    set_threads(n)
-    threadpool_limits(n)
-
-
 def add_methods_argument(p: Any, methods: dict[str, str]) -> None:
     """``--methods``: a subset of ``methods`` (short key -> table label) to run."""
     p.add_argument("--methods", nargs="+", choices=list(methods), default=list(methods),

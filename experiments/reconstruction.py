@@ -43,7 +43,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import paper_methods as pm  # noqa: E402  (puts the repository on the path)
-from common import load_split, markdown_table, parser  # noqa: E402
+from common import load_split, markdown_table, parser, set_threads  # noqa: E402
 
 #: Short name (``--methods``) -> label in the tables.
 METHODS = {"ours-ae": "ours, AE loss", "ours-decoder": "ours, no AE loss on codes",
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     p.add_argument("--repeats", type=int, default=5, help="timed decodes (median)")
     p.add_argument("--n-shown", type=int, default=10, help="images in the PNG")
     a = p.parse_args(argv)
-    pm.set_all_threads(a.threads)
+    set_threads(a.threads)
     n_train = a.n_train or (None if a.full else DEFAULT_TRAIN)
     n_test = a.n_test or (None if a.full else DEFAULT_TEST)
     n_epochs = a.epochs or (None if a.full else DEFAULT_EPOCHS)

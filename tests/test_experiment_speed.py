@@ -30,6 +30,7 @@ def check_curve(curve: pd.DataFrame) -> None:
     assert np.all(np.diff(curve.seconds) > 0) and np.all(np.diff(curve.epoch) > 0)
     assert np.isfinite(curve.objective).all() and (curve.objective > 0).all()
     assert np.allclose(curve.objective, curve.attraction + curve.repulsion)
+    assert np.isfinite(curve.sampled_loss).all() and (curve.sampled_loss > 0).all()
 
 
 def test_ours_and_pca(shared_data_dir, tmp_path):
@@ -39,6 +40,7 @@ def test_ours_and_pca(shared_data_dir, tmp_path):
     check_curve(curves)
     # training lowers UMAP's objective: the first snapshot is the untrained network
     assert curves.objective.iloc[-1] < 0.5 * curves.objective.iloc[0]
+    assert curves.sampled_loss.iloc[-1] < curves.sampled_loss.iloc[0]
     summary = out["summary"].loc["ours"]
     assert 0 < summary.graph_s < summary.fit_s
     assert summary["objective on our graph"] == pytest.approx(summary.objective_sampled, rel=0.05)

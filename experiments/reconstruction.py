@@ -1,4 +1,4 @@
-"""Paper experiment 6 (section 5.4.1): decoding held-out images from 2-D codes.
+"""Paper experiment 3 (section 5.4.1): decoding held-out images from 2-D codes.
 
     python experiments/reconstruction.py --threads 1          # subsampled: ~10 min
     python experiments/reconstruction.py --threads 1 --full   # paper sizes: hours

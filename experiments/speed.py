@@ -1,4 +1,4 @@
-"""Paper experiment 3 (section 5.2, Figs. 6 and 7): training and embedding speed.
+"""Paper experiment 6 (section 5.2, Figs. 6 and 7): training and embedding speed.
 
     python experiments/speed.py --threads 1          # 10,000 MNIST rows: ~8 min
     python experiments/speed.py --threads 1 --full   # 60,000 rows, default epochs

@@ -57,16 +57,19 @@ def load_model(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[s
         raise ModelFileError(f"{path} is a folder, not a model file")
     size = path.stat().st_size
     with open(path, "rb") as fh:
-        head = fh.read(8)
+        head = fh.read(9)
     if size == 0:
         raise ModelFileError(f"{path} is empty")
-    if head[:2] == b"PK" or head[:1] == b"\x80":
+    header_len = int.from_bytes(head[:8], "little")
+    # safetensors: 8-byte header length, then a JSON object. Its first byte may be
+    # anything (0x80 or "PK" included), so recognise it before sniffing for pickles.
+    looks_safetensors = len(head) == 9 and head[8:9] == b"{" and 0 < header_len <= size - 8
+    if not looks_safetensors and (head[:2] == b"PK" or head[:1] == b"\x80"):
         raise ModelFileError(f"{path} is a pickle/torch.save file; refusing to load it because "
                              "unpickling can execute code. Save models with ParametricUMAP.save().")
-    if len(head) < 8:
+    if len(head) < 9:
         raise ModelFileError(f"{path} is truncated ({size} bytes): not a pumap model file")
-    header_len = int.from_bytes(head, "little")
-    if header_len <= 0 or header_len > min(_MAX_HEADER, size - 8):
+    if not looks_safetensors or header_len > _MAX_HEADER:
         raise ModelFileError(f"{path} is not a pumap model file (or it is truncated/corrupt)")
     with open(path, "rb") as fh:
         fh.seek(8)

@@ -126,3 +126,18 @@ def test_export_onnx_runs_the_real_encoder(fitted, small_digits, tmp_path):
     session = ort.InferenceSession(str(tmp_path / "enc.onnx"))
     (Z,) = session.run(None, {"x": X[:37]})
     np.testing.assert_allclose(Z, fitted.transform(X[:37]), atol=1e-4)
+
+
+def test_a_model_whose_header_length_starts_with_the_pickle_byte_loads(tmp_path):
+    """safetensors' first byte is its header length's low byte; 0x80 is not a pickle there."""
+    from pumap_core.io import load_model, save_model
+
+    tensors = {"w": torch.arange(6, dtype=torch.float32).reshape(2, 3)}
+    for pad in range(300):
+        path = save_model(tmp_path / "m.pumap", tensors, {"note": "x" * pad})
+        if path.read_bytes()[:1] == b"\x80":
+            break
+    else:
+        pytest.fail("no padding gave a header length whose low byte is 0x80")
+    loaded, config = load_model(path)
+    assert torch.equal(loaded["w"], tensors["w"]) and config["note"] == "x" * pad

@@ -93,29 +93,13 @@ class Settings:
         return base
 
 
-class LatentHead(nn.Module):
-    """Hides the encoder's hidden layer so the classifier head reads z itself.
-
-    The estimator's head branches off an encoder's ``features`` when it has
-    them; this wrapper has none, so the head's input is the latent layer that
-    UMAP's loss shapes (the paper's semi-supervised networks do the same).
-    """
-
-    def __init__(self, encoder: nn.Module):
-        super().__init__()
-        self.encoder = encoder
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(x)
-
-
 def y_network(n_features: int, n_components: int, seed: int,
               image_shape: Sequence[int] | None = None, max_shift: int = 0) -> nn.Module:
-    """A fresh MLP encoder (seeded) whose latent layer feeds the classifier head;
-    wrapped in training-only image jitter when ``max_shift`` > 0."""
+    """A fresh MLP encoder (seeded), wrapped in training-only image jitter when
+    ``max_shift`` > 0; the classifier head reads its latent layer (see fit_y_network)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        net: nn.Module = LatentHead(MLPEncoder(n_features, n_components))
+        net: nn.Module = MLPEncoder(n_features, n_components)
     if max_shift > 0:
         net = Augmented(net, ImageJitter(image_shape, max_shift=max_shift, seed=seed))
     return net
@@ -135,8 +119,10 @@ def pick_labels(y: np.ndarray, per_class: int, seed: int) -> np.ndarray:
 def fit_y_network(X: np.ndarray, labels: np.ndarray, method: Method, encoder: nn.Module,
                   n_components: int, n_epochs: int, seed: int,
                   knn: tuple[np.ndarray, np.ndarray] | None = None) -> ParametricUMAP:
+    # the head reads z, the layer UMAP's loss shapes (as in the paper's networks)
     model = ParametricUMAP(n_components=n_components, umap_weight=method.umap_weight,
-                           encoder=encoder, n_epochs=n_epochs, random_state=seed)
+                           encoder=encoder, n_epochs=n_epochs, random_state=seed,
+                           classifier_input="latent")
     return model.fit(X, labels, knn=knn)
 
 

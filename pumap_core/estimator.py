@@ -50,6 +50,9 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
     with labels ``y`` it trains the classifier head alone, the baseline of the
     paper's semi-supervised experiments (§5.5); then ``embedding_`` is the
     untrained output layer and only ``predict`` is meaningful.
+    ``classifier_input="latent"`` makes the head read the codes z that UMAP's
+    loss shapes instead of the encoder's last hidden layer: with few labels
+    that is where the unlabelled data help (``experiments/semi_supervised.py``).
     """
 
     def __init__(
@@ -71,6 +74,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         reconstruction_loss: str = "auto",
         reconstruction_grad: bool = True,
         classifier_weight: float | None = None,
+        classifier_input: str = "hidden",
         encoder: str | nn.Module = "auto",
         decoder: str | nn.Module = "auto",
         input_projection: str | int | None = "auto",
@@ -100,6 +104,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         self.reconstruction_loss = reconstruction_loss
         self.reconstruction_grad = reconstruction_grad
         self.classifier_weight = classifier_weight
+        self.classifier_input = classifier_input
         self.encoder = encoder
         self.decoder = decoder
         self.input_projection = input_projection
@@ -196,8 +201,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         x = torch.from_numpy(X).to(self.device_)
         self.encoder_.eval()
         with torch.no_grad():
-            _, h = nets.encode_with_features(self.encoder_, x)
-            logits = self.classifier_(h if h is not None else self.encoder_(x))
+            logits = self.classifier_(nets.classifier_input(self.encoder_, x, self.classifier_input))
         return torch.softmax(logits, 1).cpu().numpy()[:, self.classes_]
 
     def predict(self, X: Any) -> np.ndarray:
@@ -251,6 +255,9 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
                      "reconstruction_weight"):
             if not float(getattr(self, name)) >= 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+        if self.classifier_input not in nets.CLASSIFIER_INPUTS:
+            raise ValueError(f"classifier_input must be one of {nets.CLASSIFIER_INPUTS}, "
+                             f"got {self.classifier_input!r}")
         if self.reconstruction_loss not in ("auto", "mse", "bce"):
             raise ValueError(f"reconstruction_loss must be 'auto', 'mse' or 'bce', "
                              f"got {self.reconstruction_loss!r}")
@@ -286,7 +293,8 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         classifier_ = None
         if self.classes_ is not None and len(self.classes_) and self._classifier_weight(labels) > 0:
             n_classes = int(self.classes_.max()) + 1
-            width = getattr(encoder_, "n_hidden_features", self.n_components)
+            width = self.n_components if self.classifier_input == "latent" else \
+                getattr(encoder_, "n_hidden_features", self.n_components)
             classifier_ = nets.ClassifierHead(width, n_classes)
         return (encoder_, decoder_, classifier_), inputs
 
@@ -345,6 +353,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
             reconstruction_weight=self.reconstruction_weight if self.decoder_ is not None else 0.0,
             reconstruction_loss=loss, reconstruction_grad=self.reconstruction_grad,
             classifier_weight=classifier_weight if self.classifier_ is not None else 0.0,
+            classifier_input=self.classifier_input,
             snapshot_interval=self.snapshot_interval, snapshot_rows=rows, seed=seed)
 
     def _progress_bar(self, config: TrainingConfig, data: TrainingData):

@@ -282,3 +282,16 @@ def encode_with_features(encoder: nn.Module, x: torch.Tensor) -> tuple[torch.Ten
         h = encoder.features(x)
         return encoder.out(h), h
     return encoder(x), None
+
+
+CLASSIFIER_INPUTS = ("hidden", "latent")
+
+
+def classifier_input(encoder: nn.Module, x: torch.Tensor, source: str = "hidden") -> torch.Tensor:
+    """What the classifier head reads: the encoder's last hidden layer (``"hidden"``,
+    where built-in encoders have one) or the latent codes z (``"latent"``, the layer
+    UMAP's loss shapes — what helps most when labels are few)."""
+    if source == "latent":
+        return encoder(x)
+    z, h = encode_with_features(encoder, x)
+    return h if h is not None else z

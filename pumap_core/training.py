@@ -21,7 +21,7 @@ from . import losses
 from .controls import Snapshot, TrainingControls, TrainingStopped
 from .curve import find_ab_params
 from .graph import EdgeSet
-from .nets import encode_with_features
+from .nets import classifier_input
 from .sampling import EdgeSampler
 
 
@@ -42,6 +42,7 @@ class TrainingConfig:
     reconstruction_loss: str = "mse"
     reconstruction_grad: bool = True
     classifier_weight: float = 0.0
+    classifier_input: str = "hidden"  # "hidden" layer or "latent" codes, see nets.classifier_input
     snapshot_interval: float = 0.5
     snapshot_rows: np.ndarray | None = None  # rows embedded in snapshots; None = no embedding
     seed: int | None = None
@@ -154,8 +155,7 @@ def _step_losses(nets: Networks, data: TrainingData, batch, s: _Settings, config
         # a separate labelled batch each step: labels may be a handful among thousands
         n_lab = data.labelled.shape[0]
         pick = data.labelled[torch.randint(n_lab, (min(config.batch_size, n_lab),), generator=generator)]
-        z_lab, h = encode_with_features(nets.encoder, data.inputs[pick])
-        logits = nets.classifier(h if h is not None else z_lab)
+        logits = nets.classifier(classifier_input(nets.encoder, data.inputs[pick], config.classifier_input))
         terms["classifier"] = losses.classifier_loss(logits, data.labels[pick])
     return terms
 

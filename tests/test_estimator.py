@@ -105,6 +105,24 @@ def test_semi_supervised_classifier_head(digits):
     assert model.predict_proba(X[:5]).shape == (5, 10)
 
 
+def test_classifier_can_read_the_latent_codes(digits, tmp_path):
+    X, y = digits
+    labels = np.full(len(y), -1)
+    labelled = np.concatenate([np.flatnonzero(y == c)[:10] for c in range(10)])
+    labels[labelled] = y[labelled]
+    model = ParametricUMAP(n_components=8, n_epochs=20, random_state=0,
+                           classifier_input="latent").fit(X, labels)
+    assert model.classifier_.n_inputs == 8  # reads z, not the 100-wide hidden layer
+    test = np.setdiff1d(np.arange(len(y)), labelled)
+    assert np.mean(model.predict(X[test]) == y[test]) > 0.6
+    model.save(tmp_path / "m.pumap")
+    again = ParametricUMAP.load(tmp_path / "m.pumap")
+    assert again.classifier_input == "latent"
+    assert np.array_equal(again.predict_proba(X[:20]), model.predict_proba(X[:20]))
+    with pytest.raises(ValueError, match="classifier_input"):
+        ParametricUMAP(classifier_input="features").fit(X, labels)
+
+
 def test_custom_encoder_module(small_digits):
     X, _ = small_digits
     net = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.Tanh(), torch.nn.Linear(32, 2))

@@ -26,18 +26,22 @@ def test_pick_labels_keeps_per_class_rows_and_hides_the_rest():
 
 
 def test_y_network_head_reads_the_latent_layer():
+    import numpy as np
     import torch
 
     from pumap_core.augment import Augmented
-    from pumap_core.nets import encode_with_features
 
     plain = semi_supervised.y_network(16, 5, seed=0)
     wrapped = semi_supervised.y_network(16, 5, seed=0, image_shape=(4, 4), max_shift=1)
     assert isinstance(wrapped, Augmented)
     x = torch.rand(3, 16)
-    z, h = encode_with_features(plain, x)
-    assert h is None and z.shape == (3, 5)  # no hidden features: the head reads z
     assert torch.equal(wrapped.eval()(x), plain(x))  # same seeded weights, no jitter in eval
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 16)).astype(np.float32)
+    labels = np.where(np.arange(60) < 6, np.arange(60) % 2, -1)
+    method = semi_supervised.METHODS[-1]
+    model = semi_supervised.fit_y_network(X, labels, method, plain, 5, n_epochs=1, seed=0)
+    assert model.classifier_.n_inputs == 5  # the head reads z, not the 100-wide hidden layer
 
 
 def test_tiny_run_writes_every_output(shared_data_dir, tmp_path):

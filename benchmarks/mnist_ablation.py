@@ -39,6 +39,8 @@ VARIANTS: dict[str, Callable[[], dict]] = {
                            "encoder": Augmented(MLPEncoder(784, 2, WIDE), GaussianNoise(0.15))},
     "wider-noise": lambda: {"input_projection": None, "encoder": Augmented(
         MLPEncoder(784, 2, (512, 512, 512)), GaussianNoise(0.15))},
+    "widest-noise": lambda: {"input_projection": None, "encoder": Augmented(
+        MLPEncoder(784, 2, (1024, 1024, 1024)), GaussianNoise(0.15))},
     "small-conv": lambda: {"encoder": ConvEncoder((28, 28), 2, hidden=128, widths=(8, 16))},
 }
 

@@ -118,9 +118,7 @@ def write_tables(results: pd.DataFrame, out: Path, notes: list[str]) -> str:
         table = table_for(results, dataset, dim)
         parts.append(f"### {dataset}, {dim}-D (held-out test rows)\n\n"
                      + markdown_table(table).replace("| nan ", "| — "))
-    text = "\n\n".join(parts + ["\n".join(f"- {n}" for n in notes)]) + "\n"
-    (out / "embedding_quality_tables.md").write_text(text)
-    return text
+    return pm.write_sections(out, "embedding_quality_tables", parts, notes)
 
 
 def main(argv: list[str] | None = None) -> pd.DataFrame:

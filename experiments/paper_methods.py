@@ -33,6 +33,13 @@ TIMING_NOTE = ("Times are wall-clock seconds on a shared two-core machine while 
                "or the paper.")
 
 
+def write_sections(out: Path, stem: str, sections: list[str], notes: list[str]) -> str:
+    """``<stem>.md`` under ``out``: the sections, then the notes as a bullet list."""
+    text = "\n\n".join([*sections, "\n".join(f"- {n}" for n in notes)]) + "\n"
+    (out / f"{stem}.md").write_text(text)
+    return text
+
+
 def add_methods_argument(p: Any, methods: dict[str, str]) -> None:
     """``--methods``: a subset of ``methods`` (short key -> table label) to run."""
     p.add_argument("--methods", nargs="+", choices=list(methods), default=list(methods),

@@ -156,9 +156,7 @@ def write_tables(results: pd.DataFrame, out: Path, notes: list[str]) -> str:
              + markdown_table(part.drop(columns="dataset").set_index("method"))
              .replace("| nan ", "| — ")
              for name, part in results.groupby("dataset", sort=False)]
-    text = "\n\n".join(parts + ["\n".join(f"- {n}" for n in notes)]) + "\n"
-    (out / "reconstruction_tables.md").write_text(text)
-    return text
+    return pm.write_sections(out, "reconstruction_tables", parts, notes)
 
 
 def main(argv: list[str] | None = None) -> pd.DataFrame:

@@ -374,13 +374,11 @@ def fit_summary(curves: list[Curve], table: pd.DataFrame, finals: pd.DataFrame) 
 
 def write_tables(summary: pd.DataFrame, timings: pd.DataFrame, out: Path,
                  notes: list[str]) -> str:
-    text = "\n\n".join([
+    text = pm.write_sections(out, "speed_tables", [
         "### (a) Fitting: graph, fit and the objective reached",
         markdown_table(summary),
         "### (b) Embedding and decoding held-out rows (seconds per 1,000 rows)",
-        markdown_table(timings.set_index("operation")),
-        "\n".join(f"- {n}" for n in notes)]) + "\n"
-    (out / "speed_tables.md").write_text(text)
+        markdown_table(timings.set_index("operation"))], notes)
     print(text, flush=True)
     return text
 

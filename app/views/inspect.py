@@ -6,8 +6,10 @@ import html
 
 import numpy as np
 import panel as pn
+import param
 
 from ..images import as_image, img_tag, row_table
+from ..state import SessionState
 from ..style import html_pane
 
 MAX_SLIDERS = 40
@@ -66,12 +68,14 @@ def hover_html(ds, i: int) -> str:
     return f'<div class="hover-item">{_item_html(ds, i, SMALL)}<span>{meta}</span></div>'
 
 
-class InspectPanel:
+class InspectPanel(pn.viewable.Viewer):
     """The click panel (with feature sliders) and the hover line."""
 
-    def __init__(self, controller) -> None:
-        self.controller = controller
-        state = controller.state
+    state = param.ClassSelector(class_=SessionState)
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        state = self.state
         self.click = html_pane(click_html(None, None), css_classes=["click-pane"],
                                   sizing_mode="stretch_width")
         self.shifted = html_pane("", css_classes=["shifted-pane"], sizing_mode="stretch_width")
@@ -86,14 +90,14 @@ class InspectPanel:
         state.param.watch(self._on_hover, ["hover"])
 
     def _retrain(self, _):
-        self.controller.state.reconstruction = True
-        self.controller.train()
+        self.state.reconstruction = True
+        self.state.train()
 
     def _on_hover(self, *_):
-        self.hover.object = hover_html(self.controller.dataset, self.controller.state.hover)
+        self.hover.object = hover_html(self.state.dataset, self.state.hover)
 
     def _on_click(self, *_):
-        c, ds = self.controller.state.click, self.controller.dataset
+        c, ds = self.state.click, self.state.dataset
         self.click.object = click_html(ds, c)
         no_decoder = c is not None and c.decoded is None and "reconstruction" in c.message
         self.retrain.visible = no_decoder
@@ -104,7 +108,7 @@ class InspectPanel:
         self._build_sliders()
 
     def _build_sliders(self) -> None:
-        w = self.controller.directions()
+        w = self.state.directions()
         names = [] if w is None else [str(n) for n in w.index[:MAX_SLIDERS]]
         if names != self._names:
             self._names = names
@@ -135,10 +139,10 @@ class InspectPanel:
         if not alphas:
             self.shifted.object = ""
             return
-        decoded, message = self.controller.decode_shifted(alphas)
+        decoded, message = self.state.decode_shifted(alphas)
         caption = " ".join(f"{k}{v:+.2f}" for k, v in alphas.items())
-        self.shifted.object = decoded_html(self.controller.dataset, decoded, message, caption)
+        self.shifted.object = decoded_html(self.state.dataset, decoded, message, caption)
 
-    def panel(self) -> pn.Column:
+    def __panel__(self) -> pn.Column:
         return pn.Column(self.click, self.retrain, self.shifted, self.sliders,
                          sizing_mode="stretch_width", name="Click")

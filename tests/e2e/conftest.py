@@ -23,6 +23,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
 WS_OPEN = "Websocket connection 0 is now open"
+WARM = "warm-up finished"  # the server's log line once datashader and torch are compiled
 FIRST_RENDER_S = 45  # the first render under load; DESIGN §2 says allow >= 15 s
 
 
@@ -55,6 +56,14 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
+def _wait_log(text: str, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in server_log():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise TimeoutError(f"{text!r} not in the server log after {timeout:.0f} s")
+        time.sleep(0.5)
+
+
 @pytest.fixture(scope="session")
 def server():
     """URL of a fresh `panel serve app` on 127.0.0.1 (killed at the end, whatever happens)."""
@@ -72,6 +81,7 @@ def server():
     url = f"http://127.0.0.1:{port}/app"
     try:
         _wait_http(f"http://127.0.0.1:{port}/liveness", proc, 90)
+        _wait_log(WARM, proc, 180)  # no page has been asked for yet: the server warms up alone
         yield url
     finally:
         try:

@@ -30,6 +30,7 @@ def build(default_source: str = "digits") -> tuple[pn.template.BaseTemplate, Ses
     inspect = InspectPanel(state=state)
     side = pn.Tabs(("Click", inspect), ("Selection", SelectionPanel(state=state)), dynamic=False,
                    sizing_mode="stretch_width", css_classes=["side-tabs"])
+    follow_tabs(state, side)
     main = pn.Column(
         StatusBar(state=state),
         pn.Row(pn.Column(scatter, inspect.hover, sizing_mode="stretch_width", min_width=420),
@@ -49,11 +50,34 @@ def build(default_source: str = "digits") -> tuple[pn.template.BaseTemplate, Ses
     return template, state
 
 
+def connected(doc) -> bool:
+    """False once the browser tab of ``doc``'s session has closed (before Bokeh destroys it)."""
+    session = getattr(getattr(doc, "session_context", None), "_session", None)
+    return session is None or session.connection_count > 0
+
+
+def follow_tabs(state: SessionState, tabs: pn.Tabs) -> None:
+    """A lasso or box opens the Selection tab, a click the Click tab."""
+    def show(event) -> None:
+        if event.name == "selection" and len(event.new):
+            tabs.active = 1
+        elif event.name == "click" and event.new is not None:
+            tabs.active = 0
+
+    state.param.watch(show, ["selection", "click"])
+
+
 def serve_session(default_source: str = "digits") -> pn.template.BaseTemplate:
     """Build, start the poll and stop everything when the browser tab goes away."""
     template, state = build(default_source)
+    doc = pn.state.curdoc
+
+    def tick() -> None:
+        if connected(doc):  # nothing is sent to a tab that has gone
+            state.poll()
+
     # background: no busy indicator every tick, and no busy bookkeeping on a closed document
-    callback = PeriodicCallback(callback=state.poll, period=POLL_MS, background=True)
+    callback = PeriodicCallback(callback=tick, period=POLL_MS, background=True)
     callback.start()
 
     def destroyed(_context) -> None:

@@ -62,16 +62,16 @@ def directions(frame, ds) -> pd.DataFrame | None:
     """Latent feature directions of ``frame`` for the data set's attributes or labels."""
     from pumap_core.features import feature_vectors
 
-    if frame is None or ds is None or len(frame) != ds.n_samples:
+    if frame is None or ds is None or frame.n_train != ds.n_samples:
         return None
     attrs = ds.attributes.select_dtypes(include=["number", "bool"])
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if len(attrs.columns):
-                return feature_vectors(frame.z, attrs)
+                return feature_vectors(frame.train_z, attrs)
             if ds.labels is not None:
-                return feature_vectors(frame.z, ds.labels, ds.label_names)
+                return feature_vectors(frame.train_z, ds.labels, ds.label_names)
     except (ValueError, TypeError) as e:
         log.info("no feature directions: %s", e)
     return None

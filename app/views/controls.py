@@ -59,7 +59,7 @@ class Controls(pn.viewable.Viewer):
 
         self.n_neighbors = pn.widgets.IntSlider.from_param(st.param.n_neighbors)
         self.epochs = pn.widgets.IntInput.from_param(st.param.n_epochs, label="Epochs (0 = auto)",
-                                                     step=10)
+                                                     step=10, css_classes=["epochs"])
         self.lr = pn.widgets.Select(label=st.param.learning_rate.label,
                                     options=rate_options(st.learning_rate), value=st.learning_rate,
                                     css_classes=["learning-rate"])

@@ -18,7 +18,7 @@ _PHASES = {"empty": "No data", "ready": "Ready", "training": "Training", "paused
 
 
 def status_text(phase: str, progress: Progress | None, loading: str = "",
-                fps: float = 0.0, preparing: str = "") -> str:
+                fps: float = 0.0, preparing: str = "", added=None) -> str:
     """One line: phase, epoch, steps/s, time left and the running settings."""
     parts = [f"<b>{_PHASES.get(phase, phase)}</b>"]
     if loading:
@@ -39,6 +39,9 @@ def status_text(phase: str, progress: Progress | None, loading: str = "",
             parts.append(f"{clock(p.elapsed)} elapsed")
         if p.settings:
             parts.append(f'<span class="running-settings">running: {settings_text(p.settings)}</span>')
+    if added is not None:
+        parts.append(f'<span class="added-status">+{added.n:,} new rows '
+                     f"({html.escape(added.dataset.name)}) placed at {added.rate:,.0f} rows/s</span>")
     return f'<div class="status-text">{" · ".join(parts)}</div>'
 
 
@@ -75,7 +78,7 @@ class StatusBar(pn.viewable.Viewer):
         st = self.state
         self.line = html_pane(pn.bind(status_text, st.param.phase, st.param.progress,
                                       st.param.loading, st.param.fps,
-                                      st.param.preparing),
+                                      st.param.preparing, st.param.added),
                               css_classes=["status-line"], sizing_mode="stretch_width")
         self.error = pn.pane.Alert("", alert_type="danger", visible=False,
                                    css_classes=["error-alert"], sizing_mode="stretch_width")

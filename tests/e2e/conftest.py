@@ -7,6 +7,7 @@ server log go to test-artifacts/ (gitignored, kept by CI as artefacts).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -132,3 +133,36 @@ def shot(page, name: str, locator=None) -> bytes:
     ARTIFACTS.mkdir(exist_ok=True)
     target = locator if locator is not None else page
     return target.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def plot_canvas(page):
+    canvas = page.locator(".scatter-pane canvas").first
+    canvas.wait_for(timeout=FIRST_RENDER_S * 1000)
+    return canvas
+
+
+def status(page) -> str:
+    return page.locator(".status-line .status-text").inner_text()
+
+
+def wait_status(page, pattern: str, timeout_s: float = 60) -> str:
+    regex = re.compile(pattern)
+    text = ""
+    for _ in range(int(timeout_s * 4)):
+        text = status(page)
+        if regex.search(text):
+            return text
+        page.wait_for_timeout(250)
+    raise AssertionError(f"status never matched {pattern!r}; last: {text!r}")
+
+
+def lasso(page, fraction: float = 0.35) -> None:
+    """Drag a square lasso around the middle of the plot."""
+    box = plot_canvas(page).bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    r = box["height"] * fraction
+    page.mouse.move(cx - r, cy - r)
+    page.mouse.down()
+    for x, y in ((cx + r, cy - r), (cx + r, cy + r), (cx - r, cy + r), (cx - r, cy - r + 2)):
+        page.mouse.move(x, y, steps=6)
+    page.mouse.up()

@@ -1,6 +1,6 @@
 """Frame: one embedding snapshot, normalised into the plot's fixed box.
 
-Rasterized plots do not re-frame when the data's range changes (DESIGN §2),
+Rasterized plots do not re-frame when the data's range changes,
 so every frame is centred and scaled into about [-1, 1]²; the frame keeps
 the transform so that a click maps back to latent coordinates.
 """

@@ -333,5 +333,12 @@ class SessionState(param.Parameterized):
         return True
 
     def close(self) -> None:
+        """Stop the worker and drop everything this session holds (its tab has closed)."""
         self._closed = True
         self.worker.close()
+        self.quality_monitor.wait(10.0)
+        with param.parameterized.discard_events(self):  # no view redraws on a closed page
+            self.param.update(dataset=None, shown=None, added=None, model=None, frame=None,
+                              preview=None, progress=None, losses=[], quality={}, click=None,
+                              selection=np.zeros(0, np.int64))
+        self._directions = None

@@ -353,9 +353,14 @@ class Worker:
         return t is not None and t.is_alive()
 
     def close(self, timeout: float = 10.0) -> None:
-        """Stop every worker (browser tab closed)."""
+        """Stop every worker and let go of the data and the model (browser tab closed)."""
         self._closed = True
         self.stop(wait=True, timeout=timeout)
+        with self._lock:
+            self._generation += 1  # whatever a straggling thread reports is dropped
+            self.dataset = self.model = self.controls = self._latest = self.preview = None
+            self._new_rows = self.added = None
+            self.history, self._events = [], []
 
     # -- helpers ----------------------------------------------------------
     def _fail(self, gen: int, message: str) -> None:

@@ -212,3 +212,20 @@ def test_worker_drops_new_rows_with_the_data(data):
     w.set_dataset(data, prebuild=False)
     assert w.added is None
     w.close()
+
+
+def test_closing_a_session_lets_go_of_its_data_and_model(data):
+    import gc
+    import weakref
+
+    s = SessionState()
+    s.worker.set_dataset(data.subset(np.arange(200)), prebuild=False)
+    s.poll()
+    s.param.update(n_epochs=3, random_state=0)
+    s.train(wait=True)
+    s.poll()
+    model, ds = weakref.ref(s.model), weakref.ref(s.dataset)
+    s.close()  # the page's session object may live on (Bokeh drops it later): its data may not
+    gc.collect()
+    assert model() is None and ds() is None
+    assert s.frame is None and s.worker.dataset is None

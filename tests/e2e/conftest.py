@@ -6,17 +6,13 @@ server log go to test-artifacts/ (gitignored, kept by CI as artefacts).
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from app import process
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -24,8 +20,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
 WS_OPEN = "Websocket connection 0 is now open"
-WARM = "warm-up finished"  # the server's log line once datashader and torch are compiled
-FIRST_RENDER_S = 45  # the first render under load; DESIGN §2 says allow >= 15 s
+WARM = process.WARM
+FIRST_RENDER_S = 45  # the first render on a loaded machine (two cores shared)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -37,64 +33,15 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=f"{CHROMIUM} not found (apt-get install chromium)"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"panel serve exited with {proc.returncode}; see test-artifacts/")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
-
-
-def _wait_log(text: str, proc: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while text not in server_log():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise TimeoutError(f"{text!r} not in the server log after {timeout:.0f} s")
-        time.sleep(0.5)
-
-
 @pytest.fixture(scope="session")
 def server():
-    """URL of a fresh `panel serve app` on 127.0.0.1 (killed at the end, whatever happens)."""
+    """URL of a fresh, warmed-up `panel serve app` on 127.0.0.1 (stopped at the end)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    port = _free_port()
-    env = {**os.environ, "PUMAP_APP_TORCH_THREADS": "1", "PYTHONUNBUFFERED": "1"}
-    log = open(ARTIFACTS / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "panel", "serve", "app", "--port", str(port),
-         "--address", "127.0.0.1", "--num-threads", "2", "--allow-websocket-origin",
-         f"127.0.0.1:{port}", "--check-unused-sessions", "1000", "--unused-session-lifetime",
-         "5000",  # a closed tab frees its session within ~6 s; page loads need < 5 s
-         "--liveness"],  # /liveness answers without rendering a session
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/app"
+    proc, url = process.start(ARTIFACTS / "server.log")
     try:
-        _wait_http(f"http://127.0.0.1:{port}/liveness", proc, 90)
-        _wait_log(WARM, proc, 180)  # no page has been asked for yet: the server warms up alone
         yield url
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(10)
-        log.close()
+        process.stop(proc)
 
 
 @pytest.fixture(scope="session")

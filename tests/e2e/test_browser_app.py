@@ -1,4 +1,4 @@
-"""End to end: `panel serve app` in Chromium, driven by Playwright (DESIGN §6).
+"""End to end: `panel serve app` in Chromium, driven by Playwright.
 
 One page is shared by the tests of this module, in order: load → train →
 live min_dist → lasso → click → bad path. Screenshots go to test-artifacts/.

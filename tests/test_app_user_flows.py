@@ -11,6 +11,7 @@ from app.state import SessionState
 from app.worker import Worker
 from pumap_core.controls import LIVE
 from pumap_core.data import load_digits
+from tests.app_support import poll_until
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -27,16 +28,6 @@ def st(data):
     s.poll()
     yield s
     s.close()
-
-
-def poll_until(s: SessionState, predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        s.poll()
-        if predicate():
-            return
-        time.sleep(0.03)
-    raise AssertionError("condition not met in time")
 
 
 def long_run(s: SessionState) -> None:

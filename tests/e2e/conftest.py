@@ -56,6 +56,14 @@ def browser():
             b.close()
 
 
+@pytest.fixture(scope="module")
+def page(server, browser):
+    """One page on the app, shared by the tests of a module in order."""
+    page = open_app(browser, server)
+    yield page
+    page.close()
+
+
 def open_app(browser, url: str):
     """A new page on the app, returned once its websocket is open and data is loaded."""
     page = browser.new_page(viewport={"width": 1500, "height": 1100})

@@ -23,13 +23,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 MS = 1000
 
 
-@pytest.fixture(scope="module")
-def page(server, browser):
-    page = open_app(browser, server)
-    yield page
-    page.close()
-
-
 def test_page_loads(page):
     assert "Ready" in _status(page)
     assert page.locator(".source-select select").input_value().startswith("digits")

@@ -10,17 +10,10 @@ import re
 import numpy as np
 import pytest
 
-from .conftest import WARM, lasso, open_app, plot_canvas, server_log, shot, status, wait_status
+from .conftest import WARM, lasso, plot_canvas, server_log, shot, status, wait_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 MS = 1000
-
-
-@pytest.fixture(scope="module")
-def page(server, browser):
-    page = open_app(browser, server)
-    yield page
-    page.close()
 
 
 @pytest.fixture(scope="module")

@@ -31,8 +31,14 @@ TORCH_THREADS = int(os.environ.get("PUMAP_APP_TORCH_THREADS", "1"))
 PREBUILD_NEIGHBORS = 15
 #: rows of the PCA preview's fit (all rows are projected)
 PREVIEW_FIT_ROWS = 5000
-#: seconds per data value (rows × features) of the last graph built in this process
-_graph_rate: list[float] = []
+#: seconds per data value (rows × features) of the last graph built in this process, by
+#: neighbour search ("exact" or "approx": their costs differ by orders of magnitude)
+_graph_rate: dict[str, float] = {}
+
+
+def _search(ds) -> str:
+    """The neighbour search the graph of ``ds`` uses (pumap_core.knn's "auto" rule)."""
+    return "exact" if float(ds.n_samples) ** 2 * ds.n_features <= EXACT_WORK_LIMIT else "approx"
 
 
 def load_dataset(source: str, **options: Any):
@@ -142,7 +148,7 @@ class Worker:
                     self._events.append(("preview", preview))
             t0 = time.monotonic()
             build_graph(ds.X, PREBUILD_NEIGHBORS)
-            _graph_rate[:] = [(time.monotonic() - t0) / max(ds.X.size, 1)]
+            _graph_rate[_search(ds)] = (time.monotonic() - t0) / max(ds.X.size, 1)
         except Exception as e:  # noqa: BLE001 - fit will report it properly
             log.info("graph prebuild failed: %s", e)
 
@@ -165,11 +171,12 @@ class Worker:
         elapsed = time.monotonic() - since
         what = "building the neighbour graph" if building else "preparing the run"
         text = f"{what} of {ds.n_samples:,} items · {clock(elapsed)} so far"
-        if building and _graph_rate:
-            left = _graph_rate[0] * ds.X.size - elapsed
+        rate = _graph_rate.get(_search(ds))
+        if building and rate:
+            left = rate * ds.X.size - elapsed
             text += f" · about {clock(max(left, 1))} left" if left > 0 else " · nearly done"
-        elif building and float(ds.n_samples) ** 2 * ds.n_features > EXACT_WORK_LIMIT:
-            text += " · the first graph also compiles the neighbour search (up to a minute)"
+        elif building and _search(ds) == "approx":
+            text += " · the first large graph also compiles the neighbour search (a minute or two)"
         return text
 
     # -- training ---------------------------------------------------------

@@ -74,7 +74,7 @@ def test_graph_build_shows_progress_a_preview_and_then_an_estimate(monkeypatch, 
         return real(*args, **kwargs)
 
     monkeypatch.setattr(pumap_core.graph, "build_graph", slow)
-    monkeypatch.setattr(app.worker, "_graph_rate", [])
+    monkeypatch.setattr(app.worker, "_graph_rate", {})
     s = SessionState()
     try:
         s.worker.set_dataset(data.subset(np.arange(200)))

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from pumap_core import ParametricUMAP, Snapshot, TrainingControls
-from pumap_core.knn import EXACT_WORK_LIMIT
 
+from . import prepare
 from .added import Added, check_features, embed_rows
-from .progress import LossPoint, clock
+from .progress import LossPoint
 
 log = logging.getLogger(__name__)
 
@@ -29,18 +29,6 @@ log = logging.getLogger(__name__)
 TORCH_THREADS = int(os.environ.get("PUMAP_APP_TORCH_THREADS", "1"))
 #: the graph built in the background as soon as data loads (the app's default n_neighbors)
 PREBUILD_NEIGHBORS = 15
-#: rows of the PCA preview's fit (all rows are projected)
-PREVIEW_FIT_ROWS = 5000
-#: seconds per data value (rows × features) of the last graph built in this process, by
-#: neighbour search ("exact" or "approx": their costs differ by orders of magnitude)
-_graph_rate: dict[str, float] = {}
-
-
-def _search(ds) -> str:
-    """The neighbour search the graph of ``ds`` uses (pumap_core.knn's "auto" rule)."""
-    return "exact" if float(ds.n_samples) ** 2 * ds.n_features <= EXACT_WORK_LIMIT else "approx"
-
-
 def load_dataset(source: str, **options: Any):
     """``pumap_core.data.load`` with the app's choices for the named sets."""
     from pumap_core.data import load
@@ -141,14 +129,14 @@ class Worker:
         from pumap_core.graph import build_graph
 
         try:
-            preview = pca_preview(ds.X)
+            preview = prepare.pca_preview(ds.X)
             with self._lock:
                 if self.dataset is ds:
                     self.preview = preview
                     self._events.append(("preview", preview))
             t0 = time.monotonic()
             build_graph(ds.X, PREBUILD_NEIGHBORS)
-            _graph_rate[_search(ds)] = (time.monotonic() - t0) / max(ds.X.size, 1)
+            prepare.record(ds, time.monotonic() - t0)
         except Exception as e:  # noqa: BLE001 - fit will report it properly
             log.info("graph prebuild failed: %s", e)
 
@@ -159,8 +147,7 @@ class Worker:
         return t is not None and t.is_alive()
 
     def preparing_text(self) -> str:
-        """What the graph builder is doing, how long it has taken and (when this process
-        has built one before) about how long is left; '' when idle."""
+        """What the graph builder is doing and for how long; '' when idle."""
         with self._lock:
             ds, latest, phase = self.dataset, self._latest, self.phase
         building = self.preparing
@@ -168,16 +155,7 @@ class Worker:
         if ds is None or not (building or fitting):
             return ""
         since = self._graph_started if building else self._fit_started
-        elapsed = time.monotonic() - since
-        what = "building the neighbour graph" if building else "preparing the run"
-        text = f"{what} of {ds.n_samples:,} items · {clock(elapsed)} so far"
-        rate = _graph_rate.get(_search(ds))
-        if building and rate:
-            left = rate * ds.X.size - elapsed
-            text += f" · about {clock(max(left, 1))} left" if left > 0 else " · nearly done"
-        elif building and _search(ds) == "approx":
-            text += " · the first large graph also compiles the neighbour search (a minute or two)"
-        return text
+        return prepare.progress_text(ds, building, time.monotonic() - since)
 
     # -- training ---------------------------------------------------------
     def start(self, wait: bool = False, **params: Any) -> threading.Thread:
@@ -392,11 +370,3 @@ class Worker:
             t.join(timeout)
         return t is None or not t.is_alive()
 
-
-def pca_preview(X: np.ndarray, fit_rows: int = PREVIEW_FIT_ROWS) -> np.ndarray:
-    """A 2-D PCA of ``X`` (fitted on a subsample): something to look at within a second."""
-    from sklearn.decomposition import PCA
-
-    rows = np.random.default_rng(0).choice(len(X), min(len(X), fit_rows), replace=False)
-    pca = PCA(n_components=2, svd_solver="randomized", random_state=0).fit(X[rows])
-    return pca.transform(X).astype(np.float32)

@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 #: torch threads for a training worker: two cores serve training *and* the page.
 TORCH_THREADS = int(os.environ.get("PUMAP_APP_TORCH_THREADS", "1"))
+#: new rows are re-embedded while training at most once per this many times their
+#: embedding's duration: many rows cost the training thread at most ~1/(1+ratio) of its time
+ADDED_COST_RATIO = 4.0
 #: the graph built in the background as soon as data loads (the app's default n_neighbors)
 PREBUILD_NEIGHBORS = 15
 def load_dataset(source: str, **options: Any):
@@ -207,8 +210,10 @@ class Worker:
             self._latest, self._fresh = snap, True
             self.history.append(LossPoint(snap.step, snap.epoch, snap.elapsed, dict(snap.losses),
                                           dict(snap.settings)))
-            new_rows, model = self._new_rows, self.model
-        if new_rows is not None and snap.embedding is not None and model is not None:
+            new_rows, model, last = self._new_rows, self.model, self.added
+        due = (last is None or last.dataset is not new_rows or snap.done
+               or time.monotonic() - last.at >= ADDED_COST_RATIO * last.seconds)
+        if new_rows is not None and snap.embedding is not None and model is not None and due:
             # between two steps of this very thread: the encoder is not being changed
             added = embed_rows(model, new_rows, snap.step)
             with self._lock:

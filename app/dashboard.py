@@ -84,11 +84,12 @@ def connected(doc) -> bool:
 
 def follow_tabs(state: SessionState, tabs: pn.Tabs) -> None:
     """A lasso or box opens the Selection tab, a click the Click tab."""
-    def show(event) -> None:
-        if event.name == "selection" and len(event.new):
-            tabs.active = 1
-        elif event.name == "click" and event.new is not None:
-            tabs.active = 0
+    def show(*events) -> None:  # one call for all the parameters an update changed
+        for event in events:
+            if event.name == "selection" and len(event.new):
+                tabs.active = 1
+            elif event.name == "click" and event.new is not None:
+                tabs.active = 0
 
     state.param.watch(show, ["selection", "click"])
 

@@ -97,6 +97,11 @@ def test_dashboard_builds_and_validates(data):
         ctl.frame = random_frame(data.n_samples)  # the scatter view sends it to its pipe
         assert template.scatter.frames_sent >= 1
         assert template.scatter.legend.object.count("legend-item") == 10
+        ctl.select_box(-1, -1, 1, 1)
+        ctl.click_at(0.0, 0.0)
+        ctl.worker.set_dataset(data.subset(np.arange(100)), prebuild=False)
+        ctl.poll()  # one update clears selection and click together: every view follows
+        assert ctl.dataset.n_samples == 100 and ctl.click is None and not len(ctl.selection)
     finally:
         ctl.close()
 

@@ -96,6 +96,7 @@ class Controls(pn.viewable.Viewer):
                                      css_classes=["add-data"])
         self.add.on_click(lambda _: st.add_data(
             self.add_path.value_input or self.add_path.value or self.add_source.value))
+        self.add_path.param.watch(lambda _: st.add_data(self.add_path.value), ["enter_pressed"])
         self.clear_added = pn.widgets.Button(label="Remove new rows", css_classes=["clear-added"])
         self.clear_added.on_click(lambda _: st.clear_added())
 

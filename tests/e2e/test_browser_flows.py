@@ -67,6 +67,7 @@ def test_status_stays_in_view_when_the_page_scrolls(page):
 
 def test_new_rows_land_on_the_map(page, rows):
     page.locator(".add-path input").fill(str(rows / "more-digits.npy"))
+    page.wait_for_timeout(500)  # a person types, then clicks: the typed path reaches the server
     page.locator(".add-data button").click()
     legend = page.locator(".legend-pane")
     legend.get_by_text("new: more-digits (400)").wait_for(timeout=30 * MS)
@@ -84,9 +85,11 @@ def test_new_rows_land_on_the_map(page, rows):
 
 def test_rows_with_other_features_get_a_clear_message(page, rows):
     page.locator(".add-path input").fill(str(rows / "narrow.npy"))
+    page.wait_for_timeout(500)  # a person types, then clicks: the typed path reaches the server
     page.locator(".add-data button").click()
     alert = page.locator(".error-alert .error-text")
     alert.get_by_text("features per item").wait_for(timeout=30 * MS)
+    shot(page, "flow-03-wrong-features")
     assert "narrow.npy" in alert.inner_text() and "with 64" in alert.inner_text()
     assert "Traceback" not in server_log()
     assert status(page).startswith("Done")  # the page goes on

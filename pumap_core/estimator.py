@@ -174,7 +174,8 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         data.layout = self._initial_layout(X, seed)
         config = self._training_config(seed, self._classifier_weight(labels))
         config.input_noise = self._input_noise()
-        monitor = ConvergenceMonitor.for_data(X, seed) if self.n_epochs is None else None
+        monitor = (ConvergenceMonitor.for_graph(self.graph_.knn_indices, seed)
+                   if self.n_epochs is None else None)
         train_nets = Networks(self._trainable_encoder(), self.decoder_, self.classifier_)
         for net in (self.encoder_, self.decoder_, self.classifier_):
             if net is not None:

@@ -315,7 +315,7 @@ def train(
                 snapshot()
                 last_snapshot = now
             if monitor is not None and step % check_every == 0 and \
-                    monitor.update(embed(nets.encoder, data.inputs, monitor.rows)):
+                    monitor.update(embed(nets.encoder, data.inputs)):
                 break
     except TrainingStopped:
         pass

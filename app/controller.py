@@ -12,11 +12,12 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from . import decoding
+from .decoding import Click
 from .frame import Frame
 from .model_files import UPLOAD_ERRORS, model_from_bytes, model_to_bytes
 from .progress import Progress
@@ -32,21 +33,6 @@ FRAME_INTERVAL = ((20_000, 0.35), (None, 0.4))
 #: reconstruction (so clicks decode) is on by default up to this many values (rows ×
 #: features), MNIST and CelebA included; the decoder makes each step ~4× slower (MNIST)
 RECONSTRUCTION_AUTO_LIMIT = 100_000_000
-N_NEIGHBOURS_SHOWN = 8
-
-
-@dataclass
-class Click:
-    """A click on the plot: where, what it decodes to, and what is really there."""
-
-    x: float
-    y: float
-    z: np.ndarray
-    nearest: int = -1
-    neighbours: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    decoded: np.ndarray | None = None
-    message: str = ""
-    ms: float = 0.0
 
 
 class Controller:
@@ -55,7 +41,7 @@ class Controller:
         self.session = session or TrainingSession()
         self._poll_lock = threading.Lock()
         self.quality = QualityMonitor()
-        self._directions: tuple[int, pd.DataFrame | None] | None = None
+        self._steering: decoding.Steering | None = None
         self._frame_times: deque[float] = deque(maxlen=12)
         self._closed = False
         self.state.param.watch(self._on_live, ["min_dist", "global_weight", "recon_weight"])
@@ -81,7 +67,7 @@ class Controller:
         self.state.param.color_by.objects = columns
         shape = f" · images {'×'.join(map(str, ds.image_shape))}" if ds.image_shape else ""
         self.quality.reset(ds.n_samples)
-        self._directions = None
+        self._steering = None
         self.state.param.update(
             reconstruction=ds.n_samples * ds.n_features <= RECONSTRUCTION_AUTO_LIMIT,
             color_by=columns[0], frame=None, progress=None, losses=[], quality={}, click=None,
@@ -95,7 +81,7 @@ class Controller:
             return
         self.state.param.update(error="", notice="", frame=None, losses=[], quality={},
                                 click=None, progress=None)
-        self._directions = None
+        self._steering = None
         n = self.dataset.n_samples
         interval = next(t for limit, t in FRAME_INTERVAL if limit is None or n <= limit)
         self.session.start(wait=wait, snapshot_interval=interval, **self.state.training_params())
@@ -141,7 +127,7 @@ class Controller:
             elif kind == "error":
                 st.param.update(error=payload, notice="")
             elif kind == "reset":
-                self._directions = None
+                self._steering = None
                 st.param.update(frame=None, progress=None, losses=[], quality={}, click=None)
             elif kind == "finished":
                 st.notice = "Training finished." if s.phase == "done" else "Training stopped."
@@ -215,70 +201,34 @@ class Controller:
         return i
 
     def click(self, x: float, y: float) -> Click | None:
-        """Decode the latent point under (x, y); find the nearest real item."""
-        frame, model = self.state.frame, self.session.model
-        if frame is None or x is None or y is None:
+        """Decode the code under (x, y): a point's own code, or a blend on empty space."""
+        frame, ds = self.state.frame, self.dataset
+        if frame is None or ds is None or x is None or y is None:
             return None
-        t0 = time.perf_counter()
-        c = Click(x=float(x), y=float(y), z=frame.to_latent(x, y))
-        c.nearest = frame.nearest(x, y)
-        graph = getattr(model, "graph_", None)
-        if graph is not None and c.nearest < graph.knn_indices.shape[0]:
-            c.neighbours = graph.knn_indices[c.nearest, 1:N_NEIGHBOURS_SHOWN + 1].copy()
-        c.decoded, c.message = self.decode(c.z)
-        c.ms = (time.perf_counter() - t0) * 1000
+        model = self.session.model
+        c = decoding.click(model, frame, ds.X, x, y, getattr(model, "graph_", None))
         self.state.click = c
         return c
 
-    def decode(self, z: np.ndarray) -> tuple[np.ndarray | None, str]:
-        model = self.session.model
-        if model is None or not hasattr(model, "encoder_"):
-            return None, "No model yet: press Train."
-        if getattr(model, "decoder_", None) is None:
-            return None, "This model has no decoder: train with reconstruction on to decode."
-        try:
-            return model.inverse_transform(z)[0], ""
-        except Exception as e:  # noqa: BLE001
-            return None, f"Could not decode: {e}"
+    def steering(self) -> decoding.Steering | None:
+        """Attribute directions on the current model's codes (refitted when stale)."""
+        model, frame = self.session.model, self.state.frame
+        if not decoding.is_current(self._steering, model, frame, self.session.running):
+            self._steering = decoding.fit_steering(model, self.dataset, frame) \
+                if self.dataset is not None else None
+        return self._steering
 
     def directions(self) -> pd.DataFrame | None:
-        """Latent feature directions for the current frame (cached per frame)."""
-        from pumap_core.features import feature_vectors
-
-        frame, ds = self.state.frame, self.dataset
-        if frame is None or ds is None or len(frame) != ds.n_samples:
-            return None
-        if self._directions is not None and self._directions[0] == frame.step:
-            return self._directions[1]
-        attrs = ds.attributes.select_dtypes(include=["number", "bool"])
-        try:
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                if len(attrs.columns):
-                    w = feature_vectors(frame.z, attrs)
-                elif ds.labels is not None:
-                    w = feature_vectors(frame.z, ds.labels, ds.label_names)
-                else:
-                    w = None
-        except (ValueError, TypeError) as e:
-            log.info("no feature directions: %s", e)
-            w = None
-        self._directions = (frame.step, w)
-        return w
+        s = self.steering()
+        return None if s is None else s.directions
 
     def decode_shifted(self, alphas: dict[str, float]) -> tuple[np.ndarray | None, str]:
-        """Decode the clicked code pushed by α·w_f along each attribute f."""
-        c, w = self.state.click, self.directions()
+        """Decode the clicked code pushed by alpha along each attribute's direction."""
+        c = self.state.click
         if c is None:
             return None, "Click the plot first."
-        z = c.z.astype(np.float64).copy()
-        if w is not None:
-            for name, a in alphas.items():
-                if a and name in w.index:
-                    z[0, :2] += a * w.loc[name].to_numpy()[:2]
-        return self.decode(z.astype(np.float32))
+        z = decoding.shifted(c.z, self.steering(), alphas)
+        return decoding.safe_decode(self.session.model, z)
 
     # -- models ------------------------------------------------------------------
     def model_bytes(self) -> bytes:

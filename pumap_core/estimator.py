@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from torch import nn
 
 from . import nets
-from .controls import Snapshot, TrainingControls
+from .controls import LIVE, Snapshot, TrainingControls, check_live_settings
 from .curve import find_ab_params
 from .graph import NeighborGraph, build_graph
 from .training import Networks, TrainingConfig, TrainingData, embed, train
@@ -156,6 +156,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
             if net is not None:
                 net.to(self.device_)
         progress = self._progress_bar(config, data)
+        controls = controls or TrainingControls()
         try:
             self.loss_history_ = train(train_nets, data, config, controls, callback or self.callback,
                                        self.device_, progress=(lambda _: progress.update(1)) if progress else None)
@@ -163,7 +164,18 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
             if progress is not None:
                 progress.close()
         self.embedding_ = embed(train_nets.encoder, data.inputs)
+        self._adopt_live_settings(controls)
         return self
+
+    def _adopt_live_settings(self, controls: TrainingControls) -> None:
+        """Settings changed while training become the estimator's own, so that a saved
+        model describes the curve and weights it was trained with."""
+        _, changed = controls.read()
+        params = self.get_params(deep=False)
+        for name, value in changed.items():
+            if name in params:
+                setattr(self, name, value)
+        self.a_, self.b_ = find_ab_params(self.min_dist, self.spread)
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params) -> np.ndarray:
         """Fit, then return the embedding of the training data."""
@@ -248,13 +260,9 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         positive_int("negative_sample_rate", 0)
         if self.n_epochs is not None:
             positive_int("n_epochs")
-        for name in ("learning_rate", "spread"):
-            if not float(getattr(self, name)) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
-        for name in ("repulsion_strength", "umap_weight", "global_correlation_weight",
-                     "reconstruction_weight"):
-            if not float(getattr(self, name)) >= 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)!r}")
+        check_live_settings({name: getattr(self, name) for name in LIVE
+                             if getattr(self, name, None) is not None},
+                            {"spread": self.spread})
         if self.classifier_input not in nets.CLASSIFIER_INPUTS:
             raise ValueError(f"classifier_input must be one of {nets.CLASSIFIER_INPUTS}, "
                              f"got {self.classifier_input!r}")

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from . import losses
-from .controls import Snapshot, TrainingControls, TrainingStopped
+from .controls import LIVE, WEIGHT_OF, Snapshot, TrainingControls, TrainingStopped
 from .curve import find_ab_params
 from .graph import EdgeSet
 from .nets import classifier_input
@@ -48,12 +48,7 @@ class TrainingConfig:
     seed: int | None = None
 
     def live_settings(self) -> dict[str, float]:
-        return {"umap_weight": self.umap_weight,
-                "global_correlation_weight": self.global_correlation_weight,
-                "reconstruction_weight": self.reconstruction_weight,
-                "classifier_weight": self.classifier_weight,
-                "learning_rate": self.learning_rate, "min_dist": self.min_dist,
-                "spread": self.spread, "repulsion_strength": self.repulsion_strength}
+        return {name: float(getattr(self, name)) for name in LIVE}
 
 
 @dataclass
@@ -114,6 +109,7 @@ class _Settings:
     def __init__(self, config: TrainingConfig, controls: TrainingControls):
         self.controls, self.version = controls, -1
         self.values = config.live_settings()
+        controls.begin(self.values)
         self.a, self.b = find_ab_params(self.values["min_dist"], self.values["spread"])
 
     def refresh(self) -> bool:
@@ -158,10 +154,6 @@ def _step_losses(nets: Networks, data: TrainingData, batch, s: _Settings, config
         logits = nets.classifier(classifier_input(nets.encoder, data.inputs[pick], config.classifier_input))
         terms["classifier"] = losses.classifier_loss(logits, data.labels[pick])
     return terms
-
-
-_WEIGHT_OF = {"umap": "umap_weight", "global": "global_correlation_weight",
-              "reconstruction": "reconstruction_weight", "classifier": "classifier_weight"}
 
 
 def train(
@@ -214,7 +206,7 @@ def train(
             terms = _step_losses(nets, data, batch, settings, config, generator)
             if not terms:
                 raise ValueError("every loss weight is zero: nothing to train")
-            loss = sum(settings.values[_WEIGHT_OF[k]] * t for k, t in terms.items())
+            loss = sum(settings.values[WEIGHT_OF[k]] * t for k, t in terms.items())
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

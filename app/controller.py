@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from . import decoding
+from .colors import default_color_by
 from .decoding import Click
+from .faces import training_params
 from .frame import Frame
 from .model_files import UPLOAD_ERRORS, model_from_bytes, model_to_bytes
 from .progress import Progress
@@ -70,7 +72,7 @@ class Controller:
         self._steering = None
         self.state.param.update(
             reconstruction=ds.n_samples * ds.n_features <= RECONSTRUCTION_AUTO_LIMIT,
-            color_by=columns[0], frame=None, progress=None, losses=[], quality={}, click=None,
+            color_by=default_color_by(columns), frame=None, progress=None, losses=[], quality={}, click=None,
             hover=-1, selection=np.zeros(0, np.int64), notice=f"Loaded {ds.name}.",
             dataset_info=f"{ds.name}: {ds.n_samples:,} items × {ds.n_features:,} features{shape}")
 
@@ -84,7 +86,8 @@ class Controller:
         self._steering = None
         n = self.dataset.n_samples
         interval = next(t for limit, t in FRAME_INTERVAL if limit is None or n <= limit)
-        self.session.start(wait=wait, snapshot_interval=interval, **self.state.training_params())
+        params = training_params(self.dataset, self.state.training_params())
+        self.session.start(wait=wait, snapshot_interval=interval, **params)
         self.state.phase = self.session.phase
 
     def pause(self) -> None:

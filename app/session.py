@@ -18,6 +18,7 @@ import numpy as np
 
 from pumap_core import ParametricUMAP, Snapshot, TrainingControls
 
+from .faces import check_model_fits, load_options
 from .progress import LossPoint
 
 log = logging.getLogger(__name__)
@@ -34,9 +35,7 @@ def load_dataset(source: str, **options: Any):
     """``pumap_core.data.load`` with the app's choices for the named sets."""
     from pumap_core.data import load
 
-    if source.startswith("celeba") and "image_size" not in options:
-        options["image_size"] = 32  # 3,072 features: quick to train and to decode
-    return load(source, **options)
+    return load(source, **load_options(source, options))
 
 
 class TrainingSession:
@@ -220,10 +219,7 @@ class TrainingSession:
         """Adopt a loaded model: embed the current data with it (raises on mismatch)."""
         if self.dataset is None:
             raise RuntimeError("load a data set first, then the model that was trained on it")
-        d = self.dataset.n_features
-        if model.n_features_in_ != d:
-            raise ValueError(f"this model expects {model.n_features_in_} features per item; "
-                             f"the loaded data set {self.dataset.name!r} has {d}")
+        check_model_fits(model, self.dataset)
         self.reset()
         Z = model.transform(self.dataset.X)
         snap = Snapshot(step=0, epoch=0.0, n_epochs=0, elapsed=0.0, losses={},

@@ -1,0 +1,72 @@
+"""Faces in the app: the size face data load at, the face settings a run uses,
+and whether a loaded model fits the data on screen.
+
+Every face folder (the built-in CelebA and any folder in its layout opened by
+path) loads at one size, so a face model trained on one decodes the others.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+#: side of the square face images the app trains and decodes (3,072 RGB values)
+FACE_SIZE = 32
+#: rows to keep from any data set (0 = all): for quick demos and browser tests
+MAX_ROWS = int(os.environ.get("PUMAP_APP_MAX_ROWS", "0") or 0)
+
+
+def is_face_source(source: str) -> bool:
+    """The built-in CelebA, or a path to a folder in CelebA's layout."""
+    from pumap_core.data.celeba import is_celeba_dir
+
+    if source.startswith("celeba"):
+        return True
+    path = Path(source).expanduser()
+    return path.is_dir() and is_celeba_dir(path)
+
+
+def load_options(source: str, options: dict[str, Any]) -> dict[str, Any]:
+    """``pumap_core.data.load`` options with the app's choices for faces and row limit."""
+    options = dict(options)
+    if "image_size" not in options and is_face_source(source):
+        options["image_size"] = FACE_SIZE
+    if MAX_ROWS and "limit" not in options:
+        options["limit"] = MAX_ROWS
+    return options
+
+
+def training_params(ds, params: dict[str, Any]) -> dict[str, Any]:
+    """The run's estimator settings: the data set's preset (face settings for
+    faces) under what the person chose (a non-automatic epoch count)."""
+    try:
+        from pumap_core.presets import preset_for
+    except ImportError:  # an engine without presets trains with the app's settings
+        return params
+    preset = preset_for(ds) or {}
+    if not preset:
+        return params
+    chosen = {"n_epochs": params["n_epochs"]} if params.get("n_epochs") else {}
+    return {**params, **preset, **chosen}
+
+
+def _shape_text(shape) -> str:
+    if not shape:
+        return "rows"
+    kind = {1: "grey", 3: "RGB", 4: "RGBA"}.get(shape[2], f"{shape[2]}-channel") \
+        if len(shape) == 3 else "grey"
+    return f"{shape[0]}×{shape[1]} {kind} images"
+
+
+def check_model_fits(model, ds) -> None:
+    """Raise ValueError saying how ``model`` and ``ds`` differ, if it cannot embed them."""
+    want, have = model.n_features_in_, ds.n_features
+    model_shape = tuple(getattr(model, "image_shape_", None) or ())
+    data_shape = tuple(ds.image_shape or ())
+    if want == have and (not model_shape or not data_shape or model_shape == data_shape):
+        return
+    raise ValueError(
+        f"this model was trained on {_shape_text(model_shape)} of {want:,} values; "
+        f"{ds.name!r} has {_shape_text(data_shape)} of {have:,} values. Open data of the "
+        "model's kind (or train a new model on this data).")

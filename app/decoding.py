@@ -19,18 +19,23 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pumap_core.features import feature_vectors, shift_codes
+from pumap_core.features import (
+    direction_scales,
+    direction_strengths,
+    feature_vectors,
+    shift_codes,
+)
 
 log = logging.getLogger(__name__)
 
 #: a click this close to a point (plot units; the map fills about [-1, 1]) is on it
 ON_POINT = 0.015
-#: points whose codes are blended for a click on empty space
-N_BLEND = 8
+#: rows around a click on empty space whose codes the model interpolates from
+N_REFERENCE = 32
 #: codes the attribute directions are fitted on (a random subset of bigger data)
 DIRECTION_ROWS = 3000
 #: codes whose decodes measure each direction's effect
-N_EFFECT_CODES = 12
+N_EFFECT_CODES = 16
 #: while a model trains, directions older than this are refitted at the next click
 REFIT_S = 20.0
 N_NEIGHBOURS_SHOWN = 8
@@ -53,34 +58,36 @@ class Click:
 
 @dataclass
 class Steering:
-    """Attribute directions on one model's codes, strongest effect on the decode first."""
+    """Attribute directions on one model's codes, strongest effect on the decode first.
+
+    A slider at s moves a code by s standard deviations of the codes along
+    that attribute's direction (``scales`` converts to the direction's units).
+    """
 
     directions: pd.DataFrame
-    effect: pd.Series  # mean |pixel change| (0-1 scale) of a +1 shift, by attribute
+    strength: pd.Series  # mean |decode change| from -1 to +1 sd, strongest first
+    scales: pd.Series  # direction units per sd, by attribute
     model_id: int
     step: int
     made: float
 
     @property
     def names(self) -> list[str]:
-        return [str(n) for n in self.effect.index]
+        return [str(n) for n in self.strength.index]
 
 
 def has_own_code(model) -> bool:
     """True when the model's code is not its 2-D map (``encode`` differs from ``transform``)."""
-    return bool(getattr(model, "code_components", None))
+    return bool(getattr(model, "has_two_codes", False))
 
 
 def encode(model, X: np.ndarray) -> np.ndarray:
     """Codes of rows ``X`` (the map coordinates for a single-code model)."""
-    if has_own_code(model):
-        return np.asarray(model.encode(X), np.float32)
-    return np.asarray(model.transform(X), np.float32)
+    return np.asarray(model.encode(X), np.float32)
 
 
 def decode(model, codes: np.ndarray) -> np.ndarray:
-    fn = getattr(model, "decode", None) or model.inverse_transform
-    return np.asarray(fn(np.asarray(codes, np.float32)))
+    return np.asarray(model.decode(np.asarray(codes, np.float32)))
 
 
 def decoder_problem(model) -> str:
@@ -93,16 +100,19 @@ def decoder_problem(model) -> str:
 
 
 def code_at(model, frame, X: np.ndarray, x: float, y: float) -> tuple[np.ndarray, int, bool]:
-    """``(code (1 × d), nearest row, on_point)`` for plot point (x, y)."""
-    dist, idx = frame.neighbours(x, y, N_BLEND)
+    """``(code (1 × d), nearest row, on_point)`` for plot point (x, y).
+
+    Off the points of a two-code model, the code is the model's ``codes_at``
+    the map point, interpolated from the nearby rows encoded now (the model
+    may still be training, so stored training codes would be stale).
+    """
+    dist, idx = frame.neighbours(x, y, N_REFERENCE)
     if dist[0] <= ON_POINT:
         return encode(model, X[idx[:1]]), int(idx[0]), True
+    point = frame.to_latent(x, y)
     if not has_own_code(model):
-        return frame.to_latent(x, y), int(idx[0]), False
-    codes = encode(model, X[idx])
-    weights = 1.0 / np.maximum(dist, 1e-6) ** 2
-    code = (weights @ codes.astype(np.float64)) / weights.sum()
-    return code[None, :].astype(np.float32), int(idx[0]), False
+        return point, int(idx[0]), False
+    return np.asarray(model.codes_at(point, X=X[np.sort(idx)]), np.float32), int(idx[0]), False
 
 
 def click(model, frame, X: np.ndarray, x: float, y: float, graph=None) -> Click:
@@ -132,14 +142,14 @@ def safe_decode(model, z: np.ndarray) -> tuple[np.ndarray | None, str]:
         return None, f"Could not decode: {e}"
 
 
-def shifted(code: np.ndarray, steering: Steering | None, alphas: dict[str, float]) -> np.ndarray:
-    """``code`` pushed by alpha along each named attribute's direction."""
+def shifted(code: np.ndarray, steering: Steering | None, sds: dict[str, float]) -> np.ndarray:
+    """``code`` pushed ``sds[name]`` standard deviations along each named attribute."""
     z = np.asarray(code, np.float32)
     if steering is None:
         return z
-    for name, a in alphas.items():
-        if a and name in steering.directions.index:
-            z = shift_codes(z, steering.directions, name, a)
+    for name, s in sds.items():
+        if s and name in steering.directions.index:
+            z = shift_codes(z, steering.directions, name, s * float(steering.scales[name]))
     return z
 
 
@@ -161,23 +171,13 @@ def fit_steering(model, ds, frame, seed: int = 0) -> Steering | None:
                 w = feature_vectors(codes, attrs.iloc[rows].reset_index(drop=True))
             else:
                 w = feature_vectors(codes, ds.labels[rows], ds.label_names)
+        strength = direction_strengths(model, codes, w, max_codes=N_EFFECT_CODES,
+                                       seed=seed)
     except (ValueError, TypeError) as e:
         log.info("no feature directions: %s", e)
         return None
-    effect = decode_effect(model, codes, w, seed)
-    return Steering(directions=w.loc[effect.index], effect=effect, model_id=id(model),
-                    step=frame.step, made=time.monotonic())
-
-
-def decode_effect(model, codes: np.ndarray, directions: pd.DataFrame, seed: int = 0) -> pd.Series:
-    """Mean absolute change of the decoded values under a +1 shift, per attribute (descending)."""
-    rng = np.random.default_rng(seed)
-    base = codes[rng.choice(len(codes), min(N_EFFECT_CODES, len(codes)), replace=False)]
-    names = list(directions.index)
-    moved = np.concatenate([shift_codes(base, directions, n, 1.0) for n in names])
-    out = decode(model, np.concatenate([base, moved])).reshape(len(names) + 1, len(base), -1)
-    change = np.abs(out[1:] - out[:1]).mean(axis=(1, 2))
-    return pd.Series(change, index=names, name="effect").sort_values(ascending=False, kind="stable")
+    return Steering(directions=w, strength=strength, scales=direction_scales(codes, w),
+                    model_id=id(model), step=frame.step, made=time.monotonic())
 
 
 def is_current(steering: Steering | None, model, frame, training: bool) -> bool:

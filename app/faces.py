@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 #: side of the square face images the app trains and decodes (3,072 RGB values)
 FACE_SIZE = 32
 #: rows to keep from any data set (0 = all): for quick demos and browser tests
@@ -51,22 +53,19 @@ def training_params(ds, params: dict[str, Any]) -> dict[str, Any]:
     return {**params, **preset, **chosen}
 
 
-def _shape_text(shape) -> str:
-    if not shape:
-        return "rows"
-    kind = {1: "grey", 3: "RGB", 4: "RGBA"}.get(shape[2], f"{shape[2]}-channel") \
-        if len(shape) == 3 else "grey"
-    return f"{shape[0]}×{shape[1]} {kind} images"
+def fit_input(ds) -> np.ndarray:
+    """What a model trains on and embeds: images keep their shape, so the model knows
+    its image size (conv nets for colour faces; a clear message on other sizes)."""
+    shape = ds.image_shape
+    if shape and ds.X.shape[1] == int(np.prod(shape)):
+        return ds.X.reshape(len(ds.X), *shape)
+    return ds.X
 
 
 def check_model_fits(model, ds) -> None:
     """Raise ValueError saying how ``model`` and ``ds`` differ, if it cannot embed them."""
-    want, have = model.n_features_in_, ds.n_features
-    model_shape = tuple(getattr(model, "image_shape_", None) or ())
-    data_shape = tuple(ds.image_shape or ())
-    if want == have and (not model_shape or not data_shape or model_shape == data_shape):
-        return
-    raise ValueError(
-        f"this model was trained on {_shape_text(model_shape)} of {want:,} values; "
-        f"{ds.name!r} has {_shape_text(data_shape)} of {have:,} values. Open data of the "
-        "model's kind (or train a new model on this data).")
+    try:
+        model.check_input(fit_input(ds))
+    except ValueError as e:
+        raise ValueError(f"{e} ({ds.name!r} cannot be shown with this model: open data of "
+                         "the model's kind, or train a new model on it)") from None

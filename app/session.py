@@ -18,7 +18,7 @@ import numpy as np
 
 from pumap_core import ParametricUMAP, Snapshot, TrainingControls
 
-from .faces import check_model_fits, load_options
+from .faces import check_model_fits, fit_input, load_options
 from .progress import LossPoint
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ class TrainingSession:
             gen = self._generation
             self.controls, self.model, self._latest, self._fresh = controls, None, None, False
             self.history, self.phase, self.error = [], "training", None
-        X = self.dataset.X
+        X = fit_input(self.dataset)
         params = {"snapshot_embedding": "all", **params}
 
         def work() -> None:
@@ -221,7 +221,7 @@ class TrainingSession:
             raise RuntimeError("load a data set first, then the model that was trained on it")
         check_model_fits(model, self.dataset)
         self.reset()
-        Z = model.transform(self.dataset.X)
+        Z = model.transform(fit_input(self.dataset))
         snap = Snapshot(step=0, epoch=0.0, n_epochs=0, elapsed=0.0, losses={},
                         settings={"min_dist": float(model.min_dist)}, embedding=Z, done=True)
         with self._lock:

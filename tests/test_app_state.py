@@ -134,7 +134,7 @@ def test_click_decodes_and_finds_neighbours(trained, data):
     f = trained.state.frame
     x, y = f.xy[5]
     c = trained.click(float(x), float(y))
-    assert c.decoded is not None and c.decoded.shape == (64,)
+    assert c.decoded is not None and c.decoded.shape == (8, 8)  # images keep their shape
     assert c.nearest == 5
     assert len(c.neighbours) == 8 and 5 not in c.neighbours
     assert trained.state.click is c and c.ms > 0

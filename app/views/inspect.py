@@ -12,7 +12,7 @@ from ..style import html_pane
 
 BIG, SMALL = 112, 44
 N_SLIDERS = 6  # sliders shown at first: the attributes that change the decode most
-SHIFT = 3.0  # slider range, in units of each attribute's direction (+1: "has it")
+SHIFT = 3.0  # slider range, in standard deviations of the codes along each direction
 
 
 def _label(ds, i: int) -> str:
@@ -78,7 +78,7 @@ def hover_html(ds, i: int) -> str:
 
 def steer_caption(alphas: dict[str, float]) -> str:
     moved = {k: v for k, v in alphas.items() if v}
-    return " ".join(f"{k} {v:+.2f}" for k, v in moved.items()) or "steered (no shift yet)"
+    return " ".join(f"{k} {v:+.2f} sd" for k, v in moved.items()) or "steered (no shift yet)"
 
 
 class SteerPanel:

@@ -92,8 +92,8 @@ class SteerPanel:
     def __init__(self, controller) -> None:
         self.controller = controller
         self.face = html_pane("", css_classes=["shifted-pane"], width=BIG + 24)
-        self.pick = pn.widgets.MultiChoice(label="Attributes (strongest effect first; type to "
-                                           "search)", options=[], value=[], search_option_limit=60,
+        self.pick = pn.widgets.MultiChoice(label="Attributes, strongest first (type to add)",
+                                           options=[], value=[], search_option_limit=60,
                                            css_classes=["attribute-pick"],
                                            sizing_mode="stretch_width")
         self.reset = pn.widgets.Button(label="Reset sliders", color="light", width=120,
@@ -114,7 +114,7 @@ class SteerPanel:
         steering = self.controller.steering() if click is not None and click.decoded is not None \
             else None
         if steering is None:
-            self.layout.visible = False
+            self.hide()
             return
         names = steering.names
         if list(self.pick.options) != names:
@@ -163,6 +163,7 @@ class SteerPanel:
 
     def hide(self) -> None:
         self.layout.visible = False
+        self.face.object = ""
 
 
 class InspectPanel:

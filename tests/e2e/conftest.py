@@ -6,6 +6,7 @@ server log go to test-artifacts/ (gitignored, kept by CI as artefacts).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -55,13 +56,14 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
-@pytest.fixture(scope="session")
-def server():
-    """URL of a fresh `panel serve app` on 127.0.0.1 (killed at the end, whatever happens)."""
+@contextlib.contextmanager
+def serve_app(log_name: str = "server.log", **env: str):
+    """URL of a fresh `panel serve app` on 127.0.0.1 with extra ``env`` (killed at the end,
+    whatever happens); its log goes to test-artifacts/``log_name``."""
     ARTIFACTS.mkdir(exist_ok=True)
     port = _free_port()
-    env = {**os.environ, "PUMAP_APP_TORCH_THREADS": "1", "PYTHONUNBUFFERED": "1"}
-    log = open(ARTIFACTS / "server.log", "w")  # noqa: SIM115 - closed below
+    env = {**os.environ, "PUMAP_APP_TORCH_THREADS": "1", "PYTHONUNBUFFERED": "1", **env}
+    log = open(ARTIFACTS / log_name, "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "panel", "serve", "app", "--port", str(port),
          "--address", "127.0.0.1", "--num-threads", "2", "--allow-websocket-origin",
@@ -84,6 +86,13 @@ def server():
                 pass
             proc.wait(10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def server():
+    """URL of a fresh `panel serve app` on 127.0.0.1."""
+    with serve_app() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from . import losses
 from .controls import LIVE, WEIGHT_OF, Snapshot, TrainingControls, TrainingStopped
 from .curve import find_ab_params
 from .graph import EdgeSet
-from .nets import classifier_input
+from .nets import classifier_input, map_and_code
 from .sampling import EdgeSampler
 
 
@@ -42,6 +42,7 @@ class TrainingConfig:
     reconstruction_loss: str = "mse"
     reconstruction_grad: bool = True
     classifier_weight: float = 0.0
+    code_umap_weight: float = 0.0  # two-code encoders: UMAP's loss on the code too
     classifier_input: str = "hidden"  # "hidden" layer or "latent" codes, see nets.classifier_input
     snapshot_interval: float = 0.5
     snapshot_rows: np.ndarray | None = None  # rows embedded in snapshots; None = no embedding
@@ -124,27 +125,35 @@ class _Settings:
         return True
 
 
+def _umap_term(z: torch.Tensor, batch, s: _Settings) -> torch.Tensor:
+    d2_pos = losses.squared_distances(z[batch.head_pos], z[batch.tail_pos])
+    weights = None
+    if batch.all_pairs:  # B × B matrix: rows heads, columns tails
+        d2_neg = torch.cdist(z[batch.neg_head_pos], z[batch.neg_tail_pos]).pow(2)
+        weights = batch.neg_tail_weight
+    else:
+        d2_neg = losses.squared_distances(z[batch.neg_head_pos], z[batch.neg_tail_pos])
+    return losses.umap_cross_entropy(
+        d2_pos, d2_neg, s.a, s.b, s.values["repulsion_strength"] * batch.negative_weight, weights)
+
+
 def _step_losses(nets: Networks, data: TrainingData, batch, s: _Settings, config: TrainingConfig,
                  generator: torch.Generator | None) -> dict[str, torch.Tensor]:
     v = s.values
     x = data.inputs[batch.nodes]
-    z = nets.encoder(x)
+    # z: what UMAP's loss shapes (the map); code: what the decoder reads (the same
+    # tensor unless the encoder is a two-code nets.CodeMapEncoder)
+    z, code = map_and_code(nets.encoder, x)
     terms: dict[str, torch.Tensor] = {}
     if v["umap_weight"] > 0:
-        d2_pos = losses.squared_distances(z[batch.head_pos], z[batch.tail_pos])
-        weights = None
-        if batch.all_pairs:  # B × B matrix: rows heads, columns tails
-            d2_neg = torch.cdist(z[batch.neg_head_pos], z[batch.neg_tail_pos]).pow(2)
-            weights = batch.neg_tail_weight
-        else:
-            d2_neg = losses.squared_distances(z[batch.neg_head_pos], z[batch.neg_tail_pos])
-        terms["umap"] = losses.umap_cross_entropy(
-            d2_pos, d2_neg, s.a, s.b, v["repulsion_strength"] * batch.negative_weight, weights)
+        terms["umap"] = _umap_term(z, batch, s)
+    if v.get("code_umap_weight", 0.0) > 0 and code is not z:
+        terms["code_umap"] = _umap_term(code, batch, s)
     if v["global_correlation_weight"] > 0 and z.shape[0] > 2:
         perm = torch.randperm(z.shape[0], generator=generator).to(z.device)
         terms["global"] = losses.global_correlation_loss(x, x[perm], z, z[perm])
     if nets.decoder is not None and data.targets is not None and v["reconstruction_weight"] > 0:
-        z_in = z if config.reconstruction_grad else z.detach()
+        z_in = code if config.reconstruction_grad else code.detach()
         terms["reconstruction"] = losses.reconstruction_loss(
             nets.decoder(z_in), data.targets[batch.nodes], config.reconstruction_loss)
     if nets.classifier is not None and data.labelled is not None and v["classifier_weight"] > 0:

@@ -48,6 +48,14 @@ class LiveSetting:
 
 #: The settings that may change while training runs, by name.
 LIVE = {s.name: s for s in (
+    LiveSetting("learning_rate", (1e-6, 1.0), (1e-5, 1e-1), label="Learning rate", short="lr",
+                doc="Adam's learning rate (before decay)."),
+    LiveSetting("min_dist", (0.0, 3.0), (0.0, 1.0), label="min_dist", short="min_dist",
+                doc="How tightly points pack (at most spread)."),
+    LiveSetting("spread", (1e-3, 10.0), (0.1, 3.0), short="spread",
+                doc="Scale of the embedded points."),
+    LiveSetting("repulsion_strength", (0.0, 100.0), (0.0, 5.0), short="repulsion",
+                doc="Weight of the negative samples."),
     LiveSetting("umap_weight", (0.0, 1e3), (0.0, 2.0), term="umap", short="umap",
                 doc="Weight of UMAP's cross-entropy."),
     LiveSetting("global_correlation_weight", (0.0, 1e3), (0.0, 2.0), term="global",
@@ -60,14 +68,6 @@ LIVE = {s.name: s for s in (
                 doc="Two-code models: weight of UMAP's loss on the code itself."),
     LiveSetting("classifier_weight", (0.0, 1e3), (0.0, 2.0), term="classifier", short="clf",
                 doc="Weight of the classifier loss on labelled rows."),
-    LiveSetting("learning_rate", (1e-6, 1.0), (1e-5, 1e-1), label="Learning rate", short="lr",
-                doc="Adam's learning rate (before decay)."),
-    LiveSetting("min_dist", (0.0, 3.0), (0.0, 1.0), label="min_dist", short="min_dist",
-                doc="How tightly points pack (at most spread)."),
-    LiveSetting("spread", (1e-3, 10.0), (0.1, 3.0), short="spread",
-                doc="Scale of the embedded points."),
-    LiveSetting("repulsion_strength", (0.0, 100.0), (0.0, 5.0), short="repulsion",
-                doc="Weight of the negative samples."),
 )}
 LIVE_SETTINGS = tuple(LIVE)
 #: loss term -> the live setting that weights it

@@ -1,5 +1,5 @@
 """Click decoding, steering sliders, click marker, colour-by naming and face-model checks,
-without a browser: the controller and the views' Panel objects, on really trained models."""
+without a browser: the session state and the views' Panel objects, on really trained models."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import pandas as pd
 import panel as pn
 import pytest
 
-from app import colors, decoding, faces
-from app.controller import Controller
-from app.state import AppState
+from app import colors, decode, faces
+from app.state import SessionState
 from app.views.inspect import N_SLIDERS, InspectPanel
 from pumap_core.data import Dataset
 
@@ -47,21 +46,21 @@ def data():
     return toy_faces()
 
 
-def _controller(data, **settings) -> Controller:
-    c = Controller(AppState())
-    c.session.set_dataset(data, prebuild=False)
+def _session(data, **settings) -> SessionState:
+    c = SessionState()
+    c.worker.set_dataset(data, prebuild=False)
     c.poll()
-    c.state.param.update(**{"n_epochs": 8, "random_state": 0, "reconstruction": True, **settings})
+    c.param.update(**{"n_epochs": 8, "random_state": 0, "reconstruction": True, **settings})
     return c
 
 
 @pytest.fixture(scope="module")
 def trained(data):
     """A finished run on the toy faces, with a decoder (and the face preset, if any)."""
-    c = _controller(data)
+    c = _session(data)
     c.train(wait=True)
     c.poll()
-    assert c.state.phase == "done", c.state.error
+    assert c.phase == "done", c.error
     yield c
     c.close()
 
@@ -72,24 +71,24 @@ def _pixels(html: str) -> bytes:
 
 
 def test_click_on_a_point_decodes_its_own_code(trained, data):
-    f, model = trained.state.frame, trained.session.model
+    f, model = trained.frame, trained.model
     i = int(np.argmax(f.xy[:, 0]))  # a point on the edge: nothing else exactly there
-    c = trained.click(float(f.xy[i, 0]), float(f.xy[i, 1]))
+    c = trained.click_at(float(f.xy[i, 0]), float(f.xy[i, 1]))
     assert c.on_point and c.nearest == i and c.message == ""
-    own = decoding.encode(model, data.X[i:i + 1])
+    own = decode.encode(model, data.X[i:i + 1])
     np.testing.assert_allclose(c.z, own, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(c.decoded, decoding.decode(model, own)[0], atol=1e-6)
+    np.testing.assert_allclose(c.decoded, decode.decode_codes(model, own)[0], atol=1e-6)
 
 
 def test_click_on_empty_space_decodes_a_code_for_that_place(trained, data):
-    f, model = trained.state.frame, trained.session.model
+    f, model = trained.frame, trained.model
     x, y = 1.12, 1.12  # the plot's corner: no point there
-    assert f.neighbours(x, y)[0][0] > decoding.ON_POINT
-    c = trained.click(x, y)
+    assert f.neighbours(x, y)[0][0] > decode.ON_POINT
+    c = trained.click_at(x, y)
     assert not c.on_point and c.decoded is not None and np.isfinite(c.decoded).all()
-    if decoding.has_own_code(model):  # a blend of the nearby points' codes
-        _, idx = f.neighbours(x, y, decoding.N_REFERENCE)
-        codes = decoding.encode(model, data.X[idx])
+    if decode.has_own_code(model):  # a blend of the nearby points' codes
+        _, idx = f.neighbours(x, y, decode.N_REFERENCE)
+        codes = decode.encode(model, data.X[idx])
         assert ((c.z >= codes.min(0) - 1e-5) & (c.z <= codes.max(0) + 1e-5)).all()
     else:  # the map is the code: the map point itself
         np.testing.assert_allclose(c.z, f.to_latent(x, y))
@@ -98,18 +97,18 @@ def test_click_on_empty_space_decodes_a_code_for_that_place(trained, data):
 def test_marker_follows_the_click(trained):
     from app.views.scatter import ScatterView
 
-    view = ScatterView(trained)
+    view = ScatterView(state=trained)
     hv.renderer("bokeh").get_plot(view.plot)
     view._on_tap(x=0.25, y=-0.5)
     assert view.marker.data == [(0.25, -0.5)]
-    trained.state.click = None
+    trained.click = None
     assert view.marker.data == []
 
 
 def test_sliders_rank_move_the_face_and_reset(trained):
-    panel = InspectPanel(trained)
-    f = trained.state.frame
-    trained.click(float(f.xy[3, 0]), float(f.xy[3, 1]))
+    panel = InspectPanel(state=trained)
+    f = trained.frame
+    trained.click_at(float(f.xy[3, 0]), float(f.xy[3, 1]))
     steer = panel.steer
     assert steer.layout.visible
     strength = trained.steering().strength
@@ -126,8 +125,8 @@ def test_sliders_rank_move_the_face_and_reset(trained):
 
 
 def test_pick_list_adds_any_attribute(trained):
-    panel = InspectPanel(trained)
-    trained.click(0.0, 0.0)
+    panel = InspectPanel(state=trained)
+    trained.click_at(0.0, 0.0)
     steer = panel.steer
     assert sorted(steer.pick.options) == sorted(ATTRS)
     steer.pick.value = ["Wearing_Hat"]
@@ -135,12 +134,12 @@ def test_pick_list_adds_any_attribute(trained):
 
 
 def test_sliders_come_back_after_restart_reset_and_load(data):
-    c = _controller(data, n_epochs=3)
+    c = _session(data, n_epochs=3)
     try:
-        panel = InspectPanel(c)
+        panel = InspectPanel(state=c)
 
         def click_shows_sliders():
-            c.click(0.0, 0.0)
+            c.click_at(0.0, 0.0)
             return panel.steer.layout.visible and len(panel.steer.sliders.objects) == min(N_SLIDERS, len(ATTRS))
 
         c.train(wait=True)
@@ -152,8 +151,8 @@ def test_sliders_come_back_after_restart_reset_and_load(data):
         assert not panel.steer.layout.visible  # the old click is gone with its model
         assert click_shows_sliders()
         c.reset()
-        assert c.state.click is None and not panel.steer.layout.visible
-        assert c.load_model_bytes(blob, "faces.safetensors"), c.state.error
+        assert c.click is None and not panel.steer.layout.visible
+        assert c.load_model_bytes(blob, "faces.safetensors"), c.error
         assert click_shows_sliders()
         assert panel.steer.face.object.count("<img") == 1
     finally:
@@ -161,9 +160,9 @@ def test_sliders_come_back_after_restart_reset_and_load(data):
 
 
 def test_colour_by_names_the_attribute_with_yes_no(data):
-    c = _controller(data)
+    c = _session(data)
     try:
-        assert c.state.color_by == "Smiling"
+        assert c.color_by == "Smiling"
         codes, legend = colors.color_codes(data, "Eyeglasses")
         assert [name for name, _ in legend] == ["Eyeglasses: no", "Eyeglasses: yes"]
         np.testing.assert_array_equal(codes, data.attributes["Eyeglasses"].to_numpy())
@@ -176,18 +175,18 @@ def test_colour_by_names_the_attribute_with_yes_no(data):
 def test_face_model_on_other_images_says_so_and_keeps_running(trained, data):
     blob = trained.model_bytes()
     other = toy_faces(n=120, side=6)  # another image size: 108 values, not 192
-    c = Controller(AppState())
+    c = SessionState()
     try:
-        c.session.set_dataset(other, prebuild=False)
+        c.worker.set_dataset(other, prebuild=False)
         c.poll()
         assert not c.load_model_bytes(blob, "faces.safetensors")
-        err = c.state.error
+        err = c.error
         assert "8×8×3" in err and "6×6×3" in err and "faces.safetensors" in err
-        assert c.state.phase == "ready" and c.session.model is None
+        assert c.phase == "ready" and c.model is None
         grey = Dataset(X=np.repeat(data.X[:, ::3], 1, axis=1), attributes=data.attributes,
                        images=data.images[..., 0], name="grey")
         with pytest.raises(ValueError, match="8×8×3"):
-            faces.check_model_fits(trained.session.model, grey)
+            faces.check_model_fits(trained.model, grey)
     finally:
         c.close()
 

@@ -8,6 +8,9 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 import panel as pn
+import param
+
+from ..state import SessionState
 
 COMPONENTS = ("total", "umap", "global", "reconstruction")
 COLORS = {"total": "#222222", "umap": "#1f77b4", "global": "#d62728", "reconstruction": "#2ca02c"}
@@ -35,14 +38,16 @@ def _curves(data: pd.DataFrame) -> hv.Overlay:
         toolbar=None, show_grid=True, title="")
 
 
-class LossCurves:
+class LossCurves(pn.viewable.Viewer):
     """Follows state.losses, redrawn at most every ``PERIOD`` s while training runs
     (a redraw costs the event loop ~50 ms), and once more when it stops."""
 
     PERIOD = 2.0
+    state = param.ClassSelector(class_=SessionState)
 
-    def __init__(self, state) -> None:
-        self.state = state
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        state = self.state
         self.pipe = hv.streams.Pipe(data=loss_table([]))
         self.pane = pn.pane.HoloViews(hv.DynamicMap(_curves, streams=[self.pipe]),
                                       sizing_mode="stretch_width", height=230,
@@ -57,3 +62,6 @@ class LossCurves:
             return
         self._shown, self._at = len(points), time.monotonic()
         self.pipe.send(loss_table(points))
+
+    def __panel__(self) -> pn.pane.HoloViews:
+        return self.pane

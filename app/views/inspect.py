@@ -6,8 +6,10 @@ import html
 
 import numpy as np
 import panel as pn
+import param
 
 from ..images import as_image, img_tag, row_table
+from ..state import SessionState
 from ..style import html_pane
 
 BIG, SMALL = 112, 44
@@ -81,7 +83,7 @@ def steer_caption(alphas: dict[str, float]) -> str:
     return " ".join(f"{k} {v:+.2f} sd" for k, v in moved.items()) or "steered (no shift yet)"
 
 
-class SteerPanel:
+class SteerPanel(pn.viewable.Viewer):
     """The steered face beside the attribute sliders that move it.
 
     The sliders are the attributes whose directions change the decode most;
@@ -89,8 +91,10 @@ class SteerPanel:
     it moves; a new click, Restart, Reset or a loaded model starts from zero.
     """
 
-    def __init__(self, controller) -> None:
-        self.controller = controller
+    state = param.ClassSelector(class_=SessionState)
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
         self.face = html_pane("", css_classes=["shifted-pane"], width=BIG + 24)
         self.pick = pn.widgets.MultiChoice(label="Attributes, strongest first (type to add)",
                                            options=[], value=[], search_option_limit=60,
@@ -111,7 +115,7 @@ class SteerPanel:
     # -- state -> widgets ------------------------------------------------------
     def show(self, click) -> None:
         """Sliders for ``click`` (none when it has no decode or the data no attributes)."""
-        steering = self.controller.steering() if click is not None and click.decoded is not None \
+        steering = self.state.steering() if click is not None and click.decoded is not None \
             else None
         if steering is None:
             self.hide()
@@ -157,24 +161,29 @@ class SteerPanel:
 
     def _render(self) -> None:
         alphas = self.alphas()
-        decoded, message = self.controller.decode_shifted(alphas)
-        self.face.object = decoded_html(self.controller.dataset, decoded, message,
+        decoded, message = self.state.decode_shifted(alphas)
+        self.face.object = decoded_html(self.state.dataset, decoded, message,
                                         steer_caption(alphas), cls="steered")
 
     def hide(self) -> None:
         self.layout.visible = False
         self.face.object = ""
 
+    def __panel__(self) -> pn.Row:
+        return self.layout
 
-class InspectPanel:
+
+class InspectPanel(pn.viewable.Viewer):
     """The click panel (decode, nearest item, steering) and the hover line."""
 
-    def __init__(self, controller) -> None:
-        self.controller = controller
-        state = controller.state
+    state = param.ClassSelector(class_=SessionState)
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        state = self.state
         self.click = html_pane(click_html(None, None), css_classes=["click-pane"],
                                sizing_mode="stretch_width")
-        self.steer = SteerPanel(controller)
+        self.steer = SteerPanel(state=state)
         self.neighbours = html_pane("", css_classes=["neighbours-pane"],
                                     sizing_mode="stretch_width")
         self.hover = html_pane(hover_html(None, -1), css_classes=["hover-pane"],
@@ -186,19 +195,19 @@ class InspectPanel:
         state.param.watch(self._on_hover, ["hover"])
 
     def _retrain(self, _):
-        self.controller.state.reconstruction = True
-        self.controller.train()
+        self.state.reconstruction = True
+        self.state.train()
 
     def _on_hover(self, *_):
-        self.hover.object = hover_html(self.controller.dataset, self.controller.state.hover)
+        self.hover.object = hover_html(self.state.dataset, self.state.hover)
 
     def _on_click(self, *_):
-        c, ds = self.controller.state.click, self.controller.dataset
+        c, ds = self.state.click, self.state.dataset
         self.click.object = click_html(ds, c)
         self.neighbours.object = neighbours_html(ds, c)
         self.retrain.visible = c is not None and c.decoded is None and "reconstruction" in c.message
         self.steer.show(c)
 
-    def panel(self) -> pn.Column:
-        return pn.Column(self.click, self.retrain, self.steer.layout, self.neighbours,
+    def __panel__(self) -> pn.Column:
+        return pn.Column(self.click, self.retrain, self.steer, self.neighbours,
                          sizing_mode="stretch_width", name="Click")

@@ -1,13 +1,13 @@
 """The live scatter: frame → datashader image (off the event loop) → Pipe → DynamicMap of RGB.
 
-Frames arrive through :attr:`AppState.frame`, set by the controller's
+Frames arrive through :attr:`SessionState.frame`, set by the state's
 periodic poll, which runs in the session's callback thread; the image is
 shaded right there (see :mod:`app.views.shading`) and only the finished RGB
 goes through the ``hv.streams.Pipe``, so the event loop stays free for
 clicks. Zooming and panning (RangeXY, PlotSize) re-aggregate at the new
 resolution. Selected rows are drawn on top in their colours while the rest
 turn grey. Lasso / box selections, taps and the pointer go back to the
-controller in plot coordinates.
+state's actions in plot coordinates.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ import threading
 import holoviews as hv
 import numpy as np
 import panel as pn
+import param
 
 from ..colors import color_codes
 from ..frame import EXTENT
 from ..images import legend_html
+from ..state import SessionState
 from ..style import html_pane
 from .shading import shade_frame, warm_up
 
@@ -44,11 +46,15 @@ def _marker(data) -> hv.Points:
         marker="circle", size=16, fill_alpha=0, line_color="black", line_width=2.5)
 
 
-class ScatterView:
-    def __init__(self, controller, height: int = 560) -> None:
-        self.controller = controller
-        self.state = state = controller.state
-        self.height = height
+class ScatterView(pn.viewable.Viewer):
+    """The map: the newest frame shaded by datashader, with lasso, box, tap and hover."""
+
+    state = param.ClassSelector(class_=SessionState)
+    height = param.Integer(default=560)
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        state, height = self.state, self.height
         self.pipe = hv.streams.Pipe(data=_blank())
         self._codes: np.ndarray | None = None
         self._slots = 1
@@ -83,7 +89,7 @@ class ScatterView:
 
     # -- state -> plot ------------------------------------------------------
     def _recolor(self) -> None:
-        data = self.controller.dataset
+        data = self.state.dataset
         if data is None:
             self._codes, self.legend.object = None, ""
             return
@@ -134,25 +140,25 @@ class ScatterView:
             self.pipe.send(hv.RGB(image[::-1], bounds=bounds))
             self.frames_sent += 1
 
-    # -- plot -> controller ---------------------------------------------------
+    # -- plot -> state ---------------------------------------------------
     def _on_lasso(self, geometry=None, **_):
         if geometry is not None and len(geometry) >= 3:
             g = np.asarray(geometry)
-            self.controller.select_polygon(g[:, 0], g[:, 1])
+            self.state.select_polygon(g[:, 0], g[:, 1])
 
     def _on_bounds(self, bounds=None, **_):
         if bounds is not None:
-            self.controller.select_box(*bounds)
+            self.state.select_box(*bounds)
 
     def _on_tap(self, x=None, y=None, **_):
         if x is not None and y is not None:
-            self.controller.click(x, y)
+            self.state.click_at(x, y)
 
     def _on_pointer(self, x=None, y=None, **_):
-        self.controller.hover(x, y)
+        self.state.hover_at(x, y)
 
-    def panel(self) -> pn.viewable.Viewable:
+    def __panel__(self) -> pn.viewable.Viewable:
         clear = pn.widgets.Button(label="Clear selection", color="light", width=130)
-        clear.on_click(lambda _: self.controller.clear_selection())
+        clear.on_click(lambda _: self.state.clear_selection())
         return pn.Column(self.pane, pn.Row(self.legend, clear, sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")

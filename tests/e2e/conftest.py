@@ -24,6 +24,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
 WS_OPEN = "Websocket connection 0 is now open"
+WARM = "warm-up finished"  # the server's log line once datashader and torch are compiled
 FIRST_RENDER_S = 45  # the first render under load; DESIGN §2 says allow >= 15 s
 
 
@@ -56,6 +57,15 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
+def _wait_log(text: str, proc: subprocess.Popen, timeout: float,
+              log_name: str = "server.log") -> None:
+    deadline = time.monotonic() + timeout
+    while text not in server_log(log_name):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise TimeoutError(f"{text!r} not in the server log after {timeout:.0f} s")
+        time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def serve_app(log_name: str = "server.log", **env: str):
     """URL of a fresh `panel serve app` on 127.0.0.1 with extra ``env`` (killed at the end,
@@ -74,6 +84,7 @@ def serve_app(log_name: str = "server.log", **env: str):
     url = f"http://127.0.0.1:{port}/app"
     try:
         _wait_http(f"http://127.0.0.1:{port}/liveness", proc, 90)
+        _wait_log(WARM, proc, 180, log_name)  # no page asked for yet: the server warms up alone
         yield url
     finally:
         try:
@@ -123,8 +134,8 @@ def open_app(browser, url: str):
     return page
 
 
-def server_log() -> str:
-    return (ARTIFACTS / "server.log").read_text(errors="replace")
+def server_log(log_name: str = "server.log") -> str:
+    return (ARTIFACTS / log_name).read_text(errors="replace")
 
 
 def shot(page, name: str, locator=None) -> bytes:

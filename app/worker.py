@@ -1,10 +1,10 @@
-"""TrainingSession: one browser session's data, model and worker thread.
+"""Worker: one browser session's background threads and the slots they fill.
 
-No Panel, no Bokeh: worker threads (data loading, training, quality metrics)
-write their results into lock-protected slots here; the session's own
-periodic callback *takes* them (see :mod:`app.controller`). Controls flow the
-other way through :class:`pumap_core.TrainingControls`, read by the loop
-between steps (DESIGN §2).
+No Panel, no Bokeh: worker threads (data loading, graph building, training)
+write their results into lock-protected slots here; the session state's
+periodic poll *takes* them (see :class:`app.state.SessionState`). Controls flow
+the other way through :class:`pumap_core.TrainingControls`, read by the loop
+between steps.
 """
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ log = logging.getLogger(__name__)
 TORCH_THREADS = int(os.environ.get("PUMAP_APP_TORCH_THREADS", "1"))
 #: the graph built in the background as soon as data loads (the app's default n_neighbors)
 PREBUILD_NEIGHBORS = 15
-#: settings the running loop accepts (TrainingControls.update).
-LIVE = ("min_dist", "global_correlation_weight", "learning_rate", "reconstruction_weight")
 
 
 def load_dataset(source: str, **options: Any):
@@ -38,7 +36,7 @@ def load_dataset(source: str, **options: Any):
     return load(source, **load_options(source, options))
 
 
-class TrainingSession:
+class Worker:
     """Data, model, worker threads and their newest results, for one user.
 
     ``phase`` is one of: empty, ready, training, paused, stopping, stopped,
@@ -101,12 +99,15 @@ class TrainingSession:
     def set_dataset(self, ds, prebuild: bool = True) -> None:
         """Use an already loaded Dataset; with ``prebuild`` its default graph is built
         in the background."""
+        with self._lock:
+            running = self.phase in ("training", "paused", "stopping")
+            stopped = self.dataset.name if running and self.dataset is not None else None
         self.stop(wait=True)
         with self._lock:
             self._generation += 1
             self.dataset, self.model, self._latest, self.history = ds, None, None, []
             self.phase, self.error = "ready", None
-            self._events.append(("dataset", ds))
+            self._events.append(("dataset", (ds, stopped)))
         if not prebuild:
             return
         self._graph_thread = threading.Thread(target=self._prebuild, args=(ds,), daemon=True,
@@ -140,6 +141,8 @@ class TrainingSession:
             gen = self._generation
             self.controls, self.model, self._latest, self._fresh = controls, None, None, False
             self.history, self.phase, self.error = [], "training", None
+            # the run this one replaces has said "finished": that is no news any more
+            self._events = [e for e in self._events if e[0] != "finished"]
         X = fit_input(self.dataset)
         params = {"snapshot_embedding": "all", **params}
 
@@ -176,8 +179,11 @@ class TrainingSession:
             self.history.append(LossPoint(snap.step, snap.epoch, snap.elapsed, dict(snap.losses)))
 
     def update(self, **settings: float) -> None:
-        """Change live settings; the running loop sees them at its next step."""
-        settings = {k: float(v) for k, v in settings.items() if k in LIVE}
+        """Change live settings; the running loop sees them at its next step.
+
+        Raises KeyError / ValueError (from :func:`pumap_core.controls.check_live_settings`)
+        for an unknown name or a value out of bounds; the run goes on.
+        """
         with self._lock:
             controls = self.controls
         if controls is not None and settings:

@@ -86,7 +86,7 @@ def encode(model, X: np.ndarray) -> np.ndarray:
     return np.asarray(model.encode(X), np.float32)
 
 
-def decode(model, codes: np.ndarray) -> np.ndarray:
+def decode_codes(model, codes: np.ndarray) -> np.ndarray:
     return np.asarray(model.decode(np.asarray(codes, np.float32)))
 
 
@@ -115,8 +115,8 @@ def code_at(model, frame, X: np.ndarray, x: float, y: float) -> tuple[np.ndarray
     return np.asarray(model.codes_at(point, X=X[np.sort(idx)]), np.float32), int(idx[0]), False
 
 
-def click(model, frame, X: np.ndarray, x: float, y: float, graph=None) -> Click:
-    """Decode the code under (x, y) and find what is really there."""
+def click_at(frame, model, X: np.ndarray, x: float, y: float) -> Click:
+    """Decode the code under plot point (x, y) and find what is really there."""
     t0 = time.perf_counter()
     if model is None or not hasattr(model, "encoder_"):
         c = Click(x=float(x), y=float(y), z=frame.to_latent(x, y), nearest=frame.nearest(x, y),
@@ -124,20 +124,22 @@ def click(model, frame, X: np.ndarray, x: float, y: float, graph=None) -> Click:
     else:
         z, nearest, on_point = code_at(model, frame, X, x, y)
         c = Click(x=float(x), y=float(y), z=z, nearest=nearest, on_point=on_point)
-        c.decoded, c.message = safe_decode(model, z)
+        c.decoded, c.message = decode(model, z)
+    graph = getattr(model, "graph_", None)
     if graph is not None and 0 <= c.nearest < graph.knn_indices.shape[0]:
         c.neighbours = graph.knn_indices[c.nearest, 1:N_NEIGHBOURS_SHOWN + 1].copy()
     c.ms = (time.perf_counter() - t0) * 1000
     return c
 
 
-def safe_decode(model, z: np.ndarray) -> tuple[np.ndarray | None, str]:
-    """``(image, "")``, or ``(None, why not)``: a click never raises into the page."""
+def decode(model, z: np.ndarray) -> tuple[np.ndarray | None, str]:
+    """``(image, "")`` for code ``z`` (1 × d), or ``(None, why not)``: a click never
+    raises into the page."""
     problem = decoder_problem(model)
     if problem:
         return None, problem
     try:
-        return decode(model, z)[0], ""
+        return decode_codes(model, z)[0], ""
     except (ValueError, RuntimeError) as e:
         return None, f"Could not decode: {e}"
 

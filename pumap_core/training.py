@@ -236,7 +236,10 @@ def train(
             now = time.perf_counter()
             if callback is not None and (step == 1 or now - last_snapshot >= config.snapshot_interval):
                 snapshot()
-                last_snapshot = now
+                done_at = time.perf_counter()
+                # embedding every row can cost more than the interval (8,000 faces through
+                # a conv net): train at least twice as long as a snapshot took, or it starves
+                last_snapshot = done_at + max(0.0, 2 * (done_at - now) - config.snapshot_interval)
     except TrainingStopped:
         pass
     finally:

@@ -135,7 +135,8 @@ class SteerPanel(pn.viewable.Viewer):
 
     def _slider(self, name: str) -> pn.widgets.FloatSlider:
         s = pn.widgets.FloatSlider(label=name, start=-SHIFT, end=SHIFT, step=0.05, value=0.0,
-                                   sizing_mode="stretch_width", css_classes=["feature-slider"])
+                                   sizing_mode="stretch_width",
+                                   css_classes=["feature-slider", f"attr-{name}"])
         s.param.watch(self._on_slide, ["value"])
         return s
 

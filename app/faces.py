@@ -39,18 +39,26 @@ def load_options(source: str, options: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+def preset(ds) -> dict[str, Any]:
+    """The engine's settings for this kind of data (the face model for colour faces)."""
+    from pumap_core.presets import preset_for
+
+    return preset_for(ds) or {}
+
+
+def shown_settings(ds, names: tuple[str, ...]) -> dict[str, Any]:
+    """Values for the page's settings ``names`` when ``ds`` loads: the preset's where it
+    has one, else the engine's default, so the sidebar shows what Train will use."""
+    from pumap_core import ParametricUMAP
+
+    defaults, chosen = ParametricUMAP().get_params(), preset(ds)
+    return {name: chosen.get(name, defaults[name]) for name in names}
+
+
 def training_params(ds, params: dict[str, Any]) -> dict[str, Any]:
-    """The run's estimator settings: the data set's preset (face settings for
-    faces) under what the person chose (a non-automatic epoch count)."""
-    try:
-        from pumap_core.presets import preset_for
-    except ImportError:  # an engine without presets trains with the app's settings
-        return params
-    preset = preset_for(ds) or {}
-    if not preset:
-        return params
-    chosen = {"n_epochs": params["n_epochs"]} if params.get("n_epochs") else {}
-    return {**params, **preset, **chosen}
+    """The run's estimator settings: the preset, under what the page says (``None``,
+    e.g. automatic epochs, leaves the preset's value)."""
+    return {**preset(ds), **{k: v for k, v in params.items() if v is not None}}
 
 
 def fit_input(ds) -> np.ndarray:

@@ -141,6 +141,7 @@ class SessionState(param.Parameterized):
             reconstruction=ds.n_samples * ds.n_features <= RECONSTRUCTION_AUTO_LIMIT,
             color_by=default_color_by(columns), frame=None, progress=None, losses=[], quality={}, click=None,
             hover=-1, selection=np.zeros(0, np.int64), notice=notice,
+            **faces.shown_settings(ds, (*self.live_names(), "batch_size", "n_neighbors")),
             dataset_info=f"{ds.name}: {ds.n_samples:,} items × {ds.n_features:,} features{shape}")
 
     # -- training -----------------------------------------------------------

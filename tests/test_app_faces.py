@@ -197,3 +197,30 @@ def test_face_folders_load_at_one_size(tmp_path):
     assert not faces.is_face_source("digits")
     assert faces.load_options(str(tmp_path), {})["image_size"] == faces.FACE_SIZE
     assert "image_size" not in faces.load_options("mnist", {})
+
+
+def test_face_data_shows_and_trains_with_the_face_settings(data):
+    from pumap_core import ParametricUMAP
+    from pumap_core.data import load_digits
+    from pumap_core.presets import preset_for
+
+    face = preset_for(data)
+    assert face.get("code_components")  # colour images get the two-code face model
+    c = SessionState()
+    try:
+        c.worker.set_dataset(data, prebuild=False)
+        c.poll()
+        assert c.reconstruction_weight == face["reconstruction_weight"]
+        assert c.batch_size == face["batch_size"] and c.learning_rate == face["learning_rate"]
+        params = faces.training_params(data, c.training_params())
+        assert params["code_components"] == face["code_components"]
+        assert params["n_epochs"] == face["n_epochs"]  # "0 = automatic" leaves the preset's
+        c.n_epochs = 2
+        assert faces.training_params(data, c.training_params())["n_epochs"] == 2
+        c.worker.set_dataset(load_digits(limit=100), prebuild=False)
+        c.poll()
+        engine = ParametricUMAP().get_params()
+        assert c.reconstruction_weight == engine["reconstruction_weight"]
+        assert "code_components" not in faces.training_params(c.dataset, c.training_params())
+    finally:
+        c.close()

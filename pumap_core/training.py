@@ -238,8 +238,8 @@ def train(
                 snapshot()
                 done_at = time.perf_counter()
                 # embedding every row can cost more than the interval (8,000 faces through
-                # a conv net): train at least twice as long as a snapshot took, or it starves
-                last_snapshot = done_at + max(0.0, 2 * (done_at - now) - config.snapshot_interval)
+                # a conv net): train at least three times as long as a snapshot took, or it starves
+                last_snapshot = done_at + max(0.0, 3 * (done_at - now) - config.snapshot_interval)
     except TrainingStopped:
         pass
     finally:

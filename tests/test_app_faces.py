@@ -224,3 +224,15 @@ def test_face_data_shows_and_trains_with_the_face_settings(data):
         assert "code_components" not in faces.training_params(c.dataset, c.training_params())
     finally:
         c.close()
+
+
+def test_picked_attributes_survive_a_new_ranking(trained):
+    panel = InspectPanel(state=trained)
+    trained.click_at(0.0, 0.0)
+    steer = panel.steer
+    chosen = [steer.pick.options[-1], steer.pick.options[0]]
+    steer.pick.value = chosen
+    trained._steering.strength = trained._steering.strength.iloc[::-1]  # the model moved on
+    trained.click_at(0.1, 0.1)
+    assert list(steer.pick.value) == chosen
+    assert [s.label for s in steer.sliders.objects] == chosen

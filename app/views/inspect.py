@@ -14,7 +14,7 @@ from ..style import html_pane
 
 BIG, SMALL = 112, 44
 N_SLIDERS = 6  # sliders shown at first: the attributes that change the decode most
-SHIFT = 3.0  # slider range, in standard deviations of the codes along each direction
+SHIFT = 2.0  # slider range, in standard deviations of the codes along each direction
 
 
 def _label(ds, i: int) -> str:
@@ -107,6 +107,7 @@ class SteerPanel(pn.viewable.Viewer):
         self.reset.on_click(self.reset_sliders)
         self.pick.param.watch(self._on_pick, ["value"])
         self._by_name: dict[str, pn.widgets.FloatSlider] = {}
+        self._ranked: list[str] = []  # the top of the ranking the pick list was given
         self._quiet = False
         self.layout = pn.Row(self.face, pn.Column(self.pick, self.reset, self.sliders,
                                                   sizing_mode="stretch_width"),
@@ -122,8 +123,12 @@ class SteerPanel(pn.viewable.Viewer):
             return
         names = steering.names
         if list(self.pick.options) != names:
+            # the ranking moves as the model trains: follow it unless the person chose
+            picked = list(self.pick.value)
+            own = set(names) == set(self.pick.options) and picked != self._ranked
+            self._ranked = names[:N_SLIDERS]
             self._quiet = True
-            self.pick.param.update(options=names, value=names[:N_SLIDERS])
+            self.pick.param.update(options=names, value=picked if own else self._ranked)
             self._quiet = False
         self._build()
         self.reset_sliders()

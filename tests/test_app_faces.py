@@ -236,3 +236,45 @@ def test_picked_attributes_survive_a_new_ranking(trained):
     trained.click_at(0.1, 0.1)
     assert list(steer.pick.value) == chosen
     assert [s.label for s in steer.sliders.objects] == chosen
+
+
+def _celeba_folder(root, ds: Dataset, first: int):
+    """``ds`` written in CelebA's layout (JPEG names numbered from ``first``)."""
+    from PIL import Image
+
+    (root / "img_align_celeba").mkdir(parents=True)
+    names = [f"{first + i:06d}.png" for i in range(ds.n_samples)]
+    for name, img in zip(names, ds.images, strict=True):
+        Image.fromarray(img).save(root / "img_align_celeba" / name)
+    rows = [" ".join([n, *(("1" if v else "-1") for v in r)])
+            for n, r in zip(names, ds.attributes.to_numpy(), strict=True)]
+    (root / "list_attr_celeba.txt").write_text(
+        "\n".join([str(len(names)), " ".join(ds.attributes.columns), *rows]) + "\n")
+    return root
+
+
+def test_a_face_model_decodes_faces_it_never_saw(tmp_path):
+    """Train on one CelebA-layout folder, save; open another by path, load the model:
+    clicks decode the new faces at once."""
+    seen = _celeba_folder(tmp_path / "seen", toy_faces(n=120, seed=1), 1)
+    unseen = _celeba_folder(tmp_path / "unseen", toy_faces(n=60, seed=2), 500)
+    c = SessionState()
+    try:
+        c.load(str(seen), wait=True)
+        c.poll()
+        assert c.dataset.image_shape == (faces.FACE_SIZE, faces.FACE_SIZE, 3)
+        c.n_epochs = 2
+        c.train(wait=True)
+        c.poll()
+        assert c.phase == "done", c.error
+        blob = c.model_bytes()
+        c.load(str(unseen), wait=True)
+        c.poll()
+        assert c.dataset.n_samples == 60 and c.model is None
+        assert c.load_model_bytes(blob, "faces.safetensors"), c.error
+        f = c.frame
+        click = c.click_at(float(f.xy[7, 0]), float(f.xy[7, 1]))
+        assert click.on_point and click.nearest == 7 and click.decoded.shape == (32, 32, 3)
+        assert c.steering() is not None
+    finally:
+        c.close()

@@ -95,31 +95,67 @@ def face_model(dataset, seed: int = 0, **overrides) -> ParametricUMAP:
     return ParametricUMAP(**kwargs)
 
 
+#: Share of a time budget kept for the map stage (``ParametricUMAP.refine_map``).
+MAP_SHARE = 0.12
+
+
+def fit_in_budget(model: ParametricUMAP, images: np.ndarray, minutes: float | None,
+                  report=print, callback=None, map_share: float = MAP_SHARE) -> dict[str, float]:
+    """Fit ``model`` (a two-code model) on ``images`` in about ``minutes`` of training.
+
+    ``(1 − map_share)`` of the budget trains the code and the map together,
+    the rest the map alone (``refine_map``, up to the model's ``map_epochs``),
+    each stage with its learning rate decaying linearly over its time. With
+    ``minutes=None`` the model's own epochs are used. ``callback`` (optional)
+    also receives every snapshot. Returns timings in seconds.
+    """
+    timings: dict[str, float] = {}
+    map_epochs = int(model.map_epochs or 0)
+    controls = TrainingControls()
+    budget = None
+    if minutes is not None:
+        model.set_params(n_epochs=BUDGET_EPOCHS, map_epochs=0)
+        share = map_share if map_epochs else 0.0
+        budget = TimeBudget(60.0 * minutes * (1 - share), controls, model.learning_rate,
+                            report=report)
+
+    def both(snap):
+        if callback is not None:
+            callback(snap)
+        if budget is not None:
+            budget(snap)
+
+    t0 = time.perf_counter()
+    model.fit(images, controls=controls, callback=both)
+    timings["fit"] = time.perf_counter() - t0
+    timings["train"] = budget.elapsed if budget is not None else timings["fit"]
+    timings["steps"] = model.loss_history_[-1]["step"] if model.loss_history_ else 0
+    timings["epochs"] = model.loss_history_[-1]["epoch"] if model.loss_history_ else 0.0
+    if budget is not None:
+        # record what was run, not the placeholder the budget replaced
+        model.set_params(n_epochs=max(1, int(np.ceil(timings["epochs"]))), map_epochs=map_epochs)
+        model.n_epochs_ = model.n_epochs
+        if map_epochs:
+            t1 = time.perf_counter()
+            map_controls = TrainingControls()
+            map_budget = TimeBudget(60.0 * minutes * map_share, map_controls, model.learning_rate,
+                                    report=None)
+            model.refine_map(map_epochs, controls=map_controls, callback=map_budget)
+            timings["map"] = time.perf_counter() - t1
+            timings["train"] += map_budget.elapsed
+    return timings
+
+
 def train_face_model(images: np.ndarray, minutes: float | None = 5.0, seed: int = 0,
-                     report=print, dataset=None, **overrides) -> tuple[ParametricUMAP, dict]:
+                     report=print, dataset=None, callback=None,
+                     **overrides) -> tuple[ParametricUMAP, dict]:
     """Fit the face model on ``images`` (n × h × w × 3 uint8) for about ``minutes``
     (``None``: the preset's epochs). Returns the model and timings (seconds)."""
     from pumap_core.data import Dataset
 
     ds = dataset if dataset is not None else Dataset(images=images, name="faces")
     model = face_model(ds, seed=seed, **overrides)
-    timings: dict[str, float] = {}
-    controls = TrainingControls()
-    budget = None
-    if minutes is not None:
-        model.set_params(n_epochs=BUDGET_EPOCHS)
-        budget = TimeBudget(60.0 * minutes, controls, model.learning_rate, report=report)
-    t0 = time.perf_counter()
-    model.fit(images, controls=controls, callback=budget)
-    timings["fit"] = time.perf_counter() - t0
-    timings["train"] = budget.elapsed if budget is not None else timings["fit"]
-    if budget is not None and model.loss_history_:
-        # record what was run, not the placeholder the budget replaced
-        epochs = model.loss_history_[-1]["epoch"]
-        model.set_params(n_epochs=max(1, int(np.ceil(epochs))))
-        model.n_epochs_ = model.n_epochs
-    timings["steps"] = model.loss_history_[-1]["step"] if model.loss_history_ else 0
-    return model, timings
+    return model, fit_in_budget(model, images, minutes, report, callback)
 
 
 def main(argv: list[str] | None = None) -> int:

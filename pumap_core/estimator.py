@@ -109,6 +109,8 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         code_components: int | None = None,
         code_umap_weight: float = 0.0,
         map_grad: float = 0.0,
+        map_epochs: int = 0,
+        conv_widths: tuple[int, ...] | None = None,
     ) -> None:
         self.n_components = n_components
         self.n_neighbors = n_neighbors
@@ -142,6 +144,8 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         self.code_components = code_components
         self.code_umap_weight = code_umap_weight
         self.map_grad = map_grad
+        self.map_epochs = map_epochs
+        self.conv_widths = conv_widths
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any = None, *, knn: tuple[np.ndarray, np.ndarray] | None = None,
@@ -193,6 +197,44 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         self.codes_ = (embed(nets.CodeEncoderView(train_nets.encoder), data.inputs)
                        if self.code_components is not None else self.embedding_)
         self._adopt_live_settings(controls)
+        if self.code_components is not None and self.map_epochs and \
+                not (controls is not None and controls.stopped):
+            self.refine_map(self.map_epochs, controls=controls, callback=callback or self.callback)
+        return self
+
+    def refine_map(self, n_epochs: int, controls: TrainingControls | None = None,
+                   callback: Callable[[Snapshot], None] | None = None,
+                   batch_size: int = 512) -> ParametricUMAP:
+        """Two-code models: train the map head alone for ``n_epochs`` more epochs on the
+        training codes ``codes_`` (fixed), with UMAP's loss on the fitted graph.
+
+        The map head is small and its inputs are d numbers, so this samples
+        far more edges per second than the joint training, whose steps pay for
+        the conv nets: the map finishes converging. ``fit`` runs it for
+        ``map_epochs`` (unless stopped through ``controls``). Needs ``graph_``
+        (a fitted model, or one saved with ``include_graph=True``).
+        """
+        self._check_fitted()
+        if not self.has_two_codes:
+            raise ValueError("refine_map is for two-code models (code_components=d)")
+        if getattr(self, "graph_", None) is None or self.codes_ is None:
+            raise ValueError("refine_map needs the neighbour graph and the training codes: fit "
+                             "the model (or load one saved with include_graph=True)")
+        head = nets.MapHeadView(self.encoder_)
+        codes = torch.from_numpy(np.ascontiguousarray(self.codes_, dtype=np.float32)).to(self.device_)
+        data = TrainingData(inputs=codes, edges=self.graph_.edges)
+        seed = self._seed()
+        rows = self._snapshot_rows(seed)
+        config = TrainingConfig(
+            n_epochs=int(n_epochs), batch_size=int(batch_size),
+            negative_sample_rate=self.negative_sample_rate, negatives="batch_all",
+            learning_rate=self.learning_rate, min_dist=self.min_dist, spread=self.spread,
+            repulsion_strength=self.repulsion_strength, umap_weight=1.0,
+            snapshot_interval=self.snapshot_interval, snapshot_rows=rows, seed=seed)
+        history = train(Networks(head), data, config, controls, callback, self.device_)
+        self.loss_history_ = list(self.loss_history_ or []) + [
+            {**h, "stage": "map"} for h in history]
+        self.embedding_ = embed(head, codes)
         return self
 
     def _adopt_live_settings(self, controls: TrainingControls) -> None:
@@ -365,6 +407,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         positive_int("n_components")
         if self.code_components is not None:
             positive_int("code_components")
+        positive_int("map_epochs", 0)
         positive_int("n_neighbors", 2)
         positive_int("batch_size")
         positive_int("negative_sample_rate", 0)
@@ -394,10 +437,16 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         encoder = self.encoder
         inputs = torch.from_numpy(X)
         width = self.code_components or self.n_components  # what the decoder reads
+        widths = tuple(self.conv_widths) if self.conv_widths else nets.CONV_WIDTHS
+        pca = None
+        if "pca_conv" in (encoder, self.decoder if self.reconstruction else None):
+            pca = nets.pca_init(X, width, random_state=seed % 2**31)
         if isinstance(encoder, nn.Module):
             encoder_ = encoder
         else:
-            encoder_ = nets.default_encoder(d, width, image_shape, encoder)
+            encoder_ = nets.default_encoder(d, width, image_shape, encoder, widths)
+            if isinstance(encoder_, nets.PCAConvEncoder):
+                encoder_.init_pca(*pca)
             n_proj = self._projection_size(d, encoder_)
             if n_proj:
                 projection = nets.InputProjection.pca(X, n_proj, random_state=seed % 2**31)
@@ -413,7 +462,9 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
                 decoder_ = self.decoder
             else:
                 unit = bool(X.min() >= 0.0 and X.max() <= 1.0)
-                decoder_ = nets.default_decoder(d, width, image_shape, unit, self.decoder)
+                decoder_ = nets.default_decoder(d, width, image_shape, unit, self.decoder, widths)
+                if isinstance(decoder_, nets.PCAConvDecoder):
+                    decoder_.init_pca(*pca)
         classifier_ = None
         if self.classes_ is not None and len(self.classes_) and self._classifier_weight(labels) > 0:
             n_classes = int(self.classes_.max()) + 1
@@ -464,13 +515,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         loss = self.reconstruction_loss
         if loss == "auto":
             loss = "bce" if getattr(self.decoder_, "sigmoid_output", False) else "mse"
-        n = self.graph_.edges.n_vertices
-        rows = None
-        if self.snapshot_embedding == "all":
-            rows = np.arange(n)
-        elif self.snapshot_embedding is not None:
-            k = min(int(self.snapshot_embedding), n)
-            rows = np.sort(np.random.default_rng(seed).choice(n, k, replace=False))
+        rows = self._snapshot_rows(seed)
         return TrainingConfig(
             n_epochs=self.n_epochs_, batch_size=self.batch_size,
             negative_sample_rate=self.negative_sample_rate, negatives=self.negatives,
@@ -483,6 +528,15 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
             code_umap_weight=float(self.code_umap_weight) if self.code_components is not None else 0.0,
             classifier_input=self.classifier_input,
             snapshot_interval=self.snapshot_interval, snapshot_rows=rows, seed=seed)
+
+    def _snapshot_rows(self, seed: int) -> np.ndarray | None:
+        n = self.graph_.edges.n_vertices
+        if self.snapshot_embedding == "all":
+            return np.arange(n)
+        if self.snapshot_embedding is not None:
+            k = min(int(self.snapshot_embedding), n)
+            return np.sort(np.random.default_rng(seed).choice(n, k, replace=False))
+        return None
 
     def _progress_bar(self, config: TrainingConfig, data: TrainingData):
         if not self.verbose:

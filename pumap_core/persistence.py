@@ -16,7 +16,10 @@ from .graph import EdgeSet, NeighborGraph
 _NOT_STORED = ("callback",)
 #: Two-code parameters, left out of one-code models' files so that those stay
 #: format 1 exactly (older versions would refuse an unknown parameter).
-_TWO_CODE_PARAMS = ("code_components", "code_umap_weight", "map_grad")
+_TWO_CODE_PARAMS = ("code_components", "code_umap_weight", "map_grad", "map_epochs")
+#: Newer parameters stored only when set, so that files of models that do not use them
+#: stay readable by versions that do not know them.
+_STORED_WHEN_SET = ("conv_widths",)
 
 
 def _json_params(model) -> dict[str, Any]:
@@ -26,6 +29,10 @@ def _json_params(model) -> dict[str, Any]:
             continue
         if name in _TWO_CODE_PARAMS and model.code_components is None:
             continue
+        if name in _STORED_WHEN_SET and value is None:
+            continue
+        if isinstance(value, tuple):
+            value = list(value)
         if isinstance(value, nn.Module):
             value = "custom"
         elif isinstance(value, np.generic):

@@ -15,8 +15,10 @@ from .state import LABEL
 
 N_SLOTS = len(PALETTE)
 REST = N_SLOTS
-CATEGORIES = [f"c{i}" for i in range(N_SLOTS)] + ["rest"]
-COLOR_KEY = {**{f"c{i}": c for i, c in enumerate(PALETTE)}, "rest": GREY}
+NEW = N_SLOTS + 1  # rows placed on a trained map (app.added)
+NEW_COLOR = "#111111"
+CATEGORIES = [f"c{i}" for i in range(N_SLOTS)] + ["rest", "new"]
+COLOR_KEY = {**{f"c{i}": c for i, c in enumerate(PALETTE)}, "rest": GREY, "new": NEW_COLOR}
 N_BINS = 8  # numeric columns with many values are cut into quantile bins
 #: the colour-by choice for data without labels, first one present
 PREFERRED = ("Smiling", "Male", "Eyeglasses")
@@ -95,10 +97,12 @@ def frame_table(xy: np.ndarray, codes: np.ndarray, n_slots: int = N_SLOTS,
     datashader's categorical shading costs time per category.
     """
     n_slots = int(min(max(n_slots, 0), N_SLOTS))
+    codes = np.asarray(codes)
     if grey:
         c = np.full(len(codes), n_slots, np.int64)
     else:
-        c = np.where(np.asarray(codes) >= n_slots, n_slots, codes)
-    categories = CATEGORIES[:n_slots] + [CATEGORIES[REST]]
+        c = np.where(codes >= n_slots, n_slots, codes)
+        c[codes == NEW] = n_slots + 1
+    categories = CATEGORIES[:n_slots] + [CATEGORIES[REST], CATEGORIES[NEW]]
     return pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1],
                          "c": pd.Categorical.from_codes(c, categories)})

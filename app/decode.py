@@ -156,7 +156,7 @@ def shifted(code: np.ndarray, steering: Steering | None, sds: dict[str, float]) 
 
 def fit_steering(model, ds, frame, seed: int = 0) -> Steering | None:
     """Directions of ``ds``'s attributes (or labels) on the model's codes, ranked by effect."""
-    if decoder_problem(model) or frame is None or len(frame) != ds.n_samples:
+    if decoder_problem(model) or frame is None or frame.n_train != ds.n_samples:
         return None
     attrs = ds.attributes.select_dtypes(include=["number", "bool"])
     if not len(attrs.columns) and ds.labels is None:
@@ -164,7 +164,7 @@ def fit_steering(model, ds, frame, seed: int = 0) -> Steering | None:
     rows = np.arange(ds.n_samples)
     if len(rows) > DIRECTION_ROWS:
         rows = np.sort(np.random.default_rng(seed).choice(rows, DIRECTION_ROWS, replace=False))
-    codes = encode(model, ds.X[rows]) if has_own_code(model) else frame.z[rows]
+    codes = encode(model, ds.X[rows]) if has_own_code(model) else frame.train_z[rows]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

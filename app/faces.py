@@ -46,13 +46,16 @@ def preset(ds) -> dict[str, Any]:
     return preset_for(ds) or {}
 
 
-def shown_settings(ds, names: tuple[str, ...]) -> dict[str, Any]:
-    """Values for the page's settings ``names`` when ``ds`` loads: the preset's where it
-    has one, else the engine's default, so the sidebar shows what Train will use."""
+def shown_settings(ds, names: tuple[str, ...], previous=None) -> dict[str, Any]:
+    """Values for the page's settings ``names`` when ``ds`` replaces ``previous``: the
+    preset's, so the sidebar shows what Train will use; settings the previous data
+    set's preset had changed go back to the engine's defaults; others stay as chosen."""
     from pumap_core import ParametricUMAP
 
     defaults, chosen = ParametricUMAP().get_params(), preset(ds)
-    return {name: chosen.get(name, defaults[name]) for name in names}
+    before = preset(previous) if previous is not None else {}
+    return {name: chosen.get(name, defaults[name]) for name in names
+            if name in chosen or name in before}
 
 
 def training_params(ds, params: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Frame: one embedding snapshot, normalised into the plot's fixed box.
 
-Rasterized plots do not re-frame when the data's range changes (DESIGN §2),
+Rasterized plots do not re-frame when the data's range changes,
 so every frame is centred and scaled into about [-1, 1]²; the frame keeps
 the transform so that a click maps back to latent coordinates.
 """
@@ -24,20 +24,33 @@ class Frame:
     scale: float = 1.0
     xy: np.ndarray = field(default=None, repr=False)
     _tree: object = field(default=None, repr=False)
+    n_train: int = -1  # rows [n_train:] are new rows placed on the map; -1: none
 
     @classmethod
-    def of(cls, z: np.ndarray, step: int = 0) -> Frame:
-        z = np.asarray(z, dtype=np.float32)[:, :2]
-        if not np.isfinite(z).all():
-            z = np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0)
+    def of(cls, z: np.ndarray, step: int = 0, added: np.ndarray | None = None) -> Frame:
+        """A frame of the training codes ``z``, plus ``added`` codes framed the same way
+        (new rows never move the map)."""
+        z = _finite(z)
         lo, hi = np.percentile(z, [0.5, 99.5], axis=0)
         center = ((lo + hi) / 2).astype(np.float32)
         scale = float(max((hi - lo).max() / 2, 1e-6))
+        n_train = len(z)
+        if added is not None and len(added):
+            z = np.concatenate([z, _finite(added)])
         xy = (z - center) / np.float32(scale)
-        return cls(z=z, step=step, center=center, scale=scale, xy=xy)
+        return cls(z=z, step=step, center=center, scale=scale, xy=xy, n_train=n_train)
+
+    def __post_init__(self) -> None:
+        if self.n_train < 0:
+            self.n_train = len(self.z)
 
     def __len__(self) -> int:
         return len(self.z)
+
+    @property
+    def train_z(self) -> np.ndarray:
+        """The training rows' codes (without new rows)."""
+        return self.z[: self.n_train]
 
     def to_latent(self, x: float, y: float) -> np.ndarray:
         """Plot coordinates -> latent code (1 × 2)."""
@@ -92,3 +105,8 @@ def _points_in_polygon(pts, xs, ys):  # pragma: no cover - compiled
             j = i
         out[p] = inside
     return out
+
+
+def _finite(z: np.ndarray) -> np.ndarray:
+    z = np.asarray(z, dtype=np.float32)[:, :2]
+    return z if np.isfinite(z).all() else np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0)

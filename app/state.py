@@ -20,6 +20,7 @@ from pumap_core import ParametricUMAP
 from pumap_core.controls import LIVE
 
 from . import decode, faces
+from .added import Shown
 from .frame import Frame
 from .model_files import UPLOAD_ERRORS, model_from_bytes, model_to_bytes
 from .progress import Progress
@@ -56,9 +57,13 @@ class SessionState(param.Parameterized):
     sources = param.Dict(default={"digits (1,797 · 8×8)": "digits"},
                          doc="Chooser label -> load() source.")
     dataset = param.Parameter(default=None, doc="The loaded pumap_core Dataset.")
+    added = param.Parameter(default=None, doc="app.added.Added: new rows placed on the map.")
+    shown = param.Parameter(default=None,
+                            doc="What the map's row indices mean: dataset, then added rows.")
     dataset_info = param.String(default="", doc="One line about the loaded data.")
     loading = param.String(default="", doc="The source being loaded, '' when none.")
-    preparing = param.Boolean(default=False, doc="The default graph is being built.")
+    preparing = param.String(default="", doc="What the graph builder is doing, '' when idle.")
+    preview = param.Parameter(default=None, doc="A PCA Frame to show until the first embedding.")
 
     # -- training settings (fixed for a run) -------------------------------
     n_neighbors = param.Integer(default=ENGINE["n_neighbors"], bounds=(2, 200),
@@ -137,12 +142,29 @@ class SessionState(param.Parameterized):
         if stopped:
             notice = f"Training on {stopped} stopped to switch to {ds.name}. " + notice
         self.param.update(
-            dataset=ds, model=None, loading="",
+            dataset=ds, shown=ds, added=None, model=None, loading="", preview=None,
             reconstruction=ds.n_samples * ds.n_features <= RECONSTRUCTION_AUTO_LIMIT,
             color_by=default_color_by(columns), frame=None, progress=None, losses=[], quality={}, click=None,
             hover=-1, selection=np.zeros(0, np.int64), notice=notice,
-            **faces.shown_settings(ds, (*self.live_names(), "batch_size", "n_neighbors")),
+            **faces.shown_settings(ds, (*self.live_names(), "batch_size", "n_neighbors"),
+                                   self.dataset),
             dataset_info=f"{ds.name}: {ds.n_samples:,} items × {ds.n_features:,} features{shape}")
+
+    def add_data(self, source: str, wait: bool = False) -> None:
+        """Place the rows of ``source`` (same features) on the map with the trained encoder."""
+        source = (source or "").strip()
+        if not source:
+            self.error = "Type a path, or choose a data set, to place on the map."
+            return
+        if self.model is None:
+            self.error = "Train a map first: new rows are placed by its encoder."
+            return
+        self.param.update(error="", notice=f"Placing {source} on the map …")
+        self.worker.add(source, wait=wait)
+
+    def clear_added(self) -> None:
+        self.worker.clear_added()
+        self.poll()
 
     # -- training -----------------------------------------------------------
     def train(self, wait: bool = False) -> None:
@@ -200,6 +222,8 @@ class SessionState(param.Parameterized):
                 self._on_dataset(*payload)
             elif kind == "error":
                 self.param.update(error=payload, notice="", loading="")
+            elif kind == "preview":
+                self.preview = Frame.of(payload)
             elif kind == "reset":
                 self._steering = None
                 self.param.update(frame=None, progress=None, losses=[], quality={}, click=None)
@@ -207,14 +231,35 @@ class SessionState(param.Parameterized):
                 self.notice = "Training finished." if w.phase == "done" else "Training stopped."
         snap = w.take_snapshot()
         new = snap is not None and snap.embedding is not None
-        updates = {"phase": w.phase, "preparing": w.preparing, "model": w.model}
+        updates = {"phase": w.phase, "preparing": w.preparing_text(), "model": w.model}
+        added = w.added
+        if added is not self.added:
+            updates.update(self._added_updates(added))
+        if new or added is not self.added:
+            z = snap.embedding if new else (self.frame.train_z if self.frame is not None else None)
+            if z is not None:
+                step = snap.step if new else self.frame.step
+                updates["frame"] = Frame.of(z, step, None if added is None else added.z)
         if new:
             self._frame_times.append(time.monotonic())
-            updates.update(frame=Frame.of(snap.embedding, snap.step), progress=Progress.of(snap),
-                           losses=w.losses(), fps=self._fps())
+            updates.update(progress=Progress.of(snap), losses=w.losses(), fps=self._fps())
         self.param.update(**{k: v for k, v in updates.items() if getattr(self, k) is not v})
         self._refresh_quality()
         return new
+
+    def _added_updates(self, added) -> dict:
+        """New rows arrived (or left): what the map's indices mean, and a message once."""
+        updates = {"added": added, "shown": self.dataset, "selection": np.zeros(0, np.int64)}
+        if added is not None:
+            if self.added is None or added.dataset is not self.added.dataset:
+                updates["notice"] = (f"Placed {added.n:,} new rows from {added.dataset.name} on "
+                                     f"the map: {added.rate:,.0f} rows/s.")
+            else:
+                updates.pop("selection")
+            updates["shown"] = (self.shown if self.added is not None
+                                and added.dataset is self.added.dataset
+                                else Shown(self.dataset, added))
+        return updates
 
     def _fps(self) -> float:
         t = self._frame_times
@@ -256,9 +301,9 @@ class SessionState(param.Parameterized):
 
     def click_at(self, x: float | None, y: float | None) -> decode.Click | None:
         """Decode the code under (x, y): a point's own code, or one for that place."""
-        if self.frame is None or self.dataset is None or x is None or y is None:
+        if self.frame is None or self.shown is None or x is None or y is None:
             return None
-        self.click = decode.click_at(self.frame, self.model, self.dataset.X, x, y)
+        self.click = decode.click_at(self.frame, self.model, self.shown.X, x, y)
         return self.click
 
     def steering(self) -> decode.Steering | None:
@@ -292,5 +337,12 @@ class SessionState(param.Parameterized):
         return True
 
     def close(self) -> None:
+        """Stop the worker and drop everything this session holds (its tab has closed)."""
         self._closed = True
         self.worker.close()
+        self.quality_monitor.wait(10.0)
+        with param.parameterized.discard_events(self):  # no view redraws on a closed page
+            self.param.update(dataset=None, shown=None, added=None, model=None, frame=None,
+                              preview=None, progress=None, losses=[], quality={}, click=None,
+                              selection=np.zeros(0, np.int64))
+        self._steering = None

@@ -18,11 +18,30 @@ _started = threading.Event()
 finished = threading.Event()
 
 
+class ClosedSocketFilter(logging.Filter):
+    """Drops the traceback of a write to a browser tab that has just closed.
+
+    Bokeh writes a frame's messages one after another; when the tab closes in
+    between, tornado raises WebSocketClosedError inside a task nobody awaits, and
+    asyncio logs it as an error. Nothing is wrong: the session is torn down a few
+    seconds later (its poll stops sending as soon as no connection is left).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from tornado.iostream import StreamClosedError
+        from tornado.websocket import WebSocketClosedError
+
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, (WebSocketClosedError, StreamClosedError))
+
+
 def configure_logging() -> None:
     """Session starts and ends, and the warm-up, go to the server log (once per process)."""
     root = logging.getLogger("app")
     if root.handlers:
         return
+    for name in ("asyncio", "tornado.application"):
+        logging.getLogger(name).addFilter(ClosedSocketFilter())
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
     root.addHandler(handler)

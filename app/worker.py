@@ -12,14 +12,17 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 import numpy as np
 
 from pumap_core import ParametricUMAP, Snapshot, TrainingControls
+from pumap_core.knn import EXACT_WORK_LIMIT
 
+from .added import Added, check_features, embed_rows
 from .faces import check_model_fits, fit_input, load_options
-from .progress import LossPoint
+from .progress import LossPoint, clock
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,10 @@ log = logging.getLogger(__name__)
 TORCH_THREADS = int(os.environ.get("PUMAP_APP_TORCH_THREADS", "1"))
 #: the graph built in the background as soon as data loads (the app's default n_neighbors)
 PREBUILD_NEIGHBORS = 15
+#: rows of the PCA preview's fit (all rows are projected)
+PREVIEW_FIT_ROWS = 5000
+#: seconds per data value (rows × features) of the last graph built in this process
+_graph_rate: list[float] = []
 
 
 def load_dataset(source: str, **options: Any):
@@ -55,8 +62,13 @@ class Worker:
         self.history: list[LossPoint] = []
         self.loading = False
         self._graph_thread: threading.Thread | None = None
+        self._graph_started = 0.0
+        self.preview: np.ndarray | None = None
+        self._new_rows = None  # a Dataset placed on the map
+        self.added: Added | None = None  # its codes from the newest encoder
         self._thread: threading.Thread | None = None  # the training worker
         self._generation = 0
+        self._fit_started = 0.0
         self._load_generation = 0
         self._latest: Snapshot | None = None
         self._fresh = False
@@ -106,20 +118,30 @@ class Worker:
         with self._lock:
             self._generation += 1
             self.dataset, self.model, self._latest, self.history = ds, None, None, []
-            self.phase, self.error = "ready", None
+            self.phase, self.error, self.preview = "ready", None, None
+            self._new_rows = self.added = None
             self._events.append(("dataset", (ds, stopped)))
         if not prebuild:
             return
+        self._graph_started = time.monotonic()
         self._graph_thread = threading.Thread(target=self._prebuild, args=(ds,), daemon=True,
                                               name="pumap-graph")
         self._graph_thread.start()
 
     def _prebuild(self, ds) -> None:
-        """Build (and cache) the default graph while the user looks at the page."""
+        """A PCA preview for the plot, then the default graph (cached for fit), while the
+        user looks at the page."""
         from pumap_core.graph import build_graph
 
         try:
+            preview = pca_preview(ds.X)
+            with self._lock:
+                if self.dataset is ds:
+                    self.preview = preview
+                    self._events.append(("preview", preview))
+            t0 = time.monotonic()
             build_graph(ds.X, PREBUILD_NEIGHBORS)
+            _graph_rate[:] = [(time.monotonic() - t0) / max(ds.X.size, 1)]
         except Exception as e:  # noqa: BLE001 - fit will report it properly
             log.info("graph prebuild failed: %s", e)
 
@@ -128,6 +150,26 @@ class Worker:
         """True while the default graph is being built in the background."""
         t = self._graph_thread
         return t is not None and t.is_alive()
+
+    def preparing_text(self) -> str:
+        """What the graph builder is doing, how long it has taken and (when this process
+        has built one before) about how long is left; '' when idle."""
+        with self._lock:
+            ds, latest, phase = self.dataset, self._latest, self.phase
+        building = self.preparing
+        fitting = phase == "training" and latest is None  # fit builds its own graph first
+        if ds is None or not (building or fitting):
+            return ""
+        since = self._graph_started if building else self._fit_started
+        elapsed = time.monotonic() - since
+        what = "building the neighbour graph" if building else "preparing the run"
+        text = f"{what} of {ds.n_samples:,} items · {clock(elapsed)} so far"
+        if building and _graph_rate:
+            left = _graph_rate[0] * ds.X.size - elapsed
+            text += f" · about {clock(max(left, 1))} left" if left > 0 else " · nearly done"
+        elif building and float(ds.n_samples) ** 2 * ds.n_features > EXACT_WORK_LIMIT:
+            text += " · the first graph also compiles the neighbour search (up to a minute)"
+        return text
 
     # -- training ---------------------------------------------------------
     def start(self, wait: bool = False, **params: Any) -> threading.Thread:
@@ -141,6 +183,7 @@ class Worker:
             gen = self._generation
             self.controls, self.model, self._latest, self._fresh = controls, None, None, False
             self.history, self.phase, self.error = [], "training", None
+            self._fit_started = time.monotonic()
             # the run this one replaces has said "finished": that is no news any more
             self._events = [e for e in self._events if e[0] != "finished"]
         X = fit_input(self.dataset)
@@ -176,7 +219,49 @@ class Worker:
             if gen != self._generation:
                 return
             self._latest, self._fresh = snap, True
-            self.history.append(LossPoint(snap.step, snap.epoch, snap.elapsed, dict(snap.losses)))
+            self.history.append(LossPoint(snap.step, snap.epoch, snap.elapsed, dict(snap.losses),
+                                          dict(snap.settings)))
+            new_rows, model = self._new_rows, self.model
+        if new_rows is not None and snap.embedding is not None and model is not None:
+            # between two steps of this very thread: the encoder is not being changed
+            added = embed_rows(model, new_rows, snap.step)
+            with self._lock:
+                if gen == self._generation and self._new_rows is new_rows:
+                    self.added = added
+
+    # -- new rows on the map ----------------------------------------------
+    def add(self, source: str, wait: bool = False) -> threading.Thread:
+        """Load ``source`` and place its rows on the map: at once with a finished model, at
+        every snapshot while one trains. Failures become an "error" event."""
+
+        def work() -> None:
+            try:
+                ds = load_dataset(source)
+                with self._lock:
+                    train, model, phase = self.dataset, self.model, self.phase
+                if train is None or model is None:
+                    raise RuntimeError("train a map first: new rows are placed by its encoder")
+                check_features(model, train, ds)
+                with self._lock:
+                    self._new_rows, self.added = ds, None
+                if phase not in ("training", "paused", "stopping"):
+                    added = embed_rows(model, ds)
+                    with self._lock:
+                        if self._new_rows is ds:
+                            self.added = added
+            except Exception as e:  # noqa: BLE001 - every failure is shown to the user
+                with self._lock:
+                    self._events.append(("error", f"Could not add {source!r}: {e}"))
+
+        thread = threading.Thread(target=work, name="pumap-add", daemon=True)
+        thread.start()
+        if wait:
+            thread.join()
+        return thread
+
+    def clear_added(self) -> None:
+        with self._lock:
+            self._new_rows = self.added = None
 
     def update(self, **settings: float) -> None:
         """Change live settings; the running loop sees them at its next step.
@@ -217,6 +302,7 @@ class Worker:
         with self._lock:
             self._generation += 1
             self.model, self.controls, self._latest, self.history = None, None, None, []
+            self._new_rows = self.added = None
             self.phase = "ready" if self.dataset is not None else "empty"
             self.error = None
             self._events.append(("reset", None))
@@ -263,9 +349,14 @@ class Worker:
         return t is not None and t.is_alive()
 
     def close(self, timeout: float = 10.0) -> None:
-        """Stop every worker (browser tab closed)."""
+        """Stop every worker and let go of the data and the model (browser tab closed)."""
         self._closed = True
         self.stop(wait=True, timeout=timeout)
+        with self._lock:
+            self._generation += 1  # whatever a straggling thread reports is dropped
+            self.dataset = self.model = self.controls = self._latest = self.preview = None
+            self._new_rows = self.added = None
+            self.history, self._events = [], []
 
     # -- helpers ----------------------------------------------------------
     def _fail(self, gen: int, message: str) -> None:
@@ -289,3 +380,12 @@ class Worker:
         if t is not None:
             t.join(timeout)
         return t is None or not t.is_alive()
+
+
+def pca_preview(X: np.ndarray, fit_rows: int = PREVIEW_FIT_ROWS) -> np.ndarray:
+    """A 2-D PCA of ``X`` (fitted on a subsample): something to look at within a second."""
+    from sklearn.decomposition import PCA
+
+    rows = np.random.default_rng(0).choice(len(X), min(len(X), fit_rows), replace=False)
+    pca = PCA(n_components=2, svd_solver="randomized", random_state=0).fit(X[rows])
+    return pca.transform(X).astype(np.float32)

@@ -6,6 +6,10 @@ them, without the network and the browser:
 
     python benchmarks/bench_app.py                # MNIST 70,000 from PUMAP_DATA_DIR, else synthetic
     python benchmarks/bench_app.py --seconds 20 --synthetic
+    python benchmarks/bench_app.py --sessions 8   # 8 Chromium sessions against one server
+
+``--sessions N`` runs :mod:`benchmarks.app_sessions` instead and writes
+``benchmarks/results/app_sessions_latest.md``.
 
 "first frame": pressing Train on digits → the first embedding rasterized
 into the plot's Bokeh model (graph, network build, first step, snapshot,
@@ -181,7 +185,12 @@ def main(argv=None) -> None:
     p.add_argument("--first-epochs", type=int, default=50)
     p.add_argument("--reconstruction", choices=["default", "on", "off"], default="default",
                    help="decoder for the 70,000-point run (default: the app's choice)")
+    p.add_argument("--sessions", type=int, default=0,
+                   help="open this many Chromium sessions against one server instead")
+    p.add_argument("--epochs", type=int, default=20, help="digits epochs per session (--sessions)")
     args = p.parse_args(argv)
+    if args.sessions:
+        return sessions(args.sessions, args.epochs)
     import torch
 
     torch.set_num_threads(int(os.environ.get("PUMAP_APP_TORCH_THREADS", "1")))
@@ -197,6 +206,26 @@ def main(argv=None) -> None:
     print(f"\n{'measure'.ljust(width)}  value\n{'-' * width}  -----")
     for k, v in rows.items():
         print(f"{k.ljust(width)}  {v:.3f}" if isinstance(v, float) else f"{k.ljust(width)}  {v}")
+
+
+def sessions(n: int, epochs: int) -> None:
+    import datetime
+    import platform
+
+    from benchmarks import app_sessions
+
+    results = Path(__file__).resolve().parent / "results"
+    load = os.getloadavg()[0]
+    r = app_sessions.run(n, epochs, results / "app_sessions_server.log")
+    when = datetime.datetime.now(datetime.timezone.utc)
+    text = (f"# App: {n} sessions at once\n\n{when:%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
+            f"{os.cpu_count()} cores shared with other jobs (load {load:.1f} at start); "
+            f"`python benchmarks/bench_app.py --sessions {n} --epochs {epochs}`.\n\n"
+            + app_sessions.report(r))
+    print(text)
+    for name in (f"app_sessions_{when:%Y-%m-%d}.md", "app_sessions_latest.md"):
+        (results / name).write_text(text)
+    (results / "app_sessions_server.log").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import io
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from app.frame import Frame  # noqa: E402
-from app.state import SessionState  # noqa: E402
+from app.state import SessionState
 from app.views.selection import selection_table  # noqa: E402
 from pumap_core.data import load_digits  # noqa: E402
+from tests.app_support import poll_until  # noqa: E402
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -29,16 +29,6 @@ def ctl(data):
     c.poll()
     yield c
     c.close()
-
-
-def poll_until(c: SessionState, predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        c.poll()
-        if predicate():
-            return
-        time.sleep(0.03)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture

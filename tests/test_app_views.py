@@ -62,7 +62,7 @@ def test_color_codes_labels_and_attributes():
     codes, legend = colors.color_codes(ds, "id")  # too many categories: commonest + other
     assert len(legend) == colors.N_SLOTS and legend[-1][0] == "other"
     table = colors.frame_table(np.zeros((n, 2), np.float32), codes, len(legend), grey=True)
-    assert (table["c"] == "rest").all() and len(table["c"].cat.categories) == len(legend) + 1
+    assert (table["c"] == "rest").all() and len(table["c"].cat.categories) == len(legend) + 2
 
 
 def test_status_line_shows_running_settings():
@@ -183,3 +183,33 @@ def test_controls_follow_phase(ctl):
     assert controls.train.label == "Restart"
     ctl.phase = "paused"
     assert not controls.resume.disabled
+
+
+def test_loss_chart_draws_every_term_with_a_legend_beside_it():
+    from bokeh.models import Legend, PrintfTickFormatter
+
+    from app.views.curves import _curves, loss_table
+
+    weights = {"umap_weight": 1.0, "global_correlation_weight": 0.5, "reconstruction_weight": 1.0}
+    points = [LossPoint(i, i / 10, i / 10, {"umap": 3.0 / i, "global": -0.4 - 0.1 * i,
+                                            "reconstruction": 0.05 / i,
+                                            "total": 3.0 / i - 0.5 * (0.4 + 0.1 * i) + 0.05 / i},
+                        weights) for i in (1, 2, 3)]
+    table = loss_table(points)
+    assert (table["global"] > 0).all()  # w·(1 − r): drawable on a log axis
+    assert (table["total"] >= table[["umap", "global", "reconstruction"]].max(axis=1)).all()
+    np.testing.assert_allclose(table["global"], 0.5 * (1 - np.array([0.5, 0.6, 0.7])))
+    fig = hv.renderer("bokeh").get_plot(_curves(table)).state
+    assert any(isinstance(r, Legend) for r in fig.right)  # beside the curves, not over them
+    assert isinstance(fig.yaxis[0].formatter, PrintfTickFormatter)
+    assert fig.yaxis[0].ticker.desired_num_ticks <= 4
+
+
+def test_plot_hint_says_what_to_do():
+    from app.views.scatter import hint_text
+
+    ds = load_digits(limit=40)
+    assert "Press <b>Train</b> to embed digits (40 items)" in hint_text("ready", None, None, ds, "")
+    assert "PCA preview" in hint_text("ready", None, object(), ds, "")
+    assert "Loading mnist" in hint_text("ready", None, None, ds, "mnist")
+    assert hint_text("training", random_frame(40), None, ds, "") == ""

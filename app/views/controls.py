@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import panel as pn
 import param
@@ -24,6 +25,12 @@ def rate_options(current: float) -> dict[str, float]:
     """The menu, with the current value in its place (once, in the same notation)."""
     values = sorted({*LEARNING_RATES, float(current)})
     return {rate_label(v): v for v in values}
+
+
+def model_filename(ds) -> str:
+    """``mnist-all.pumap.safetensors``: the data set's name, safe as a file name."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", getattr(ds, "name", "") or "").strip("-.")
+    return f"{name or 'model'}.pumap.safetensors"
 
 
 def css_class(name: str) -> str:
@@ -52,7 +59,7 @@ class Controls(pn.viewable.Viewer):
 
         self.n_neighbors = pn.widgets.IntSlider.from_param(st.param.n_neighbors)
         self.epochs = pn.widgets.IntInput.from_param(st.param.n_epochs, label="Epochs (0 = auto)",
-                                                     step=10)
+                                                     step=10, css_classes=["epochs"])
         self.lr = pn.widgets.Select(label=st.param.learning_rate.label,
                                     options=rate_options(st.learning_rate), value=st.learning_rate,
                                     css_classes=["learning-rate"])
@@ -79,6 +86,19 @@ class Controls(pn.viewable.Viewer):
             for name in st.live_names() if name != "learning_rate"}
         self.color_by = pn.widgets.Select.from_param(st.param.color_by, label="Colour by")
 
+        self.add_source = pn.widgets.Select(label="New rows: a data set…",
+                                            options={"(choose)": "", **st.sources},
+                                            css_classes=["add-source"])
+        self.add_path = pn.widgets.TextInput(label="…or a file or folder",
+                                             placeholder="/path/to/more/rows",
+                                             css_classes=["add-path"])
+        self.add = pn.widgets.Button(label="Place on the map", color="primary",
+                                     css_classes=["add-data"])
+        self.add.on_click(lambda _: st.add_data(
+            self.add_path.value_input or self.add_path.value or self.add_source.value))
+        self.clear_added = pn.widgets.Button(label="Remove new rows", css_classes=["clear-added"])
+        self.clear_added.on_click(lambda _: st.clear_added())
+
         self.save = pn.widgets.FileDownload(callback=self._model_file, filename="model.safetensors",
                                             label="Save model", color="success",
                                             disabled=True, css_classes=["save-model"])
@@ -86,6 +106,7 @@ class Controls(pn.viewable.Viewer):
                                            css_classes=["load-model"])
         self.upload.param.watch(self._on_upload, ["value"])
         st.param.watch(self._on_phase, ["phase", "loading", "model"])
+        st.param.watch(self._on_dataset, ["dataset"])
         self._on_phase()
 
     def _model_file(self):
@@ -108,6 +129,10 @@ class Controls(pn.viewable.Viewer):
         self.resume.disabled = phase != "paused"
         self.stop.disabled = not running
         self.save.disabled = phase not in ("done", "stopped") or st.model is None
+        self.add.disabled = st.model is None
+
+    def _on_dataset(self, *_) -> None:
+        self.save.filename = model_filename(self.state.dataset)
 
     def __panel__(self) -> pn.Column:
         section = lambda text: html_pane(f'<div class="section">{text}</div>')  # noqa: E731
@@ -117,5 +142,7 @@ class Controls(pn.viewable.Viewer):
             pn.Row(self.train, self.pause, self.resume), pn.Row(self.stop, self.reset),
             section("Live (acts on the running optimisation)"), *self.live.values(),
             section("View"), self.color_by,
+            section("New rows on the map (same features)"), self.add_source, self.add_path,
+            pn.Row(self.add, self.clear_added),
             section("Model"), self.save, html_pane('<div class="muted">Load a saved model:</div>'),
             self.upload, sizing_mode="stretch_width")

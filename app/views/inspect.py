@@ -205,10 +205,10 @@ class InspectPanel(pn.viewable.Viewer):
         self.state.train()
 
     def _on_hover(self, *_):
-        self.hover.object = hover_html(self.state.dataset, self.state.hover)
+        self.hover.object = hover_html(self.state.shown, self.state.hover)
 
     def _on_click(self, *_):
-        c, ds = self.state.click, self.state.dataset
+        c, ds = self.state.click, self.state.shown
         self.click.object = click_html(ds, c)
         self.neighbours.object = neighbours_html(ds, c)
         self.retrain.visible = c is not None and c.decoded is None and "reconstruction" in c.message

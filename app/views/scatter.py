@@ -12,6 +12,7 @@ state's actions in plot coordinates.
 
 from __future__ import annotations
 
+import html
 import threading
 
 import holoviews as hv
@@ -19,7 +20,7 @@ import numpy as np
 import panel as pn
 import param
 
-from ..colors import color_codes
+from ..colors import NEW, NEW_COLOR, color_codes
 from ..frame import EXTENT
 from ..images import legend_html
 from ..state import SessionState
@@ -44,6 +45,24 @@ def _marker(data) -> hv.Points:
     """A ring where the person clicked (empty list: no click)."""
     return hv.Points(data, kdims=["x", "y"]).opts(
         marker="circle", size=16, fill_alpha=0, line_color="black", line_width=2.5)
+
+
+def hint_text(phase: str, frame, preview, dataset, loading: str) -> str:
+    """What the plot is waiting for, said above it while it has no embedding."""
+    if frame is not None:
+        return ""
+    if loading:
+        text = f"Loading {html.escape(loading)} …"
+    elif dataset is None:
+        text = "No data yet: choose a data set or open a file."
+    elif phase in ("training", "paused"):
+        text = "Training: the map appears with the first snapshot."
+    else:
+        text = (f"Press <b>Train</b> to embed {html.escape(dataset.name)} "
+                f"({dataset.n_samples:,} items).")
+        if preview is not None:
+            text += " Meanwhile: a PCA preview."
+    return f'<div class="hint-text">{text}</div>'
 
 
 class ScatterView(pn.viewable.Viewer):
@@ -83,9 +102,13 @@ class ScatterView(pn.viewable.Viewer):
         self.legend = html_pane("", css_classes=["legend-pane"], sizing_mode="stretch_width")
         self.pane = pn.pane.HoloViews(self.plot, sizing_mode="stretch_width", height=height,
                                       css_classes=["scatter-pane"], linked_axes=False)
-        state.param.watch(self._on_change, ["frame", "selection"])
-        state.param.watch(self._on_color, ["color_by"])
+        state.param.watch(self._on_change, ["frame", "selection", "preview"])
+        state.param.watch(self._on_color, ["color_by", "added"])
         state.param.watch(self._on_click, ["click"])
+        self.hint = html_pane(pn.bind(hint_text, state.param.phase, state.param.frame,
+                                      state.param.preview, state.param.dataset,
+                                      state.param.loading),
+                              css_classes=["plot-hint"], sizing_mode="stretch_width")
 
     # -- state -> plot ------------------------------------------------------
     def _recolor(self) -> None:
@@ -95,6 +118,9 @@ class ScatterView(pn.viewable.Viewer):
             return
         self._codes, items = color_codes(data, self.state.color_by)
         self._slots = len(items)
+        added = self.state.added
+        if added is not None:
+            items = [*items, (f"new: {added.dataset.name} ({added.n:,})", NEW_COLOR)]
         self.legend.object = legend_html(items)
 
     def _on_color(self, *_):
@@ -119,22 +145,26 @@ class ScatterView(pn.viewable.Viewer):
         return x_range, y_range, int(width * (self.size.scale or 1)), int(height * (self.size.scale or 1))
 
     def render(self) -> None:
-        """Shade the current frame for the current view and push it (newest wins)."""
+        """Shade the current frame (or the PCA preview) for the current view and push it."""
         frame, selection = self.state.frame, self.state.selection
         x_range, y_range, width, height = self._view()
+        if frame is None:
+            frame, selection = self.state.preview, np.zeros(0, np.int64)
         if frame is None:
             self.last_image = None
             self.pipe.send(_blank(x_range, y_range))
             return
         with self._lock:
-            if self._codes is None or len(self._codes) != len(frame):
+            if self._codes is None or len(self._codes) != frame.n_train:
                 self._recolor()
             codes = self._codes
-            if codes is None or len(codes) != len(frame):
-                codes = np.zeros(len(frame), np.int64)
+            if codes is None or len(codes) != frame.n_train:
+                codes = np.zeros(frame.n_train, np.int64)
+            if len(frame) > frame.n_train:
+                codes = np.concatenate([codes, np.full(len(frame) - frame.n_train, NEW)])
             selection = selection[selection < len(frame)] if len(selection) else None
             image = shade_frame(frame.xy, codes, self._slots, selection, x_range, y_range,
-                                width, height)
+                                width, height, n_base=frame.n_train)
             self.last_image = image
             bounds = (x_range[0], y_range[0], x_range[1], y_range[1])
             self.pipe.send(hv.RGB(image[::-1], bounds=bounds))
@@ -160,5 +190,6 @@ class ScatterView(pn.viewable.Viewer):
     def __panel__(self) -> pn.viewable.Viewable:
         clear = pn.widgets.Button(label="Clear selection", color="light", width=130)
         clear.on_click(lambda _: self.state.clear_selection())
-        return pn.Column(self.pane, pn.Row(self.legend, clear, sizing_mode="stretch_width"),
+        return pn.Column(self.hint, self.pane,
+                         pn.Row(self.legend, clear, sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")

@@ -62,6 +62,8 @@ def selection_table(ds, idx: np.ndarray, frame) -> pd.DataFrame:
         table = pd.concat([table, attrs.add_prefix("attr_")], axis=1)
     if frame is not None and len(frame) == ds.n_samples:
         table["z0"], table["z1"] = frame.z[idx, 0], frame.z[idx, 1]
+    if frame is not None and len(frame) > frame.n_train:
+        table["new"] = idx >= frame.n_train  # rows placed on the map after training
     return table
 
 
@@ -85,19 +87,21 @@ class SelectionPanel(pn.viewable.Viewer):
     def _csv(self):
         buf = io.StringIO()
         st = self.state
-        selection_table(st.dataset, st.selection, st.frame).to_csv(buf, index=False)
+        selection_table(st.shown, st.selection, st.frame).to_csv(buf, index=False)
         buf.seek(0)
         return buf
 
     def _update(self, *_):
-        ds, sel = self.state.dataset, self.state.selection
+        ds, sel = self.state.shown, self.state.selection
         self.download.disabled = not len(sel)
         if ds is None or not len(sel):
             self.count.object = "<i>Nothing selected.</i>"
             self.bars.object = self.gallery.object = ""
             return
+        n_new = int((sel >= getattr(ds, "n_train", ds.n_samples)).sum())
+        new = f' <span class="new-count">({n_new:,} new)</span>' if n_new else ""
         self.count.object = (f'<div class="count-text"><b>{len(sel):,}</b> selected of '
-                             f"{ds.n_samples:,}</div>")
+                             f"{ds.n_samples:,}{new}</div>")
         self.bars.object = bars_html(histogram(ds, sel))
         self.gallery.object = gallery_html(ds, sel)
 

@@ -9,7 +9,7 @@ import param
 
 from pumap_core.controls import LIVE
 
-from ..progress import Progress
+from ..progress import Progress, clock
 from ..state import SessionState
 from ..style import html_pane
 
@@ -17,21 +17,14 @@ _PHASES = {"empty": "No data", "ready": "Ready", "training": "Training", "paused
            "stopping": "Stopping…", "stopped": "Stopped", "done": "Done", "failed": "Failed"}
 
 
-def _clock(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
 def status_text(phase: str, progress: Progress | None, loading: str = "",
-                fps: float = 0.0, preparing: bool = False) -> str:
+                fps: float = 0.0, preparing: str = "", added=None) -> str:
     """One line: phase, epoch, steps/s, time left and the running settings."""
     parts = [f"<b>{_PHASES.get(phase, phase)}</b>"]
     if loading:
         parts.append(f"loading {html.escape(loading)}…")
     elif preparing:
-        parts.append("building the neighbour graph…")
+        parts.append(html.escape(preparing))
     if progress is not None and progress.step:
         p = progress
         rate = p.step / max(p.elapsed, 1e-9)
@@ -41,11 +34,14 @@ def status_text(phase: str, progress: Progress | None, loading: str = "",
         if fps and phase in ("training", "paused"):
             parts.append(f"{fps:.1f} frames/s")
         if p.total_steps and phase in ("training", "paused"):
-            parts.append(f"{_clock((p.total_steps - p.step) / max(rate, 1e-9))} left")
+            parts.append(f"{clock((p.total_steps - p.step) / max(rate, 1e-9))} left")
         else:
-            parts.append(f"{_clock(p.elapsed)} elapsed")
+            parts.append(f"{clock(p.elapsed)} elapsed")
         if p.settings:
             parts.append(f'<span class="running-settings">running: {settings_text(p.settings)}</span>')
+    if added is not None:
+        parts.append(f'<span class="added-status">+{added.n:,} new rows '
+                     f"({html.escape(added.dataset.name)}) placed at {added.rate:,.0f} rows/s</span>")
     return f'<div class="status-text">{" · ".join(parts)}</div>'
 
 
@@ -68,6 +64,10 @@ def quality_text(quality: dict) -> str:
             f'<div class="muted">on {quality["n"]} items, step {quality["step"]:,}</div></div>')
 
 
+#: the status bar stays at the top of the page's scrolling area
+STICKY = ":host { position: sticky; top: 0; z-index: 20; background: var(--background-color, #fff); }"
+
+
 class StatusBar(pn.viewable.Viewer):
     """The status line and the last error and notice, kept in view at the top of the page."""
 
@@ -78,7 +78,7 @@ class StatusBar(pn.viewable.Viewer):
         st = self.state
         self.line = html_pane(pn.bind(status_text, st.param.phase, st.param.progress,
                                       st.param.loading, st.param.fps,
-                                      st.param.preparing),
+                                      st.param.preparing, st.param.added),
                               css_classes=["status-line"], sizing_mode="stretch_width")
         self.error = pn.pane.Alert("", alert_type="danger", visible=False,
                                    css_classes=["error-alert"], sizing_mode="stretch_width")
@@ -96,7 +96,8 @@ class StatusBar(pn.viewable.Viewer):
 
     def __panel__(self) -> pn.Column:
         return pn.Column(self.line, pn.Row(self.error, self.dismiss), self.notice,
-                         sizing_mode="stretch_width", css_classes=["status-bar"])
+                         sizing_mode="stretch_width", css_classes=["status-bar"],
+                         stylesheets=[STICKY])
 
 
 class QualityView(pn.viewable.Viewer):

@@ -15,7 +15,9 @@ from pathlib import Path
 import holoviews as hv
 import pytest
 
-from .conftest import ARTIFACTS, FIRST_RENDER_S, open_app, serve_app, shot
+from app import process
+
+from .conftest import ARTIFACTS, FIRST_RENDER_S, open_app, plot_canvas, shot, wait_status
 
 hv.extension("bokeh")
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
@@ -36,41 +38,28 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def page(data_dir, browser):
-    with serve_app("server-faces.log", PUMAP_DATA_DIR=str(data_dir),
-                   PUMAP_APP_MAX_ROWS=str(ROWS)) as url:
+    ARTIFACTS.mkdir(exist_ok=True)
+    proc, url = process.start(ARTIFACTS / "server-faces.log", PUMAP_DATA_DIR=str(data_dir),
+                              PUMAP_APP_MAX_ROWS=str(ROWS))
+    try:
         page = open_app(browser, url)
-        try:
-            yield page
-        finally:
-            page.close()
-
-
-def _status(page) -> str:
-    return page.locator(".status-line .status-text").inner_text()
-
-
-def _wait_status(page, pattern: str, timeout_s: float = 60) -> str:
-    regex, text = re.compile(pattern), ""
-    for _ in range(int(timeout_s * 4)):
-        text = _status(page)
-        if regex.search(text):
-            return text
-        page.wait_for_timeout(250)
-    raise AssertionError(f"status never matched {pattern!r}; last: {text!r}")
+        yield page
+        page.close()
+    finally:
+        process.stop(proc)
 
 
 def _train_then_stop(page) -> None:
     page.locator(".train button").click()
-    _wait_status(page, r"step [1-9]", FIRST_RENDER_S * 2)
+    wait_status(page, r"step [1-9]", FIRST_RENDER_S * 2)
     page.wait_for_timeout(TRAIN_S * MS)
     page.locator(".stop button").click()
-    _wait_status(page, r"^Stopped", 60)
+    wait_status(page, r"^Stopped", 60)
 
 
 def _click_plot(page) -> str:
     """Click the middle of the map; the decoded face's PNG (data URI)."""
-    canvas = page.locator(".scatter-pane canvas").first
-    box = canvas.bounding_box()
+    box = plot_canvas(page).bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
     face = page.locator(".click-pane img.decoded")
     face.wait_for(timeout=30 * MS)
@@ -100,7 +89,7 @@ def _sliders(page):
 
 def test_celeba_train_click_shows_a_face(page):
     page.locator(".source-select select").select_option(label="CelebA (faces, 40 attributes)")
-    _wait_status(page, r"^Ready", 120)
+    wait_status(page, r"^Ready", 120)
     page.get_by_text(re.compile(f"celeba: {ROWS} items")).wait_for(timeout=30 * MS)
     _train_then_stop(page)
     face = _click_plot(page)

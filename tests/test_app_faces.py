@@ -6,7 +6,6 @@ from __future__ import annotations
 import holoviews as hv
 import numpy as np
 import pandas as pd
-import panel as pn
 import pytest
 
 from app import colors, decode, faces
@@ -33,12 +32,6 @@ def toy_faces(n: int = 240, side: int = 8, seed: int = 0) -> Dataset:
     images = (np.clip(img, 0, 1) * 255).astype(np.uint8)
     return Dataset(X=images.reshape(n, -1).astype(np.float32) / 255, images=images,
                    attributes=attrs, name="toy-faces")
-
-
-@pytest.fixture(autouse=True)
-def clean_panel_state():
-    yield
-    pn.state.reset()
 
 
 @pytest.fixture(scope="module")

@@ -317,6 +317,8 @@ class SessionState(param.Parameterized):
         """Decode the clicked code pushed ``sds[f]`` standard deviations along attribute f."""
         if self.click is None:
             return None, "Click the plot first."
+        if not any(sds.values()):  # the click's own decode, even if the model has trained on
+            return self.click.decoded, self.click.message
         return decode.decode(self.model, decode.shifted(self.click.z, self.steering(), sds))
 
     # -- models ------------------------------------------------------------------

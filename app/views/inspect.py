@@ -116,6 +116,9 @@ class SteerPanel(pn.viewable.Viewer):
     # -- state -> widgets ------------------------------------------------------
     def show(self, click) -> None:
         """Sliders for ``click`` (none when it has no decode or the data no attributes)."""
+        if click is not None and click.decoded is not None:  # at once: fitting takes a moment
+            self.face.object = decoded_html(self.state.shown, click.decoded, "",
+                                            steer_caption({}), cls="steered")
         steering = self.state.steering() if click is not None and click.decoded is not None \
             else None
         if steering is None:
@@ -168,7 +171,7 @@ class SteerPanel(pn.viewable.Viewer):
     def _render(self) -> None:
         alphas = self.alphas()
         decoded, message = self.state.decode_shifted(alphas)
-        self.face.object = decoded_html(self.state.dataset, decoded, message,
+        self.face.object = decoded_html(self.state.shown, decoded, message,
                                         steer_caption(alphas), cls="steered")
 
     def hide(self) -> None:

@@ -36,6 +36,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from pumap_core import ParametricUMAP, Snapshot, TrainingControls  # noqa: E402
+from pumap_core.estimator import MAP_LEARNING_RATE  # noqa: E402
 from pumap_core.presets import FACE_IMAGE_SIZE, preset_for  # noqa: E402
 
 #: Epochs asked for under a time budget: more than any budget uses (the deadline stops it).
@@ -138,7 +139,7 @@ def fit_in_budget(model: ParametricUMAP, images: np.ndarray, minutes: float | No
         if map_epochs:
             t1 = time.perf_counter()
             map_controls = TrainingControls()
-            map_budget = TimeBudget(60.0 * minutes * map_share, map_controls, model.learning_rate,
+            map_budget = TimeBudget(60.0 * minutes * map_share, map_controls, MAP_LEARNING_RATE,
                                     report=None)
             model.refine_map(map_epochs, controls=map_controls, callback=map_budget)
             timings["map"] = time.perf_counter() - t1

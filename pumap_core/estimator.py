@@ -23,6 +23,10 @@ AUTO_EDGE_SAMPLES = 6_000_000
 AUTO_EPOCHS = (10, 200)
 #: "auto" input projection: PCA to this many dimensions for wider MLP inputs.
 AUTO_PROJECTION = 100
+#: Learning rate of the map stage (``refine_map``): the map head is small and its
+#: inputs fixed; on CelebA codes 1e-2 reached a higher held-out trustworthiness in 30
+#: epochs than 3e-3 (.854 vs .849).
+MAP_LEARNING_RATE = 1e-2
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -204,7 +208,8 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
 
     def refine_map(self, n_epochs: int, controls: TrainingControls | None = None,
                    callback: Callable[[Snapshot], None] | None = None,
-                   batch_size: int = 512) -> ParametricUMAP:
+                   batch_size: int = 512, learning_rate: float = MAP_LEARNING_RATE
+                   ) -> ParametricUMAP:
         """Two-code models: train the map head alone for ``n_epochs`` more epochs on the
         training codes ``codes_`` (fixed), with UMAP's loss on the fitted graph.
 
@@ -228,7 +233,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         config = TrainingConfig(
             n_epochs=int(n_epochs), batch_size=int(batch_size),
             negative_sample_rate=self.negative_sample_rate, negatives="batch_all",
-            learning_rate=self.learning_rate, min_dist=self.min_dist, spread=self.spread,
+            learning_rate=float(learning_rate), min_dist=self.min_dist, spread=self.spread,
             repulsion_strength=self.repulsion_strength, umap_weight=1.0,
             snapshot_interval=self.snapshot_interval, snapshot_rows=rows, seed=seed)
         history = train(Networks(head), data, config, controls, callback, self.device_)

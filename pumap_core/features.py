@@ -79,7 +79,7 @@ def _check_Z(Z) -> np.ndarray:
     return Z
 
 
-def feature_vectors(Z, attributes, label_names=None) -> pd.DataFrame:
+def feature_vectors(Z, attributes, label_names=None, method: str = "ols") -> pd.DataFrame:
     """Latent direction of each attribute, by OLS of ``Z`` on ``[1, attributes]``.
 
     Parameters
@@ -88,6 +88,14 @@ def feature_vectors(Z, attributes, label_names=None) -> pd.DataFrame:
     attributes : DataFrame of n rows (binary / numeric / categorical columns,
         see :func:`attribute_design`), or a 1-D label vector of length n.
     label_names : names of integer label codes (label vectors only).
+    method : ``"ols"`` (default): one joint least-squares fit, so each row is
+        the attribute's effect with the *other columns held fixed* (a partial
+        effect; the paper's feature vectors). ``"marginal"``: each column on
+        its own (simple regression; for a 0/1 column, the mean code of rows
+        with it minus the mean code of rows without it, the classic
+        "attribute vector" of generative models), which keeps whatever comes
+        with the attribute in the data (for Young: smoother skin, and fewer
+        men); larger, more visible changes for attributes that overlap.
 
     Returns
     -------
@@ -113,8 +121,17 @@ def feature_vectors(Z, attributes, label_names=None) -> pd.DataFrame:
         A = A.drop(columns=constant)
     if A.shape[1] == 0:
         raise ValueError(f"every attribute column is constant ({constant}); nothing to fit")
+    if method not in ("ols", "marginal"):
+        raise ValueError(f"method must be 'ols' or 'marginal', got {method!r}")
     columns = [f"z{j}" for j in range(Z.shape[1])]
     a = A.to_numpy()
+    if method == "marginal" and not _is_label_vector(attributes):
+        ac = a - a.mean(axis=0)
+        W = (ac.T @ (Z - Z.mean(axis=0))) / (ac**2).sum(axis=0)[:, None]
+        out = pd.DataFrame(W, index=pd.Index(A.columns, name="attribute"), columns=columns)
+        out.attrs.update(intercept=Z.mean(axis=0).tolist(), dropped=constant, r2=None,
+                         method="marginal")
+        return out
     if _is_label_vector(attributes):
         rows = a.sum(axis=1) > 0  # unlabelled rows do not inform class centroids
         means = (a[rows].T @ Z[rows]) / a[rows].sum(axis=0)[:, None]

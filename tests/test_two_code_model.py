@@ -243,3 +243,57 @@ def test_preset_for(faces, digits):
     assert preset_for(Dataset(X=X, labels=y, name="digits")) == {}
     grey = (np.asarray(images).mean(-1)).astype(np.uint8)
     assert preset_for(Dataset(images=grey)) == {}
+
+
+# ------------------------------------------------------ PCA-started nets
+def test_pca_conv_nets_start_as_whitened_pca(faces):
+    from sklearn.decomposition import PCA
+
+    from pumap_core.nets import PCAConvDecoder, PCAConvEncoder, pca_init
+
+    images, _ = faces
+    X = images.reshape(len(images), -1).astype(np.float32) / 255
+    enc, dec = PCAConvEncoder((16, 16, 3), 5, widths=(8, 16)), PCAConvDecoder((16, 16, 3), 5, widths=(8, 16))
+    parts = pca_init(X, 5, random_state=0)
+    enc.init_pca(*parts)
+    dec.init_pca(*parts)
+    dec.eval()
+    pca = PCA(5, whiten=True, svd_solver="randomized", random_state=0).fit(X)
+    with torch.no_grad():
+        codes = enc(torch.from_numpy(X)).numpy()
+        back = dec(torch.from_numpy(codes)).numpy()
+    np.testing.assert_allclose(np.abs(codes), np.abs(pca.transform(X)), atol=2e-3)
+    np.testing.assert_allclose(back, np.clip(pca.inverse_transform(pca.transform(X)), 0, 1), atol=2e-3)
+
+
+def test_pca_conv_two_code_model_saves_loads_and_refines_its_map(faces, tmp_path):
+    images, _ = faces
+    m = ParametricUMAP(code_components=6, reconstruction=True, encoder="pca_conv",
+                       decoder="pca_conv", conv_widths=(8, 16), n_epochs=1, batch_size=64,
+                       negatives="in_batch", map_epochs=2, random_state=0, device="cpu").fit(images)
+    assert [h.get("stage") for h in m.loss_history_][-1] == "map"
+    X = images.reshape(len(images), -1) / 255.0
+    mse = float(((m.decode(m.encode(images)).reshape(len(images), -1) - X) ** 2).mean())
+    assert mse < 0.02  # PCA-6 from the start, not a random decoder
+    np.testing.assert_allclose(m.transform(images), m.embedding_, atol=1e-5)
+    m.save(tmp_path / "p.pumap")
+    loaded = ParametricUMAP.load(tmp_path / "p.pumap", device="cpu")
+    assert loaded.conv_widths == [8, 16] or tuple(loaded.conv_widths) == (8, 16)
+    np.testing.assert_array_equal(loaded.encode(images), m.encode(images))
+    np.testing.assert_array_equal(loaded.decode(m.codes_[:3]), m.decode(m.codes_[:3]))
+    before = m.transform(images)
+    m.refine_map(1)
+    assert not np.array_equal(before, m.transform(images))
+    with pytest.raises(ValueError, match="needs the neighbour graph"):
+        loaded.refine_map(1)
+
+
+def test_marginal_feature_vectors_are_mean_differences():
+    rng = np.random.default_rng(0)
+    attrs = pd.DataFrame({"a": rng.integers(0, 2, 400), "b": rng.integers(0, 2, 400)})
+    Z = rng.normal(size=(400, 3)) + np.outer(attrs["a"], [2.0, 0.0, -1.0])
+    W = feature_vectors(Z, attrs, method="marginal")
+    a = attrs["a"].to_numpy() == 1
+    np.testing.assert_allclose(W.loc["a"], Z[a].mean(0) - Z[~a].mean(0), atol=1e-10)
+    with pytest.raises(ValueError, match="method"):
+        feature_vectors(Z, attrs, method="lasso")

@@ -9,7 +9,7 @@ without copying the (possibly large) feature and image arrays.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ class Added:
     z: np.ndarray
     seconds: float = 0.0
     step: int = -1  # the training step whose encoder embedded them (-1: a finished model)
+    at: float = field(default_factory=time.monotonic)  # when they were embedded
 
     @property
     def n(self) -> int:

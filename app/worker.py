@@ -18,24 +18,21 @@ from typing import Any
 import numpy as np
 
 from pumap_core import ParametricUMAP, Snapshot, TrainingControls
-from pumap_core.knn import EXACT_WORK_LIMIT
 
+from . import prepare
 from .added import Added, check_features, embed_rows
 from .faces import check_model_fits, fit_input, load_options
-from .progress import LossPoint, clock
+from .progress import LossPoint
 
 log = logging.getLogger(__name__)
 
 #: torch threads for a training worker: two cores serve training *and* the page.
 TORCH_THREADS = int(os.environ.get("PUMAP_APP_TORCH_THREADS", "1"))
+#: new rows are re-embedded while training at most once per this many times their
+#: embedding's duration: many rows cost the training thread at most ~1/(1+ratio) of its time
+ADDED_COST_RATIO = 4.0
 #: the graph built in the background as soon as data loads (the app's default n_neighbors)
 PREBUILD_NEIGHBORS = 15
-#: rows of the PCA preview's fit (all rows are projected)
-PREVIEW_FIT_ROWS = 5000
-#: seconds per data value (rows × features) of the last graph built in this process
-_graph_rate: list[float] = []
-
-
 def load_dataset(source: str, **options: Any):
     """``pumap_core.data.load`` with the app's choices for the named sets."""
     from pumap_core.data import load
@@ -134,14 +131,14 @@ class Worker:
         from pumap_core.graph import build_graph
 
         try:
-            preview = pca_preview(ds.X)
+            preview = prepare.pca_preview(ds.X)
             with self._lock:
                 if self.dataset is ds:
                     self.preview = preview
                     self._events.append(("preview", preview))
             t0 = time.monotonic()
             build_graph(ds.X, PREBUILD_NEIGHBORS)
-            _graph_rate[:] = [(time.monotonic() - t0) / max(ds.X.size, 1)]
+            prepare.record(ds, time.monotonic() - t0)
         except Exception as e:  # noqa: BLE001 - fit will report it properly
             log.info("graph prebuild failed: %s", e)
 
@@ -152,8 +149,7 @@ class Worker:
         return t is not None and t.is_alive()
 
     def preparing_text(self) -> str:
-        """What the graph builder is doing, how long it has taken and (when this process
-        has built one before) about how long is left; '' when idle."""
+        """What the graph builder is doing and for how long; '' when idle."""
         with self._lock:
             ds, latest, phase = self.dataset, self._latest, self.phase
         building = self.preparing
@@ -161,15 +157,7 @@ class Worker:
         if ds is None or not (building or fitting):
             return ""
         since = self._graph_started if building else self._fit_started
-        elapsed = time.monotonic() - since
-        what = "building the neighbour graph" if building else "preparing the run"
-        text = f"{what} of {ds.n_samples:,} items · {clock(elapsed)} so far"
-        if building and _graph_rate:
-            left = _graph_rate[0] * ds.X.size - elapsed
-            text += f" · about {clock(max(left, 1))} left" if left > 0 else " · nearly done"
-        elif building and float(ds.n_samples) ** 2 * ds.n_features > EXACT_WORK_LIMIT:
-            text += " · the first graph also compiles the neighbour search (up to a minute)"
-        return text
+        return prepare.progress_text(ds, building, time.monotonic() - since)
 
     # -- training ---------------------------------------------------------
     def start(self, wait: bool = False, **params: Any) -> threading.Thread:
@@ -221,8 +209,10 @@ class Worker:
             self._latest, self._fresh = snap, True
             self.history.append(LossPoint(snap.step, snap.epoch, snap.elapsed, dict(snap.losses),
                                           dict(snap.settings)))
-            new_rows, model = self._new_rows, self.model
-        if new_rows is not None and snap.embedding is not None and model is not None:
+            new_rows, model, last = self._new_rows, self.model, self.added
+        due = (last is None or last.dataset is not new_rows or snap.done
+               or time.monotonic() - last.at >= ADDED_COST_RATIO * last.seconds)
+        if new_rows is not None and snap.embedding is not None and model is not None and due:
             # between two steps of this very thread: the encoder is not being changed
             added = embed_rows(model, new_rows, snap.step)
             with self._lock:
@@ -381,11 +371,3 @@ class Worker:
             t.join(timeout)
         return t is None or not t.is_alive()
 
-
-def pca_preview(X: np.ndarray, fit_rows: int = PREVIEW_FIT_ROWS) -> np.ndarray:
-    """A 2-D PCA of ``X`` (fitted on a subsample): something to look at within a second."""
-    from sklearn.decomposition import PCA
-
-    rows = np.random.default_rng(0).choice(len(X), min(len(X), fit_rows), replace=False)
-    pca = PCA(n_components=2, svd_solver="randomized", random_state=0).fit(X[rows])
-    return pca.transform(X).astype(np.float32)

@@ -64,7 +64,7 @@ def test_switching_data_while_training_says_the_run_stopped(st, data, tmp_path):
 
 
 def test_graph_build_shows_progress_a_preview_and_then_an_estimate(monkeypatch, data):
-    import app.worker
+    import app.prepare
     import pumap_core.graph
 
     real = pumap_core.graph.build_graph
@@ -74,7 +74,7 @@ def test_graph_build_shows_progress_a_preview_and_then_an_estimate(monkeypatch, 
         return real(*args, **kwargs)
 
     monkeypatch.setattr(pumap_core.graph, "build_graph", slow)
-    monkeypatch.setattr(app.worker, "_graph_rate", [])
+    monkeypatch.setattr(app.prepare, "_graph_rate", {})
     s = SessionState()
     try:
         s.worker.set_dataset(data.subset(np.arange(200)))

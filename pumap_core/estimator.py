@@ -13,8 +13,10 @@ from torch import nn
 
 from . import nets
 from .controls import LIVE, Snapshot, TrainingControls, check_live_settings
+from .convergence import ConvergenceMonitor
 from .curve import find_ab_params
 from .graph import NeighborGraph, build_graph
+from .initialization import INITS, initial_layout
 from .training import Networks, TrainingConfig, TrainingData, embed, train
 from .validation import as_float_rows, check_fit_data, check_labels
 
@@ -27,12 +29,25 @@ AUTO_PROJECTION = 100
 #: inputs fixed; on CelebA codes 1e-2 reached a higher held-out trustworthiness in 30
 #: epochs than 3e-3 (.854 vs .849).
 MAP_LEARNING_RATE = 1e-2
+#: regression steps onto the initial layout before UMAP's loss takes over.
+WARM_START_STEPS = 300
+#: "auto" input noise: noise in data space whose expected length is this multiple of
+#: the median distance from a row to its nearest neighbour (a noisy row stays near
+#: its neighbourhood); seen through a frozen projection, only its projected part is left.
+AUTO_NOISE_SCALE = 1.5
+#: "auto" reconstruction: decode at most this many rows of each batch.
+AUTO_RECONSTRUCTION_ROWS = 128
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
-    """``"auto"`` is CUDA when available, else the CPU."""
+    """``"auto"``: CUDA when available, else Apple's MPS, else the CPU."""
     if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
     return torch.device(device)
 
 
@@ -91,12 +106,15 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         n_epochs: int | None = None,
         batch_size: int = 512,
         learning_rate: float = 3e-3,
+        init: str | None = "spectral",
+        input_noise: float | str | None = "auto",
         umap_weight: float = 1.0,
         global_correlation_weight: float = 0.0,
         reconstruction: bool = False,
         reconstruction_weight: float = 1.0,
         reconstruction_loss: str = "auto",
         reconstruction_grad: bool = True,
+        reconstruction_rows: int | str | None = "auto",
         classifier_weight: float | None = None,
         classifier_input: str = "hidden",
         encoder: str | nn.Module = "auto",
@@ -126,12 +144,15 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         self.n_epochs = n_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.init = init
+        self.input_noise = input_noise
         self.umap_weight = umap_weight
         self.global_correlation_weight = global_correlation_weight
         self.reconstruction = reconstruction
         self.reconstruction_weight = reconstruction_weight
         self.reconstruction_loss = reconstruction_loss
         self.reconstruction_grad = reconstruction_grad
+        self.reconstruction_rows = reconstruction_rows
         self.classifier_weight = classifier_weight
         self.classifier_input = classifier_input
         self.encoder = encoder
@@ -184,7 +205,10 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         self.encoder_, self.decoder_, self.classifier_ = networks
         self.n_epochs_ = self._resolve_epochs()
         data = self._training_data(X, inputs, labels)
+        data.layout = self._initial_layout(X, seed)
         config = self._training_config(seed, self._classifier_weight(labels))
+        config.input_noise = self._input_noise()
+        monitor = ConvergenceMonitor.for_data(X, seed) if self.n_epochs is None else None
         train_nets = Networks(self._trainable_encoder(), self.decoder_, self.classifier_)
         for net in (self.encoder_, self.decoder_, self.classifier_):
             if net is not None:
@@ -193,10 +217,13 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         controls = controls or TrainingControls()
         try:
             self.loss_history_ = train(train_nets, data, config, controls, callback or self.callback,
-                                       self.device_, progress=(lambda _: progress.update(1)) if progress else None)
+                                       self.device_, progress=(lambda _: progress.update(1)) if progress else None,
+                                       monitor=monitor)
         finally:
             if progress is not None:
                 progress.close()
+        if self.loss_history_:  # epochs actually trained (fewer than planned once converged)
+            self.n_epochs_ = max(1, int(np.ceil(self.loss_history_[-1]["epoch"])))
         self.embedding_ = embed(train_nets.encoder, data.inputs)
         self.codes_ = (embed(nets.CodeEncoderView(train_nets.encoder), data.inputs)
                        if self.code_components is not None else self.embedding_)
@@ -426,6 +453,12 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         if self.classifier_input not in nets.CLASSIFIER_INPUTS:
             raise ValueError(f"classifier_input must be one of {nets.CLASSIFIER_INPUTS}, "
                              f"got {self.classifier_input!r}")
+        if self.init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, got {self.init!r}")
+        if self.input_noise not in (None, "auto") and not float(self.input_noise) >= 0:
+            raise ValueError(f"input_noise must be 'auto', None or a number >= 0, got {self.input_noise!r}")
+        if self.reconstruction_rows not in (None, "auto"):
+            positive_int("reconstruction_rows")
         if self.reconstruction_loss not in ("auto", "mse", "bce"):
             raise ValueError(f"reconstruction_loss must be 'auto', 'mse' or 'bce', "
                              f"got {self.reconstruction_loss!r}")
@@ -502,6 +535,27 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
             return 0.0
         return 1.0 if self.classifier_weight is None else float(self.classifier_weight)
 
+    def _initial_layout(self, X: np.ndarray, seed: int) -> torch.Tensor | None:
+        layout = initial_layout(self.init, X, self.graph_.edges, self.n_components, seed % 2**31)
+        return None if layout is None else torch.from_numpy(layout).to(self.device_)
+
+    def _input_noise(self) -> float:
+        """``"auto"``: per-feature noise whose length over all features is
+        :data:`AUTO_NOISE_SCALE` times the median nearest-neighbour distance."""
+        if self.input_noise is None:
+            return 0.0
+        if self.input_noise != "auto":
+            return float(self.input_noise)
+        rho = float(np.median(self.graph_.rhos))
+        if self.metric != "euclidean" or not np.isfinite(rho) or rho <= 0:
+            return 0.0
+        return AUTO_NOISE_SCALE * rho / float(np.sqrt(self.n_features_in_))
+
+    def _reconstruction_rows(self) -> int | None:
+        if self.reconstruction_rows == "auto":
+            return AUTO_RECONSTRUCTION_ROWS
+        return None if self.reconstruction_rows is None else int(self.reconstruction_rows)
+
     def _resolve_epochs(self) -> int:
         if self.n_epochs is not None:
             return int(self.n_epochs)
@@ -532,6 +586,8 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
             classifier_weight=classifier_weight if self.classifier_ is not None else 0.0,
             code_umap_weight=float(self.code_umap_weight) if self.code_components is not None else 0.0,
             classifier_input=self.classifier_input,
+            warm_start_steps=WARM_START_STEPS if self.init is not None else 0,
+            reconstruction_rows=self._reconstruction_rows(),
             snapshot_interval=self.snapshot_interval, snapshot_rows=rows, seed=seed)
 
     def _snapshot_rows(self, seed: int) -> np.ndarray | None:

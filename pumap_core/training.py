@@ -16,9 +16,11 @@ from functools import cached_property
 import numpy as np
 import torch
 from torch import nn
+from torch.profiler import record_function
 
 from . import losses
 from .controls import LIVE, WEIGHT_OF, Snapshot, TrainingControls, TrainingStopped
+from .convergence import CHECKS_PER_RUN, ConvergenceMonitor
 from .curve import find_ab_params
 from .graph import EdgeSet
 from .nets import classifier_input, map_and_code
@@ -44,6 +46,9 @@ class TrainingConfig:
     classifier_weight: float = 0.0
     code_umap_weight: float = 0.0  # two-code encoders: UMAP's loss on the code too
     classifier_input: str = "hidden"  # "hidden" layer or "latent" codes, see nets.classifier_input
+    input_noise: float = 0.0  # sd of Gaussian noise added to the encoder's inputs (training only)
+    warm_start_steps: int = 0  # regression steps onto TrainingData.layout before UMAP's loss
+    reconstruction_rows: int | None = None  # decode at most this many rows of each batch
     snapshot_interval: float = 0.5
     snapshot_rows: np.ndarray | None = None  # rows embedded in snapshots; None = no embedding
     seed: int | None = None
@@ -78,6 +83,7 @@ class TrainingData:
     edges: EdgeSet
     targets: torch.Tensor | None = None  # n × d, what the decoder reconstructs
     labels: torch.Tensor | None = None  # n, int64, −1 = unlabelled
+    layout: torch.Tensor | None = None  # n × n_components starting layout for the warm start
 
     @cached_property
     def labelled(self) -> torch.Tensor | None:
@@ -102,6 +108,54 @@ def embed(encoder: nn.Module, inputs: torch.Tensor, rows=None, chunk: int = 1638
             out.append(encoder(part).float().cpu())
     encoder.train(was_training)
     return torch.cat(out).numpy() if out else np.zeros((0, 0), np.float32)
+
+
+def with_noise(x: torch.Tensor, sd: float, generator: torch.Generator | None) -> torch.Tensor:
+    """``x`` plus Gaussian noise of standard deviation ``sd`` (a regulariser: the map
+    must be smooth around each training row, which is what unseen rows need)."""
+    if sd <= 0:
+        return x
+    noise = torch.randn(x.shape, generator=generator, dtype=x.dtype).to(x.device)
+    return x + sd * noise
+
+
+def reconstruction_subset(n: int, limit: int | None, generator: torch.Generator | None,
+                          device: torch.device) -> torch.Tensor | None:
+    """Random rows of a batch to decode (None: all). Decoding costs far more than
+    encoding; a uniform subset keeps the reconstruction gradient unbiased."""
+    if limit is None or n <= limit:
+        return None
+    return torch.randperm(n, generator=generator)[:limit].to(device)
+
+
+def warm_start(encoder: nn.Module, inputs: torch.Tensor, layout: torch.Tensor, steps: int,
+               batch_size: int, learning_rate: float, noise: float = 0.0,
+               generator: torch.Generator | None = None,
+               controls: TrainingControls | None = None) -> float:
+    """Regress the encoder onto a starting layout (mean squared error), ``steps`` steps.
+
+    One row per sample instead of one edge: cheap. UMAP's loss then refines a map
+    whose global arrangement is already in place. Returns the last loss.
+    """
+    optimizer = torch.optim.Adam([p for p in encoder.parameters() if p.requires_grad],
+                                 lr=learning_rate)
+    n, loss = inputs.shape[0], torch.zeros(())
+    order = torch.randperm(n, generator=generator)
+    at = 0
+    encoder.train(True)
+    for _ in range(steps):
+        if controls is not None:
+            controls.checkpoint()
+        if at + batch_size > n:
+            order, at = torch.randperm(n, generator=generator), 0
+        rows = order[at:at + batch_size].to(inputs.device)
+        at += batch_size
+        z = encoder(with_noise(inputs[rows], noise, generator))
+        loss = torch.nn.functional.mse_loss(z, layout[rows])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return float(loss.detach())
 
 
 class _Settings:
@@ -140,10 +194,13 @@ def _umap_term(z: torch.Tensor, batch, s: _Settings) -> torch.Tensor:
 def _step_losses(nets: Networks, data: TrainingData, batch, s: _Settings, config: TrainingConfig,
                  generator: torch.Generator | None) -> dict[str, torch.Tensor]:
     v = s.values
-    x = data.inputs[batch.nodes]
-    # z: what UMAP's loss shapes (the map); code: what the decoder reads (the same
-    # tensor unless the encoder is a two-code nets.CodeMapEncoder)
-    z, code = map_and_code(nets.encoder, x)
+    with record_function("pumap.gather"):
+        x = data.inputs[batch.nodes]
+        x_in = with_noise(x, config.input_noise, generator)
+    with record_function("pumap.encode"):
+        # z: what UMAP's loss shapes (the map); code: what the decoder reads (the same
+        # tensor unless the encoder is a two-code nets.CodeMapEncoder)
+        z, code = map_and_code(nets.encoder, x_in)
     terms: dict[str, torch.Tensor] = {}
     if v["umap_weight"] > 0:
         terms["umap"] = _umap_term(z, batch, s)
@@ -154,8 +211,14 @@ def _step_losses(nets: Networks, data: TrainingData, batch, s: _Settings, config
         terms["global"] = losses.global_correlation_loss(x, x[perm], z, z[perm])
     if nets.decoder is not None and data.targets is not None and v["reconstruction_weight"] > 0:
         z_in = code if config.reconstruction_grad else code.detach()
-        terms["reconstruction"] = losses.reconstruction_loss(
-            nets.decoder(z_in), data.targets[batch.nodes], config.reconstruction_loss)
+        rows = reconstruction_subset(code.shape[0], config.reconstruction_rows, generator,
+                                     code.device)
+        targets = data.targets[batch.nodes]
+        if rows is not None:  # a uniform subset: its mean error is unbiased for the batch's
+            z_in, targets = z_in[rows], targets[rows]
+        with record_function("pumap.decode"):
+            terms["reconstruction"] = losses.reconstruction_loss(
+                nets.decoder(z_in), targets, config.reconstruction_loss)
     if nets.classifier is not None and data.labelled is not None and v["classifier_weight"] > 0:
         # a separate labelled batch each step: labels may be a handful among thousands
         n_lab = data.labelled.shape[0]
@@ -173,18 +236,30 @@ def train(
     callback: Callable[[Snapshot], None] | None = None,
     device: torch.device | str = "cpu",
     progress: Callable[[int], None] | None = None,
+    monitor: ConvergenceMonitor | None = None,
 ) -> list[dict[str, float]]:
     """Run the optimisation; returns the per-epoch mean of each loss term.
 
-    Stops early (without error) when ``controls.stop()`` is called.
+    With ``data.layout`` and ``config.warm_start_steps`` the encoder is first
+    regressed onto that layout (:func:`warm_start`). ``config.n_epochs`` is the
+    most it trains; with a ``monitor`` it stops as soon as the monitored map has
+    converged. It also stops early (without error) when ``controls.stop()`` is called.
     """
     controls = controls or TrainingControls()
     generator = torch.Generator().manual_seed(config.seed) if config.seed is not None else None
+    if data.layout is not None and config.warm_start_steps > 0:
+        try:
+            warm_start(nets.encoder, data.inputs, data.layout, config.warm_start_steps,
+                       config.batch_size, config.learning_rate, config.input_noise, generator,
+                       controls)
+        except TrainingStopped:
+            pass  # the loop's first checkpoint sees the stop too and ends cleanly
     sampler = EdgeSampler(data.edges, config.batch_size, config.negative_sample_rate,
                           config.negatives, generator, device)
     settings = _Settings(config, controls)
     optimizer = torch.optim.Adam(list(nets.parameters()), lr=config.learning_rate)
     total_steps = sampler.steps_per_epoch * config.n_epochs
+    check_every = max(1, total_steps // CHECKS_PER_RUN)
     history: list[dict[str, float]] = []
     sums: dict[str, float] = {}
     count = 0
@@ -211,14 +286,18 @@ def train(
                 decay = 1.0 - 0.9 * step / total_steps if config.lr_decay else 1.0
                 for group in optimizer.param_groups:
                     group["lr"] = settings.values["learning_rate"] * decay
-            batch = sampler.sample()
-            terms = _step_losses(nets, data, batch, settings, config, generator)
-            if not terms:
-                raise ValueError("every loss weight is zero: nothing to train")
-            loss = sum(settings.values[WEIGHT_OF[k]] * t for k, t in terms.items())
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            with record_function("pumap.sample"):
+                batch = sampler.sample()
+            with record_function("pumap.losses"):
+                terms = _step_losses(nets, data, batch, settings, config, generator)
+                if not terms:
+                    raise ValueError("every loss weight is zero: nothing to train")
+                loss = sum(settings.values[WEIGHT_OF[k]] * t for k, t in terms.items())
+            with record_function("pumap.backward"):
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+            with record_function("pumap.optimizer"):
+                optimizer.step()
             step += 1
             last_losses = {k: float(t.detach()) for k, t in terms.items()}
             last_losses["total"] = float(loss.detach())
@@ -240,6 +319,9 @@ def train(
                 # embedding every row can cost more than the interval (8,000 faces through
                 # a conv net): train at least three times as long as a snapshot took, or it starves
                 last_snapshot = done_at + max(0.0, 3 * (done_at - now) - config.snapshot_interval)
+            if monitor is not None and step % check_every == 0 and \
+                    monitor.update(embed(nets.encoder, data.inputs, monitor.rows)):
+                break
     except TrainingStopped:
         pass
     finally:

@@ -1,0 +1,189 @@
+"""The engine's targets: held-out quality and fit time, ours vs umap-learn, in one run.
+
+    python benchmarks/bench_engine.py                         # digits split, MNIST, Fashion-MNIST
+    python benchmarks/bench_engine.py --datasets digits-split  # about a minute
+
+Per data set, for ours and umap-learn's UMAP (PCA for reference):
+- fit time in a fresh interpreter (a subprocess that imports, loads the data,
+  then times ``fit``: numba's compilation included, as a user meets it);
+- fit time of a second fit in this process (everything compiled: "warm");
+- on that second fit: trustworthiness (k=5) of the first 10,000 training
+  rows (how the paper scores its maps), and on the held-out rows
+  trustworthiness, 1-NN and 5-NN accuracy (classifier fitted on the training
+  embedding, scored on the test embedding).
+Then the targets with their ratios. ``digits-split`` is scikit-learn's digits
+(X/16) split by ``numpy.random.default_rng(0).permutation``: 1,500 rows to
+fit, 297 held out. Writes ``engine_<date>.md`` and ``engine_latest.md``.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle OpenMP threads sleep, not spin
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.bench_core import Split, default_data_dir, load_split, set_threads  # noqa: E402
+from benchmarks.measure import machine_info  # noqa: E402
+from benchmarks.peers import Ours, PCARunner, UMAPLearn  # noqa: E402
+
+DATASETS = ("digits-split", "mnist", "fashion-mnist")
+TRAIN_ROWS_SCORED = 10_000
+#: the paper's Parametric UMAP row for MNIST (Sainburg et al. 2021, table 1 and Fig. 5)
+PAPER_MNIST = {"trust_train": 0.9573, "knn1": 0.9402, "knn5": 0.9614}
+
+
+def load_engine_split(name: str, data_dir: Path) -> Split:
+    if name != "digits-split":
+        return load_split(name, data_dir)
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16.0).astype(np.float32)
+    rows = np.random.default_rng(0).permutation(len(X))
+    fit, held = rows[:1500], rows[1500:]
+    return Split(name, X[fit], y[fit], X[held], y[held],
+                 note="digits / 16, default_rng(0).permutation: 1,500 fitted, 297 held out")
+
+
+def runner(method: str):
+    return {"ours": lambda: Ours(snapshot_interval=1e9), "umap": UMAPLearn, "pca": PCARunner}[method]()
+
+
+def scores(split: Split, Z_train: np.ndarray, Z_test: np.ndarray) -> dict[str, float]:
+    from pumap_core.metrics import knn_accuracy, trustworthiness
+
+    m = min(TRAIN_ROWS_SCORED, len(split.X_train))
+    return {"trust_train": trustworthiness(split.X_train[:m], Z_train[:m]),
+            "trust_test": trustworthiness(split.X_test, Z_test),
+            "knn1": knn_accuracy(Z_train, split.y_train, Z_test, split.y_test, k=1),
+            "knn5": knn_accuracy(Z_train, split.y_train, Z_test, split.y_test, k=5)}
+
+
+def fit_once(method: str, dataset: str, data_dir: Path) -> float:
+    """Seconds of one ``fit`` (graph included) in this process."""
+    split = load_engine_split(dataset, data_dir)
+    r = runner(method)
+    r.prepare()
+    t0 = time.perf_counter()
+    r.fit(split.X_train)
+    return time.perf_counter() - t0
+
+
+def fresh_fit(method: str, dataset: str, data_dir: Path, threads: int) -> float:
+    """``fit_once`` in a new interpreter: what a user's first fit costs."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--fit-once", method, "--datasets", dataset,
+         "--threads", str(threads), "--data-dir", str(data_dir)],
+        capture_output=True, text=True, check=True)
+    return float(json.loads(out.stdout.strip().splitlines()[-1])["fit_s"])
+
+
+def measure(split: Split, method: str, data_dir: Path, threads: int) -> dict[str, float]:
+    row = {"fresh_fit_s": fresh_fit(method, split.name, data_dir, threads) if method != "pca"
+           else math.nan}
+    r = runner(method)
+    r.prepare()
+    if method != "pca":
+        r.fit(split.X_train)  # compiles numba here, so the next fit is warm
+    fitted = r.fit(split.X_train)
+    row["warm_fit_s"] = fitted.fit_s
+    row.update(scores(split, fitted.embedding, r.transform(split.X_test)))
+    if method == "ours":
+        row["epochs"] = float(r.model.n_epochs_)
+    return row
+
+
+def targets(name: str, rows: dict[str, dict[str, float]]) -> list[tuple[str, str, str, bool]]:
+    ours, umap = rows["ours"], rows["umap"]
+    out = []
+
+    def add(what: str, value: float, text: str, goal: str, met: bool) -> None:
+        out.append((what, text.format(value), goal, bool(met)))
+
+    warm = ours["warm_fit_s"] / umap["warm_fit_s"]
+    if name == "digits-split":
+        add("held-out trustworthiness", ours["trust_test"], "{:.4f}", "≥ .97", ours["trust_test"] >= .97)
+        add("held-out 1-NN", ours["knn1"], "{:.4f}", "≥ .96", ours["knn1"] >= .96)
+        add("fit ÷ umap-learn warm fit", warm, "{:.2f}×", "≤ 2×", warm <= 2)
+        return out
+    fresh = ours["fresh_fit_s"] / umap["fresh_fit_s"]
+    add("fit in a fresh process ÷ umap-learn's", fresh, "{:.2f}×", "≤ 1.0×", fresh <= 1.0)
+    add("second fit ÷ umap-learn warm fit", warm, "{:.2f}×", "≤ 3×", warm <= 3)
+    gap = ours["trust_train"] - umap["trust_train"]
+    add("trustworthiness, first 10k training rows", ours["trust_train"],
+        f"{{:.4f}} (umap-learn {umap['trust_train']:.4f}, {gap:+.4f})",
+        "≥ umap −.005 and ≥ .9573", gap >= -0.005 and ours["trust_train"] >= PAPER_MNIST["trust_train"])
+    add("held-out 1-NN", ours["knn1"], "{:.4f}", "≥ .9402", ours["knn1"] >= PAPER_MNIST["knn1"])
+    add("held-out 5-NN", ours["knn5"], "{:.4f}", "≥ .9614", ours["knn5"] >= PAPER_MNIST["knn5"])
+    add("held-out trustworthiness", ours["trust_test"], "{:.4f}", "≥ .95", ours["trust_test"] >= .95)
+    return out
+
+
+def markdown(name: str, split: Split, rows: dict[str, dict[str, float]]) -> str:
+    cols = ["fresh_fit_s", "warm_fit_s", "trust_train", "trust_test", "knn1", "knn5", "epochs"]
+    lines = [f"## {name}", "", split.note, "",
+             "| method | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    for method, row in rows.items():
+        cells = [("" if math.isnan(row.get(c, math.nan)) else
+                  f"{row[c]:.1f}" if c.endswith("_s") or c == "epochs" else f"{row[c]:.4f}")
+                 for c in cols]
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    lines += ["", "| target | measured | goal | met |", "|---|---|---|---|"]
+    lines += [f"| {what} | {text} | {goal} | {'yes' if met else '**no**'} |"
+              for what, text, goal, met in targets(name, rows)]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--datasets", nargs="+", default=list(DATASETS))
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--data-dir", type=Path, default=None)
+    p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
+    p.add_argument("--fit-once", choices=("ours", "umap"), help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    set_threads(a.threads)
+    data_dir = a.data_dir or default_data_dir()
+    if a.fit_once:
+        print(json.dumps({"fit_s": fit_once(a.fit_once, a.datasets[0], data_dir)}))
+        return 0
+    from pumap_core.data import DataError
+
+    info = machine_info({"threads": str(a.threads)})
+    sections = []
+    for name in a.datasets:
+        try:
+            split = load_engine_split(name, data_dir)
+        except DataError as exc:
+            print(f"[{name}] skipped: {exc}")
+            continue
+        rows = {m: measure(split, m, data_dir, a.threads) for m in ("ours", "umap", "pca")}
+        sections.append(markdown(name, split, rows))
+        print(sections[-1], flush=True)
+    stamp = time.strftime("%Y-%m-%d", time.gmtime())
+    head = (f"# Engine benchmark ({stamp})\n\n`python benchmarks/bench_engine.py "
+            f"{' '.join(argv if argv is not None else sys.argv[1:])}`\n\n"
+            + "\n".join(f"- {k}: {v}" for k, v in info.items()) + "\n\n")
+    a.out.mkdir(parents=True, exist_ok=True)
+    for path in (a.out / f"engine_{stamp}.md", a.out / "engine_latest.md"):
+        path.write_text(head + "\n".join(sections))
+    print(f"wrote {a.out / 'engine_latest.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,99 @@
+"""Starting layouts for the warm start: where the encoder's outputs begin.
+
+UMAP starts its optimisation from the graph's spectral layout; a network
+cannot be *set* to a layout, but it can be regressed onto one in a few cheap
+passes (one row per sample, not one edge per sample). After that, UMAP's
+loss only refines a layout whose global arrangement is already sensible,
+which takes far fewer edge samples than starting from a random network, and
+held-out points inherit the smooth global arrangement of the spectral map.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import scipy.sparse
+import scipy.sparse.csgraph
+import scipy.sparse.linalg
+
+from .graph import EdgeSet
+
+INITS = ("spectral", "pca", None)
+#: layouts are centred and scaled so that their coordinates have this standard
+#: deviation: about the size of a converged UMAP map with min_dist 0.1.
+LAYOUT_SCALE = 4.0
+
+
+def pca_layout(X: np.ndarray, n_components: int, random_state: int | None = 0,
+               max_rows: int = 20000) -> np.ndarray:
+    """The first principal components of ``X`` (fitted on at most ``max_rows`` rows)."""
+    from sklearn.decomposition import PCA
+
+    rng = np.random.default_rng(random_state)
+    rows = X if X.shape[0] <= max_rows else X[rng.choice(X.shape[0], max_rows, replace=False)]
+    k = min(n_components, *rows.shape)
+    pca = PCA(n_components=k, svd_solver="randomized", random_state=random_state).fit(rows)
+    layout = pca.transform(X)
+    if k < n_components:  # fewer features than components: pad with small noise
+        pad = rng.normal(scale=1e-4, size=(X.shape[0], n_components - k))
+        layout = np.hstack([layout, pad])
+    return scale_layout(layout)
+
+
+def spectral_layout(edges: EdgeSet, n_components: int, random_state: int | None = 0
+                    ) -> np.ndarray | None:
+    """Eigenvectors of the graph's normalised Laplacian (UMAP's own initialisation).
+
+    Returns None when the graph is not connected or the eigensolver does not
+    converge; the caller then falls back to another layout.
+    """
+    graph = edges.to_sparse().tocsr()
+    n = graph.shape[0]
+    k = n_components + 1
+    if n <= k + 1:
+        return None
+    n_parts, _ = scipy.sparse.csgraph.connected_components(graph, directed=False)
+    if n_parts > 1:
+        return None
+    degree = np.asarray(graph.sum(axis=1)).ravel()
+    inv_sqrt = scipy.sparse.diags(1.0 / np.sqrt(np.maximum(degree, 1e-12)))
+    laplacian = scipy.sparse.identity(n, format="csr") - inv_sqrt @ graph @ inv_sqrt
+    rng = np.random.default_rng(random_state)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if n < 2000:
+                values, vectors = np.linalg.eigh(laplacian.toarray())
+            else:
+                values, vectors = scipy.sparse.linalg.eigsh(
+                    laplacian, k, which="SM", ncv=max(2 * k + 1, int(np.sqrt(n))), tol=1e-4,
+                    v0=rng.normal(size=n), maxiter=n * 5)
+    except (scipy.sparse.linalg.ArpackError, np.linalg.LinAlgError):
+        return None
+    order = np.argsort(values)[1:k]  # skip the constant eigenvector
+    return scale_layout(vectors[:, order])
+
+
+def scale_layout(layout: np.ndarray) -> np.ndarray:
+    """Centre, then scale to a common spread (:data:`LAYOUT_SCALE`), as float32."""
+    layout = np.asarray(layout, dtype=np.float64)
+    layout = layout - layout.mean(axis=0)
+    spread = layout.std()
+    if spread > 0:
+        layout = layout * (LAYOUT_SCALE / spread)
+    return layout.astype(np.float32)
+
+
+def initial_layout(kind: str | None, X: np.ndarray, edges: EdgeSet, n_components: int,
+                   random_state: int | None = 0) -> np.ndarray | None:
+    """The layout named by ``kind`` (``"spectral"`` falls back to PCA), or None."""
+    if kind not in INITS:
+        raise ValueError(f"init must be one of {INITS}, got {kind!r}")
+    if kind is None:
+        return None
+    if kind == "spectral":
+        layout = spectral_layout(edges, n_components, random_state)
+        if layout is not None:
+            return layout
+    return pca_layout(X, n_components, random_state)

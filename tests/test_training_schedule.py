@@ -1,0 +1,144 @@
+"""How long and from where training runs: convergence stopping, the warm start,
+input noise, reconstruction subsampling and the device choice."""
+
+import numpy as np
+import pytest
+import torch
+
+from pumap_core import ParametricUMAP, nets
+from pumap_core.convergence import ConvergenceMonitor, neighbour_recall
+from pumap_core.estimator import resolve_device
+from pumap_core.initialization import initial_layout, pca_layout, spectral_layout
+from pumap_core.training import reconstruction_subset, warm_start
+
+
+def test_neighbour_recall_is_one_for_the_data_itself_and_low_for_noise():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5)).astype(np.float32)
+    monitor = ConvergenceMonitor(X, np.arange(300))
+    assert neighbour_recall(monitor.reference, torch.from_numpy(X)) == 1.0
+    shuffled = torch.from_numpy(rng.permutation(X))
+    assert neighbour_recall(monitor.reference, shuffled) < 0.2
+
+
+def test_monitor_converges_only_after_a_plateau():
+    X = np.random.default_rng(0).normal(size=(200, 4)).astype(np.float32)
+    monitor = ConvergenceMonitor(X, np.arange(200), patience=2)
+    noise = np.random.default_rng(1).normal(size=X.shape).astype(np.float32)
+    improving = [X + s * noise for s in (4.0, 2.0, 1.0, 0.5, 0.25)]
+    assert not any(monitor.update(Z) for Z in improving)
+    # the same map again and again: no progress between two windows of 2 checks
+    repeats = [monitor.update(improving[-1]) for _ in range(4)]
+    assert repeats[0] is False and repeats[-1] is True
+
+
+def test_auto_epochs_stop_early_on_a_toy_set():
+    # three well-separated blobs converge long before the cap
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(c, 0.3, size=(150, 6)) for c in (0, 5, 10)]).astype(np.float32)
+    model = ParametricUMAP(random_state=0).fit(X)
+    cap = model._resolve_epochs()
+    assert model.n_epochs_ < cap / 2
+    assert model.loss_history_[-1]["epoch"] < cap
+
+
+def test_a_fixed_epoch_count_is_a_hard_cap(small_digits):
+    X, _ = small_digits
+    model = ParametricUMAP(n_epochs=3, random_state=0).fit(X)
+    assert model.n_epochs_ == 3 and model.loss_history_[-1]["epoch"] == pytest.approx(3.0)
+
+
+def test_spectral_layout_separates_disjoint_clusters_and_falls_back_to_pca(digits):
+    X, y = digits
+    model = ParametricUMAP(n_epochs=1, random_state=0).fit(X[:600])
+    layout = spectral_layout(model.graph_.edges, 2)
+    assert layout.shape == (600, 2) and layout.dtype == np.float32
+    # classes sit apart: a 1-NN classifier on the layout beats chance by far
+    from sklearn.model_selection import cross_val_score
+    from sklearn.neighbors import KNeighborsClassifier
+    assert cross_val_score(KNeighborsClassifier(1), layout, y[:600], cv=3).mean() > 0.6
+    np.testing.assert_allclose(layout.std(), 4.0, rtol=1e-4)
+    # a graph in two pieces has no single spectral layout: PCA instead
+    from pumap_core.graph import EdgeSet
+    split = EdgeSet(np.array([0, 1, 2, 3]), np.array([1, 0, 3, 2]), np.ones(4, np.float32), 4)
+    assert spectral_layout(split, 2) is None
+    pca = initial_layout("spectral", X[:4], split, 2)
+    np.testing.assert_allclose(pca, pca_layout(X[:4], 2), atol=1e-5)
+    with pytest.raises(ValueError, match="init must be"):
+        initial_layout("random", X[:4], split, 2)
+
+
+def test_warm_start_regresses_the_encoder_onto_the_layout(digits):
+    X, _ = digits
+    torch.manual_seed(0)
+    layout = torch.from_numpy(pca_layout(X, 2))
+    encoder = nets.MLPEncoder(64, 2)
+    inputs = torch.from_numpy(X)
+    before = torch.nn.functional.mse_loss(encoder(inputs), layout).item()
+    warm_start(encoder, inputs, layout, steps=200, batch_size=256, learning_rate=3e-3)
+    with torch.no_grad():
+        after = torch.nn.functional.mse_loss(encoder(inputs), layout).item()
+    assert after < 0.1 * before
+
+
+def test_warm_start_and_noise_raise_held_out_quality(digits):
+    """Small data: the spectral warm start and input noise keep unseen rows as
+    faithful as training rows (without them the map over-fits)."""
+    from pumap_core.metrics import trustworthiness
+
+    X, _ = digits
+    rows = np.random.default_rng(0).permutation(len(X))
+    train, test = X[rows[:1000]], X[rows[1000:1400]]
+    plain = ParametricUMAP(n_epochs=15, batch_size=256, init=None, input_noise=None,
+                           random_state=0).fit(train)
+    regular = ParametricUMAP(n_epochs=15, batch_size=256, random_state=0).fit(train)
+    assert regular._input_noise() > 0
+    t_plain = trustworthiness(test, plain.transform(test))
+    t_regular = trustworthiness(test, regular.transform(test))
+    assert t_regular > t_plain
+
+
+def test_reconstruction_subset_is_uniform_and_unbiased():
+    gen = torch.Generator().manual_seed(0)
+    assert reconstruction_subset(50, None, gen, torch.device("cpu")) is None
+    assert reconstruction_subset(50, 64, gen, torch.device("cpu")) is None
+    counts = torch.zeros(100)
+    errors = torch.rand(100, generator=gen)
+    means = []
+    for _ in range(4000):
+        rows = reconstruction_subset(100, 10, gen, torch.device("cpu"))
+        assert len(rows) == 10 and len(set(rows.tolist())) == 10
+        counts[rows] += 1
+        means.append(errors[rows].mean().item())
+    # every row is picked equally often, so the subset mean estimates the full mean
+    assert counts.min() > 0.8 * counts.mean() and counts.max() < 1.2 * counts.mean()
+    assert np.mean(means) == pytest.approx(errors.mean().item(), abs=0.01)
+
+
+def test_reconstruction_rows_limit_the_decoded_batch(small_digits):
+    X, _ = small_digits
+    model = ParametricUMAP(n_epochs=2, reconstruction=True, reconstruction_rows=16,
+                           random_state=0).fit(X)
+    assert model.inverse_transform(model.transform(X[:5])).shape == (5, 64)
+    assert model.loss_history_[-1]["reconstruction"] > 0
+    with pytest.raises(ValueError, match="reconstruction_rows"):
+        ParametricUMAP(reconstruction_rows=0).fit(X)
+
+
+def test_auto_device_prefers_cuda_then_mps_then_cpu(monkeypatch):
+    class Backend:
+        def __init__(self, available):
+            self.available = available
+
+        def is_available(self):
+            return self.available
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends, "mps", Backend(True), raising=False)
+    assert resolve_device("auto") == torch.device("mps")
+    monkeypatch.setattr(torch.backends, "mps", Backend(False), raising=False)
+    assert resolve_device("auto") == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.backends, "mps", Backend(True), raising=False)
+    assert resolve_device("auto") == torch.device("cuda")
+    assert resolve_device("cpu") == torch.device("cpu")

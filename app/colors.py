@@ -15,9 +15,26 @@ from .state import LABEL
 
 N_SLOTS = len(PALETTE)
 REST = N_SLOTS
-CATEGORIES = [f"c{i}" for i in range(N_SLOTS)] + ["rest"]
-COLOR_KEY = {**{f"c{i}": c for i, c in enumerate(PALETTE)}, "rest": GREY}
+NEW = N_SLOTS + 1  # rows placed on a trained map (app.added)
+NEW_COLOR = "#111111"
+CATEGORIES = [f"c{i}" for i in range(N_SLOTS)] + ["rest", "new"]
+COLOR_KEY = {**{f"c{i}": c for i, c in enumerate(PALETTE)}, "rest": GREY, "new": NEW_COLOR}
 N_BINS = 8  # numeric columns with many values are cut into quantile bins
+#: the colour-by choice for data without labels, first one present
+PREFERRED = ("Smiling", "Male", "Eyeglasses")
+
+
+def default_color_by(columns: list[str]) -> str:
+    """Labels when there are any, else a telling attribute, else the first column."""
+    if LABEL in columns:
+        return LABEL
+    return next((c for c in PREFERRED if c in columns), columns[0])
+
+
+def _is_yes_no(s: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(s):
+        return True
+    return pd.api.types.is_numeric_dtype(s) and set(s.dropna().unique()) <= {0, 1}
 
 
 def _from_values(values: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -50,7 +67,11 @@ def color_codes(ds, column: str) -> tuple[np.ndarray, list[tuple[str, str]]]:
                 names = [label_names[int(float(v))] if v != "other" else v for v in names]
     elif column in ds.attributes.columns:
         s = ds.attributes[column]
-        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) \
+        if _is_yes_no(s):
+            yes = s.to_numpy().astype(bool)
+            codes = np.where(s.isna().to_numpy(), REST, yes.astype(np.int64))
+            names = [f"{column}: no", f"{column}: yes"]
+        elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) \
                 and s.nunique() > 12:
             binned = pd.qcut(s, N_BINS, duplicates="drop")
             codes, names = _from_values(binned.astype(str).where(binned.notna()))
@@ -76,10 +97,12 @@ def frame_table(xy: np.ndarray, codes: np.ndarray, n_slots: int = N_SLOTS,
     datashader's categorical shading costs time per category.
     """
     n_slots = int(min(max(n_slots, 0), N_SLOTS))
+    codes = np.asarray(codes)
     if grey:
         c = np.full(len(codes), n_slots, np.int64)
     else:
-        c = np.where(np.asarray(codes) >= n_slots, n_slots, codes)
-    categories = CATEGORIES[:n_slots] + [CATEGORIES[REST]]
+        c = np.where(codes >= n_slots, n_slots, codes)
+        c[codes == NEW] = n_slots + 1
+    categories = CATEGORIES[:n_slots] + [CATEGORIES[REST], CATEGORIES[NEW]]
     return pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1],
                          "c": pd.Categorical.from_codes(c, categories)})

@@ -2,76 +2,118 @@
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 
 import panel as pn
 from panel.io.callbacks import PeriodicCallback
+from panel.theme import fast
 
-from .controller import Controller
 from .sources import available_sources
-from .state import AppState
+from .state import SessionState
 from .style import css, html_pane
 from .views.controls import Controls
 from .views.curves import LossCurves
 from .views.inspect import InspectPanel
 from .views.scatter import ScatterView
 from .views.selection import SelectionPanel
-from .views.status import message_panes, quality_pane, status_pane
+from .views.status import QualityView, StatusBar
 
 log = logging.getLogger(__name__)
+
+class Fast(fast.Fast):
+    """Panel's Fast design without its Google Fonts link: the page asks nothing of the internet.
+
+    (Named ``Fast`` because Panel finds the design's own files by the class's name.)
+    """
+
+    _resources = {**fast.Fast._resources, "font": {}}
+
 
 POLL_MS = 250  # frames are sent at most this often, and only when new
 TITLE = "Parametric UMAP studio"
 
 
-def build(default_source: str = "digits") -> tuple[pn.template.BaseTemplate, Controller]:
-    """The page for one browser session, and its controller."""
-    sources = available_sources()
-    state = AppState(sources=sources, source=default_source)
-    controller = Controller(state)
-    controls = Controls(controller)
-    scatter = ScatterView(controller)
-    curves = LossCurves(state)
-    inspect = InspectPanel(controller)
-    selection = SelectionPanel(controller)
-
-    side = pn.Tabs(inspect.panel(), selection.panel(), dynamic=False,
+def build(default_source: str = "digits") -> tuple[pn.template.BaseTemplate, SessionState]:
+    """The page for one browser session, and its state."""
+    state = SessionState(sources=available_sources(), source=default_source)
+    scatter = ScatterView(state=state)
+    inspect = InspectPanel(state=state)
+    side = pn.Tabs(("Click", inspect), ("Selection", SelectionPanel(state=state)), dynamic=False,
                    sizing_mode="stretch_width", css_classes=["side-tabs"])
+    follow_tabs(state, side)
     main = pn.Column(
-        status_pane(state),
-        message_panes(state),
-        pn.Row(pn.Column(scatter.panel(), inspect.hover, sizing_mode="stretch_width",
-                         min_width=420),
+        StatusBar(state=state),
+        pn.Row(pn.Column(scatter, inspect.hover, sizing_mode="stretch_width", min_width=420),
                pn.Column(side, width=430), sizing_mode="stretch_width"),
-        pn.Row(pn.Column(html_pane('<div class="section">Losses</div>'), curves.pane,
+        pn.Row(pn.Column(html_pane('<div class="section">Losses</div>'), LossCurves(state=state),
                          sizing_mode="stretch_width"),
                pn.Column(html_pane('<div class="section">Quality (local / global)</div>'),
-                         quality_pane(state), width=360),
+                         QualityView(state=state), width=360),
                sizing_mode="stretch_width"),
         sizing_mode="stretch_width")
     template = pn.template.FastListTemplate(
-        title=TITLE, sidebar=[controls.panel()], main=[main], sidebar_width=300,
+        title=TITLE, sidebar=[Controls(state=state)], main=[main], sidebar_width=300,
+        design=Fast,
         accent_base_color="#1f77b4", header_background="#1f3b57", theme_toggle=False,
         font="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", font_url="", raw_css=[css()])
-    template.controller = controller  # for tests and debugging
+    template.state = state  # for tests and debugging
     template.scatter = scatter
-    return template, controller
+    return template, state
+
+
+def give_back_memory() -> None:
+    """Collect the closed session's objects and hand freed heap pages back to the system.
+
+    glibc keeps freed memory in its per-thread arenas (each training thread
+    had one); without ``malloc_trim`` the server's RSS never comes down.
+    """
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
+
+
+def connected(doc) -> bool:
+    """False once the browser tab of ``doc``'s session has closed (before Bokeh destroys it)."""
+    session = getattr(getattr(doc, "session_context", None), "_session", None)
+    return session is None or session.connection_count > 0
+
+
+def follow_tabs(state: SessionState, tabs: pn.Tabs) -> None:
+    """A lasso or box opens the Selection tab, a click the Click tab."""
+    def show(event) -> None:
+        if event.name == "selection" and len(event.new):
+            tabs.active = 1
+        elif event.name == "click" and event.new is not None:
+            tabs.active = 0
+
+    state.param.watch(show, ["selection", "click"])
 
 
 def serve_session(default_source: str = "digits") -> pn.template.BaseTemplate:
     """Build, start the poll and stop everything when the browser tab goes away."""
-    template, controller = build(default_source)
+    template, state = build(default_source)
+    doc = pn.state.curdoc
+
+    def tick() -> None:
+        if connected(doc):  # nothing is sent to a tab that has gone
+            state.poll()
+
     # background: no busy indicator every tick, and no busy bookkeeping on a closed document
-    callback = PeriodicCallback(callback=controller.poll, period=POLL_MS, background=True)
+    callback = PeriodicCallback(callback=tick, period=POLL_MS, background=True)
     callback.start()
 
     def destroyed(_context) -> None:
         callback.stop()
-        controller.close()
-        log.info("session %s closed: training stopped (worker alive: %s)", id(controller),
-                 controller.session.running)
+        state.close()
+        log.info("session %s closed: training stopped (worker alive: %s)", id(state),
+                 state.worker.running)
+        give_back_memory()
 
     pn.state.on_session_destroyed(destroyed)
-    log.info("session %s opened", id(controller))
-    pn.state.onload(lambda: controller.load(default_source))
+    log.info("session %s opened", id(state))
+    pn.state.onload(lambda: state.load(default_source))
     return template

@@ -1,6 +1,6 @@
 """Frame: one embedding snapshot, normalised into the plot's fixed box.
 
-Rasterized plots do not re-frame when the data's range changes (DESIGN §2),
+Rasterized plots do not re-frame when the data's range changes,
 so every frame is centred and scaled into about [-1, 1]²; the frame keeps
 the transform so that a click maps back to latent coordinates.
 """
@@ -24,35 +24,53 @@ class Frame:
     scale: float = 1.0
     xy: np.ndarray = field(default=None, repr=False)
     _tree: object = field(default=None, repr=False)
+    n_train: int = -1  # rows [n_train:] are new rows placed on the map; -1: none
 
     @classmethod
-    def of(cls, z: np.ndarray, step: int = 0) -> Frame:
-        z = np.asarray(z, dtype=np.float32)[:, :2]
-        if not np.isfinite(z).all():
-            z = np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0)
+    def of(cls, z: np.ndarray, step: int = 0, added: np.ndarray | None = None) -> Frame:
+        """A frame of the training codes ``z``, plus ``added`` codes framed the same way
+        (new rows never move the map)."""
+        z = _finite(z)
         lo, hi = np.percentile(z, [0.5, 99.5], axis=0)
         center = ((lo + hi) / 2).astype(np.float32)
         scale = float(max((hi - lo).max() / 2, 1e-6))
+        n_train = len(z)
+        if added is not None and len(added):
+            z = np.concatenate([z, _finite(added)])
         xy = (z - center) / np.float32(scale)
-        return cls(z=z, step=step, center=center, scale=scale, xy=xy)
+        return cls(z=z, step=step, center=center, scale=scale, xy=xy, n_train=n_train)
+
+    def __post_init__(self) -> None:
+        if self.n_train < 0:
+            self.n_train = len(self.z)
 
     def __len__(self) -> int:
         return len(self.z)
+
+    @property
+    def train_z(self) -> np.ndarray:
+        """The training rows' codes (without new rows)."""
+        return self.z[: self.n_train]
 
     def to_latent(self, x: float, y: float) -> np.ndarray:
         """Plot coordinates -> latent code (1 × 2)."""
         return (np.array([[x, y]], np.float32) * self.scale + self.center).astype(np.float32)
 
-    def nearest(self, x: float, y: float, max_distance: float | None = None) -> int:
-        """Row nearest to plot point (x, y); -1 when farther than ``max_distance``."""
+    def neighbours(self, x: float, y: float, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Plot distances and rows of the ``k`` points nearest to (x, y), nearest first."""
         if self._tree is None:
             from scipy.spatial import cKDTree
 
             self._tree = cKDTree(self.xy)
-        d, i = self._tree.query([x, y])
-        if max_distance is not None and d > max_distance:
+        d, i = self._tree.query([x, y], k=min(k, len(self)))
+        return np.atleast_1d(d), np.atleast_1d(i).astype(np.int64)
+
+    def nearest(self, x: float, y: float, max_distance: float | None = None) -> int:
+        """Row nearest to plot point (x, y); -1 when farther than ``max_distance``."""
+        d, i = self.neighbours(x, y)
+        if max_distance is not None and d[0] > max_distance:
             return -1
-        return int(i)
+        return int(i[0])
 
     def in_box(self, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
         x, y = self.xy[:, 0], self.xy[:, 1]
@@ -87,3 +105,8 @@ def _points_in_polygon(pts, xs, ys):  # pragma: no cover - compiled
             j = i
         out[p] = inside
     return out
+
+
+def _finite(z: np.ndarray) -> np.ndarray:
+    z = np.asarray(z, dtype=np.float32)[:, :2]
+    return z if np.isfinite(z).all() else np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0)

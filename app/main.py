@@ -6,10 +6,8 @@ loop), ``--address 127.0.0.1 --port 5006``. Environment: ``PUMAP_DATA_DIR``
 "digits"), ``PUMAP_APP_TORCH_THREADS`` (training threads, default 1).
 """
 
-import logging
 import os
 import sys
-import threading
 from pathlib import Path
 
 ROOT = str(Path(__file__).resolve().parents[1])
@@ -20,18 +18,11 @@ import holoviews as hv  # noqa: E402
 import panel as pn  # noqa: E402
 
 from app.dashboard import TITLE, serve_session  # noqa: E402
-from app.warmup import warm_up  # noqa: E402
+from app.warmup import configure_logging, start_warm_up  # noqa: E402
 
-_log = logging.getLogger("app")
-if not _log.handlers:  # once per process: session starts and ends go to the server log
-    _handler = logging.StreamHandler()
-    _handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
-    _log.addHandler(_handler)
-    _log.setLevel(logging.INFO)
-    _log.propagate = False
-
+configure_logging()
+start_warm_up()  # started by app_hooks.py at server start; here for other hosts (no-op then)
 pn.extension(notifications=False)
 hv.extension("bokeh", logo=False)
-threading.Thread(target=warm_up, name="pumap-warm-up", daemon=True).start()
 
 serve_session(os.environ.get("PUMAP_APP_SOURCE", "digits")).servable(title=TITLE)

@@ -38,13 +38,13 @@ class QualityMonitor:
     def maybe_start(self, X: np.ndarray, frame, last_step: int | None) -> bool:
         """Start a computation for ``frame`` unless one runs, it is too soon, or nothing moved."""
         busy = self._thread is not None and self._thread.is_alive()
-        if busy or self.rows is None or frame is None or len(frame) != len(X):
+        if busy or self.rows is None or frame is None or frame.n_train != len(X):
             return False
         if time.monotonic() - self._at < self.period or last_step == frame.step:
             return False
         self._at = time.monotonic()
         self._thread = threading.Thread(
-            target=self._work, args=(X[self.rows], frame.z[self.rows], frame.step),
+            target=self._work, args=(X[self.rows], frame.train_z[self.rows], frame.step),
             name="pumap-quality", daemon=True)
         self._thread.start()
         return True

@@ -1,77 +1,350 @@
-"""AppState: everything one browser session shows or chooses, as parameters.
+"""SessionState: one browser session's state, as parameters, and its actions, as methods.
 
-Widgets edit it, views are functions of it, and :class:`app.controller.Controller`
-moves results from the worker threads into it (only ever from the session's
-own callbacks, never from a worker).
+Widgets edit the parameters and call the methods; views are functions of the
+parameters. Background work (loading, graph, training) runs in the session's
+Panel-free :class:`~app.worker.Worker`; :meth:`SessionState.poll`, called by the
+page's periodic callback, is the only code that moves its results in here.
 """
 
 from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
 
 import numpy as np
 import param
 
 from pumap_core import ParametricUMAP
+from pumap_core.controls import LIVE
+
+from . import decode, faces
+from .added import Shown
+from .frame import Frame
+from .model_files import UPLOAD_ERRORS, model_from_bytes, model_to_bytes
+from .progress import Progress
+from .quality import QualityMonitor
+from .worker import Worker
+
+log = logging.getLogger(__name__)
 
 #: the engine's own defaults: the app starts from the same settings as a script
 ENGINE = ParametricUMAP().get_params()
-
 #: Colour-by choice that means "the data set's labels".
 LABEL = "label"
+#: phases in which a run holds the worker
+RUNNING = ("training", "paused", "stopping")
+#: snapshot spacing. Each frame costs the server ~0.1 s of shading whatever the size, and
+#: large data ~0.2 s more of the training thread for the full embedding: about 2.5-3 frames/s.
+FRAME_INTERVAL = ((20_000, 0.35), (None, 0.4))
+#: reconstruction (so clicks decode) is on by default up to this many values (rows ×
+#: features), MNIST and CelebA included; the decoder makes each step ~4× slower (MNIST)
+RECONSTRUCTION_AUTO_LIMIT = 100_000_000
 
 
-class AppState(param.Parameterized):
+def live_parameter(name: str, **overrides) -> param.Number:
+    """A parameter for the engine's live setting ``name``: default, bounds, slider range
+    and doc all come from :data:`pumap_core.controls.LIVE`."""
+    s = LIVE[name]
+    return param.Number(default=ENGINE[name], bounds=s.bounds, softbounds=s.soft_bounds,
+                        label=s.label or name, doc=s.doc, **overrides)
+
+
+class SessionState(param.Parameterized):
     # -- data ---------------------------------------------------------------
     source = param.String(default="digits", doc="Chosen built-in data set (a load() source).")
     sources = param.Dict(default={"digits (1,797 · 8×8)": "digits"},
                          doc="Chooser label -> load() source.")
-    path = param.String(default="", doc="Free path to a file or folder.")
+    dataset = param.Parameter(default=None, doc="The loaded pumap_core Dataset.")
+    added = param.Parameter(default=None, doc="app.added.Added: new rows placed on the map.")
+    shown = param.Parameter(default=None,
+                            doc="What the map's row indices mean: dataset, then added rows.")
     dataset_info = param.String(default="", doc="One line about the loaded data.")
-    loading = param.Boolean(default=False)
+    loading = param.String(default="", doc="The source being loaded, '' when none.")
+    preparing = param.String(default="", doc="What the graph builder is doing, '' when idle.")
+    preview = param.Parameter(default=None, doc="A PCA Frame to show until the first embedding.")
 
     # -- training settings (fixed for a run) -------------------------------
-    n_neighbors = param.Integer(default=ENGINE["n_neighbors"], bounds=(2, 200))
+    n_neighbors = param.Integer(default=ENGINE["n_neighbors"], bounds=(2, 200),
+                                softbounds=(2, 100), label="n_neighbors (graph, cached)")
     n_epochs = param.Integer(default=0, bounds=(0, 2000), doc="0 = automatic.")
-    learning_rate = param.Number(default=ENGINE["learning_rate"], bounds=(1e-5, 1e-1))
     reconstruction = param.Boolean(default=True, doc="Train a decoder (click to decode).")
     batch_size = param.Integer(default=ENGINE["batch_size"], bounds=(64, 16384))
     random_state = param.Integer(default=None, allow_None=True)
 
     # -- live settings (reach the running loop at its next step) ------------
-    min_dist = param.Number(default=ENGINE["min_dist"], bounds=(0.0, 1.0), step=0.01)
-    global_weight = param.Number(default=ENGINE["global_correlation_weight"], bounds=(0.0, 1.0),
-                                 step=0.01,
-                                 doc="Weight of the global-structure loss.")
-    recon_weight = param.Number(default=ENGINE["reconstruction_weight"], bounds=(0.0, 2.0),
-                                step=0.05,
-                                doc="Weight of the reconstruction loss (0 = decoder not trained).")
+    learning_rate = live_parameter("learning_rate")
+    min_dist = live_parameter("min_dist", step=0.01)
+    global_correlation_weight = live_parameter("global_correlation_weight", step=0.01)
+    reconstruction_weight = live_parameter("reconstruction_weight", step=0.05)
 
     # -- what the session shows ---------------------------------------------
+    model = param.Parameter(default=None, doc="The model being trained, or the last one.")
     phase = param.String(default="empty")
     error = param.String(default="", doc="Last error, shown in the page.")
     notice = param.String(default="", doc="Last non-error message.")
     color_by = param.Selector(default=LABEL, objects=[LABEL])
     frame = param.Parameter(default=None, doc="The newest embedding frame (app.frame.Frame).")
-    progress = param.Parameter(default=None, doc="app.session.Progress of the newest snapshot.")
+    progress = param.Parameter(default=None, doc="app.progress.Progress of the newest snapshot.")
     fps = param.Number(default=0.0, doc="Frames per second shown, over the last few seconds.")
     losses = param.List(default=[], doc="LossPoints so far.")
     quality = param.Dict(default={}, doc="trustworthiness, distance_correlation, step, n.")
     selection = param.Array(default=np.zeros(0, dtype=np.int64), doc="Selected row indices.")
-    click = param.Parameter(default=None, doc="app.controller.Click of the last click.")
+    click = param.Parameter(default=None, doc="app.decode.Click of the last click.")
     hover = param.Integer(default=-1, doc="Row under the cursor, -1 for none.")
 
+    def __init__(self, worker: Worker | None = None, **params) -> None:
+        super().__init__(**params)
+        self.worker = worker or Worker()
+        self.quality_monitor = QualityMonitor()
+        self._poll_lock = threading.Lock()
+        self._frame_times: deque[float] = deque(maxlen=12)
+        self._steering = None
+        self._closed = False
+        self.param.watch(self._on_live, list(self.live_names()))
+
+    @classmethod
+    def live_names(cls) -> tuple[str, ...]:
+        """The engine's live settings this state offers, in declaration order."""
+        return tuple(name for name in LIVE if name in cls.param)
+
     def live_settings(self) -> dict[str, float]:
-        """The settings the running loop accepts, under the engine's names."""
-        return {"min_dist": self.min_dist, "global_correlation_weight": self.global_weight,
-                "reconstruction_weight": self.recon_weight}
+        return {name: getattr(self, name) for name in self.live_names()}
 
     def training_params(self) -> dict:
         """Keyword arguments for ``ParametricUMAP`` for a new run."""
-        return {
-            "n_neighbors": self.n_neighbors,
-            "n_epochs": self.n_epochs or None,
-            "learning_rate": self.learning_rate,
-            "reconstruction": self.reconstruction,
-            "batch_size": self.batch_size,
-            "random_state": self.random_state,
-            **self.live_settings(),
-        }
+        return {"n_neighbors": self.n_neighbors, "n_epochs": self.n_epochs or None,
+                "reconstruction": self.reconstruction, "batch_size": self.batch_size,
+                "random_state": self.random_state, **self.live_settings()}
+
+    # -- data ---------------------------------------------------------------
+    def load(self, source: str | None = None, wait: bool = False) -> None:
+        """Load a built-in source or a path (in the background)."""
+        source = (source or self.source).strip()
+        if not source:
+            self.error = "Type a path to a file or folder first."
+            return
+        self.param.update(error="", notice=f"Loading {source} …", loading=source)
+        self.worker.load(source, wait=wait)
+
+    def _on_dataset(self, ds, stopped: str | None) -> None:
+        from .colors import default_color_by  # colors reads LABEL from here
+
+        columns = [LABEL] if ds.labels is not None else []
+        columns += [str(c) for c in ds.attributes.columns[:60]]
+        columns = columns or ["(none)"]
+        self.param.color_by.objects = columns
+        shape = f" · images {'×'.join(map(str, ds.image_shape))}" if ds.image_shape else ""
+        self.quality_monitor.reset(ds.n_samples)
+        self._steering = None
+        notice = f"Loaded {ds.name}."
+        if stopped:
+            notice = f"Training on {stopped} stopped to switch to {ds.name}. " + notice
+        self.param.update(
+            dataset=ds, shown=ds, added=None, model=None, loading="", preview=None,
+            reconstruction=ds.n_samples * ds.n_features <= RECONSTRUCTION_AUTO_LIMIT,
+            color_by=default_color_by(columns), frame=None, progress=None, losses=[], quality={}, click=None,
+            hover=-1, selection=np.zeros(0, np.int64), notice=notice,
+            **faces.shown_settings(ds, (*self.live_names(), "batch_size", "n_neighbors"),
+                                   self.dataset),
+            dataset_info=f"{ds.name}: {ds.n_samples:,} items × {ds.n_features:,} features{shape}")
+
+    def add_data(self, source: str, wait: bool = False) -> None:
+        """Place the rows of ``source`` (same features) on the map with the trained encoder."""
+        source = (source or "").strip()
+        if not source:
+            self.error = "Type a path, or choose a data set, to place on the map."
+            return
+        if self.model is None:
+            self.error = "Train a map first: new rows are placed by its encoder."
+            return
+        self.param.update(error="", notice=f"Placing {source} on the map …")
+        self.worker.add(source, wait=wait)
+
+    def clear_added(self) -> None:
+        self.worker.clear_added()
+        self.poll()
+
+    # -- training -----------------------------------------------------------
+    def train(self, wait: bool = False) -> None:
+        if self.loading:
+            self.notice = f"Wait until {self.loading} has loaded, then press Train."
+            return
+        if self.dataset is None:
+            self.error = "No data loaded yet."
+            return
+        self.param.update(error="", notice="", frame=None, losses=[], quality={}, click=None,
+                          progress=None)
+        self._steering = None
+        n = self.dataset.n_samples
+        interval = next(t for limit, t in FRAME_INTERVAL if limit is None or n <= limit)
+        params = faces.training_params(self.dataset, self.training_params())
+        self.worker.start(wait=wait, snapshot_interval=interval, **params)
+        self.phase = self.worker.phase
+
+    def pause(self) -> None:
+        self.worker.pause()
+        self.phase = self.worker.phase
+
+    def resume(self) -> None:
+        self.worker.resume()
+        self.phase = self.worker.phase
+
+    def stop(self) -> None:
+        self.worker.stop()
+        self.phase = self.worker.phase
+
+    def reset(self) -> None:
+        self.worker.reset()
+        self.poll()
+
+    def _on_live(self, *_events) -> None:
+        try:
+            self.worker.update(**self.live_settings())
+        except (ValueError, KeyError) as e:
+            self.error = f"Not applied: {e}"
+
+    # -- the periodic callback ------------------------------------------------
+    def poll(self) -> bool:
+        """Move worker results into the state; True when a new frame arrived."""
+        if self._closed or not self._poll_lock.acquire(blocking=False):
+            return False  # the previous tick is still busy
+        try:
+            return self._poll()
+        finally:
+            self._poll_lock.release()
+
+    def _poll(self) -> bool:
+        w = self.worker
+        for kind, payload in w.take_events():
+            if kind == "dataset":
+                self._on_dataset(*payload)
+            elif kind == "error":
+                self.param.update(error=payload, notice="", loading="")
+            elif kind == "preview":
+                self.preview = Frame.of(payload)
+            elif kind == "reset":
+                self._steering = None
+                self.param.update(frame=None, progress=None, losses=[], quality={}, click=None)
+            elif kind == "finished":
+                self.notice = "Training finished." if w.phase == "done" else "Training stopped."
+        snap = w.take_snapshot()
+        new = snap is not None and snap.embedding is not None
+        updates = {"phase": w.phase, "preparing": w.preparing_text(), "model": w.model}
+        added = w.added
+        if added is not self.added:
+            updates.update(self._added_updates(added))
+        if new or added is not self.added:
+            z = snap.embedding if new else (self.frame.train_z if self.frame is not None else None)
+            if z is not None:
+                step = snap.step if new else self.frame.step
+                updates["frame"] = Frame.of(z, step, None if added is None else added.z)
+        if new:
+            self._frame_times.append(time.monotonic())
+            updates.update(progress=Progress.of(snap), losses=w.losses(), fps=self._fps())
+        self.param.update(**{k: v for k, v in updates.items() if getattr(self, k) is not v})
+        self._refresh_quality()
+        return new
+
+    def _added_updates(self, added) -> dict:
+        """New rows arrived (or left): what the map's indices mean, and a message once."""
+        updates = {"added": added, "shown": self.dataset, "selection": np.zeros(0, np.int64)}
+        if added is not None:
+            if self.added is None or added.dataset is not self.added.dataset:
+                updates["notice"] = (f"Placed {added.n:,} new rows from {added.dataset.name} on "
+                                     f"the map: {added.rate:,.0f} rows/s.")
+            else:
+                updates.pop("selection")
+            updates["shown"] = (self.shown if self.added is not None
+                                and added.dataset is self.added.dataset
+                                else Shown(self.dataset, added))
+        return updates
+
+    def _fps(self) -> float:
+        t = self._frame_times
+        return (len(t) - 1) / (t[-1] - t[0]) if len(t) > 2 and t[-1] > t[0] else 0.0
+
+    def _refresh_quality(self) -> None:
+        result = self.quality_monitor.take()
+        if result is not None:
+            self.quality = result
+        if self.dataset is not None:
+            self.quality_monitor.maybe_start(self.dataset.X, self.frame, self.quality.get("step"))
+
+    def wait_quality(self, timeout: float = 30.0) -> None:
+        self.quality_monitor.wait(timeout)
+
+    # -- selection, hover, click -----------------------------------------------
+    def select_polygon(self, xs, ys) -> np.ndarray:
+        frame = self.frame
+        self.selection = frame.in_polygon(xs, ys) if frame is not None else np.zeros(0, np.int64)
+        return self.selection
+
+    def select_box(self, x0, y0, x1, y1) -> np.ndarray:
+        frame = self.frame
+        self.selection = (frame.in_box(x0, y0, x1, y1) if frame is not None
+                          else np.zeros(0, np.int64))
+        return self.selection
+
+    def clear_selection(self) -> None:
+        self.selection = np.zeros(0, np.int64)
+
+    def hover_at(self, x: float | None, y: float | None) -> int:
+        frame = self.frame
+        i = -1
+        if frame is not None and x is not None and y is not None:
+            i = frame.nearest(x, y, max_distance=0.03)
+        if i != self.hover:
+            self.hover = i
+        return i
+
+    def click_at(self, x: float | None, y: float | None) -> decode.Click | None:
+        """Decode the code under (x, y): a point's own code, or one for that place."""
+        if self.frame is None or self.shown is None or x is None or y is None:
+            return None
+        self.click = decode.click_at(self.frame, self.model, self.shown.X, x, y)
+        return self.click
+
+    def steering(self) -> decode.Steering | None:
+        """Attribute directions on the current model's codes (refitted when stale)."""
+        if not decode.is_current(self._steering, self.model, self.frame, self.worker.running):
+            self._steering = (decode.fit_steering(self.model, self.dataset, self.frame)
+                              if self.dataset is not None else None)
+        return self._steering
+
+    def decode_shifted(self, sds: dict[str, float]) -> tuple[np.ndarray | None, str]:
+        """Decode the clicked code pushed ``sds[f]`` standard deviations along attribute f."""
+        if self.click is None:
+            return None, "Click the plot first."
+        if not any(sds.values()):  # the click's own decode, even if the model has trained on
+            return self.click.decoded, self.click.message
+        return decode.decode(self.model, decode.shifted(self.click.z, self.steering(), sds))
+
+    # -- models ------------------------------------------------------------------
+    def model_bytes(self) -> bytes:
+        if self.model is None or self.phase in RUNNING:
+            raise RuntimeError("Stop training (or let it finish) before saving the model.")
+        return model_to_bytes(self.model)
+
+    def load_model_bytes(self, data: bytes, name: str = "model.safetensors") -> bool:
+        """Load an uploaded model through the engine's safe loader; errors go to ``error``."""
+        try:
+            self.worker.use_model(model_from_bytes(data, name))
+        except UPLOAD_ERRORS as e:
+            self.error = f"Could not use the model file {name!r}: {e}"
+            return False
+        self.param.update(error="", notice=f"Loaded model {name}.")
+        self.poll()
+        return True
+
+    def close(self) -> None:
+        """Stop the worker and drop everything this session holds (its tab has closed)."""
+        self._closed = True
+        self.worker.close()
+        self.quality_monitor.wait(10.0)
+        with param.parameterized.discard_events(self):  # no view redraws on a closed page
+            self.param.update(dataset=None, shown=None, added=None, model=None, frame=None,
+                              preview=None, progress=None, losses=[], quality={}, click=None,
+                              selection=np.zeros(0, np.int64))
+        self._steering = None

@@ -1,11 +1,15 @@
 """App benchmark: first frame on digits, frames/s at 70,000 points, click latency.
 
-Runs the dashboard's own objects (Controller, ScatterView rendered to a Bokeh
+Runs the dashboard's own objects (SessionState, ScatterView rendered to a Bokeh
 document, InspectPanel) in one process, exactly as a browser session uses
 them, without the network and the browser:
 
     python benchmarks/bench_app.py                # MNIST 70,000 from PUMAP_DATA_DIR, else synthetic
     python benchmarks/bench_app.py --seconds 20 --synthetic
+    python benchmarks/bench_app.py --sessions 8   # 8 Chromium sessions against one server
+
+``--sessions N`` runs :mod:`benchmarks.app_sessions` instead and writes
+``benchmarks/results/app_sessions_latest.md``.
 
 "first frame": pressing Train on digits → the first embedding rasterized
 into the plot's Bokeh model (graph, network build, first step, snapshot,
@@ -31,16 +35,16 @@ import holoviews as hv  # noqa: E402
 
 hv.extension("bokeh")
 
-from app.controller import FRAME_INTERVAL, Controller  # noqa: E402
 from app.dashboard import POLL_MS  # noqa: E402
+from app.state import FRAME_INTERVAL, SessionState  # noqa: E402
 from app.views.inspect import InspectPanel  # noqa: E402
 from app.views.scatter import ScatterView  # noqa: E402
 from app.warmup import warm_up  # noqa: E402
 
 
-def session(controller: Controller) -> ScatterView:
+def session(state: SessionState) -> ScatterView:
     """A ScatterView whose plot is rendered, so every frame is really rasterized."""
-    view = ScatterView(controller)
+    view = ScatterView(state=state)
     view.bokeh = hv.renderer("bokeh").get_plot(view.plot)
     return view
 
@@ -50,7 +54,7 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def wait_frame(c: Controller, timeout: float) -> float:
+def wait_frame(c: SessionState, timeout: float) -> float:
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < timeout:
         if c.poll():
@@ -59,27 +63,27 @@ def wait_frame(c: Controller, timeout: float) -> float:
     raise TimeoutError("no frame")
 
 
-def clicks(c: Controller, n: int) -> tuple[list[float], list[float]]:
+def clicks(c: SessionState, n: int) -> tuple[list[float], list[float]]:
     """Server time of n clicks at random plot points: (decode + nearest, incl. images/HTML)."""
     rng = np.random.default_rng(0)
     server_ms, decode_ms = [], []
     for x, y in rng.uniform(-0.8, 0.8, size=(n, 2)):
         t = time.perf_counter()
-        click = c.click(x, y)  # what the Tap stream calls; InspectPanel renders via its watcher
+        click = c.click_at(x, y)  # what the Tap stream calls; InspectPanel renders via its watcher
         server_ms.append((time.perf_counter() - t) * 1000)
         decode_ms.append(click.ms)
     return decode_ms, server_ms
 
 
 def first_frame(epochs: int, n_clicks: int) -> dict:
-    c = Controller()
+    c = SessionState()
     t0 = time.perf_counter()
     c.load("digits", wait=True)
-    c.session._graph_thread.join()  # the app builds the default graph as the data loads
+    c.worker._graph_thread.join()  # the app builds the default graph as the data loads
     prebuild = time.perf_counter() - t0
     c.poll()
-    views = [session(c), InspectPanel(c)]
-    c.state.n_epochs = epochs
+    views = [session(c), InspectPanel(state=c)]
+    c.n_epochs = epochs
     t0 = time.perf_counter()
     c.train()
     wait_frame(c, 60)
@@ -110,27 +114,27 @@ def big_dataset(synthetic: bool):
 
 
 def frame_rate(ds, seconds: float, n_clicks: int, reconstruction: bool | None) -> dict:
-    c = Controller()
-    c.session.set_dataset(ds)
+    c = SessionState()
+    c.worker.set_dataset(ds)
     c.poll()  # the app's defaults for this data (reconstruction off for large data)
     if reconstruction is not None:
-        c.state.reconstruction = reconstruction
-    views = [session(c), InspectPanel(c)]  # rendered on every frame / click, like a page
-    c.state.n_epochs = 200  # keeps training during the measurement
+        c.reconstruction = reconstruction
+    views = [session(c), InspectPanel(state=c)]  # rendered on every frame / click, like a page
+    c.n_epochs = 200  # keeps training during the measurement
     worker_cpu: list[tuple[float, float]] = []  # (wall, CPU) of the training thread per snapshot
-    on_snapshot = c.session._on_snapshot
+    on_snapshot = c.worker._on_snapshot
 
     def timed(gen, snap):
         worker_cpu.append((time.perf_counter(), time.thread_time()))
         on_snapshot(gen, snap)
 
-    c.session._on_snapshot = timed
+    c.worker._on_snapshot = timed
     t0 = time.perf_counter()
     c.train()
     graph_and_first = wait_frame(c, 900)
     rss0 = rss_mb()
-    renders, render_cpu, steps0 = [], [], c.state.progress.step
-    snaps0, mark = len(c.session.losses()), len(worker_cpu)
+    renders, render_cpu, steps0 = [], [], c.progress.step
+    snaps0, mark = len(c.worker.losses()), len(worker_cpu)
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
         tick, cpu = time.perf_counter(), time.thread_time()
@@ -140,8 +144,8 @@ def frame_rate(ds, seconds: float, n_clicks: int, reconstruction: bool | None) -
         time.sleep(max(0.0, POLL_MS / 1000 - (time.perf_counter() - tick)))
     span = time.perf_counter() - start
     rss_growth = rss_mb() - rss0
-    steps = c.state.progress.step - steps0
-    snaps = len(c.session.losses()) - snaps0
+    steps = c.progress.step - steps0
+    snaps = len(c.worker.losses()) - snaps0
     window = worker_cpu[mark:]
     train_wall = window[-1][0] - window[0][0] if len(window) > 1 else float("nan")
     train_cpu = window[-1][1] - window[0][1] if len(window) > 1 else float("nan")
@@ -154,7 +158,7 @@ def frame_rate(ds, seconds: float, n_clicks: int, reconstruction: bool | None) -
     del views
     return {
         "points": ds.n_samples,
-        "reconstruction": c.state.reconstruction,
+        "reconstruction": c.reconstruction,
         "graph + first frame (s)": graph_and_first,
         "frames/s while training": len(renders) / span,
         "frame render median (ms)": 1000 * statistics.median(renders) if renders else float("nan"),
@@ -168,7 +172,7 @@ def frame_rate(ds, seconds: float, n_clicks: int, reconstruction: bool | None) -
         "click: decode + nearest (ms, median)": statistics.median(decode_ms),
         "click: incl. images/HTML (ms, median)": statistics.median(server_ms),
         "click: incl. images/HTML (ms, p95)": float(np.percentile(server_ms, 95)),
-        "70k model has a decoder (clicks decode)": c.session.model.decoder_ is not None,
+        "70k model has a decoder (clicks decode)": c.worker.model.decoder_ is not None,
         "total (s)": time.perf_counter() - t0,
     }
 
@@ -181,7 +185,12 @@ def main(argv=None) -> None:
     p.add_argument("--first-epochs", type=int, default=50)
     p.add_argument("--reconstruction", choices=["default", "on", "off"], default="default",
                    help="decoder for the 70,000-point run (default: the app's choice)")
+    p.add_argument("--sessions", type=int, default=0,
+                   help="open this many Chromium sessions against one server instead")
+    p.add_argument("--epochs", type=int, default=20, help="digits epochs per session (--sessions)")
     args = p.parse_args(argv)
+    if args.sessions:
+        return sessions(args.sessions, args.epochs)
     import torch
 
     torch.set_num_threads(int(os.environ.get("PUMAP_APP_TORCH_THREADS", "1")))
@@ -197,6 +206,26 @@ def main(argv=None) -> None:
     print(f"\n{'measure'.ljust(width)}  value\n{'-' * width}  -----")
     for k, v in rows.items():
         print(f"{k.ljust(width)}  {v:.3f}" if isinstance(v, float) else f"{k.ljust(width)}  {v}")
+
+
+def sessions(n: int, epochs: int) -> None:
+    import datetime
+    import platform
+
+    from benchmarks import app_sessions
+
+    results = Path(__file__).resolve().parent / "results"
+    load = os.getloadavg()[0]
+    r = app_sessions.run(n, epochs, results / "app_sessions_server.log")
+    when = datetime.datetime.now(datetime.timezone.utc)
+    text = (f"# App: {n} sessions at once\n\n{when:%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
+            f"{os.cpu_count()} cores shared with other jobs (load {load:.1f} at start); "
+            f"`python benchmarks/bench_app.py --sessions {n} --epochs {epochs}`.\n\n"
+            + app_sessions.report(r))
+    print(text)
+    for name in (f"app_sessions_{when:%Y-%m-%d}.md", "app_sessions_latest.md"):
+        (results / name).write_text(text)
+    (results / "app_sessions_server.log").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

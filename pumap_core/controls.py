@@ -15,17 +15,81 @@ from typing import Any
 
 import numpy as np
 
-#: The settings that may change while training runs.
-LIVE_SETTINGS = (
-    "umap_weight",
-    "global_correlation_weight",
-    "reconstruction_weight",
-    "classifier_weight",
-    "learning_rate",
-    "min_dist",
-    "spread",
-    "repulsion_strength",
-)
+
+@dataclass(frozen=True)
+class LiveSetting:
+    """One setting a running loop accepts: the single declaration everything derives from.
+
+    ``bounds`` are what the engine accepts (a value outside is refused with a
+    message and the run goes on); ``soft_bounds`` the range a slider offers;
+    ``term`` the loss term it weights, if any.
+    """
+
+    name: str
+    bounds: tuple[float, float]
+    soft_bounds: tuple[float, float] | None = None
+    term: str | None = None
+    label: str = ""
+    short: str = ""
+    doc: str = ""
+
+    def check(self, value: float) -> float:
+        """``value`` as a float, or a ValueError that names the setting and its bounds."""
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{self.name} must be a number, got {value!r}") from None
+        low, high = self.bounds
+        if not np.isfinite(v) or not low <= v <= high:
+            raise ValueError(f"{self.name} must be a finite number between {low:g} and {high:g}, "
+                             f"got {value!r}")
+        return v
+
+
+#: The settings that may change while training runs, by name.
+LIVE = {s.name: s for s in (
+    LiveSetting("learning_rate", (1e-6, 1.0), (1e-5, 1e-1), label="Learning rate", short="lr",
+                doc="Adam's learning rate (before decay)."),
+    LiveSetting("min_dist", (0.0, 3.0), (0.0, 1.0), label="min_dist", short="min_dist",
+                doc="How tightly points pack (at most spread)."),
+    LiveSetting("spread", (1e-3, 10.0), (0.1, 3.0), short="spread",
+                doc="Scale of the embedded points."),
+    LiveSetting("repulsion_strength", (0.0, 100.0), (0.0, 5.0), short="repulsion",
+                doc="Weight of the negative samples."),
+    LiveSetting("umap_weight", (0.0, 1e3), (0.0, 2.0), term="umap", short="umap",
+                doc="Weight of UMAP's cross-entropy."),
+    LiveSetting("global_correlation_weight", (0.0, 1e3), (0.0, 2.0), term="global",
+                label="Global structure weight", short="global",
+                doc="Weight of the global-structure loss (-Pearson r of distances)."),
+    LiveSetting("reconstruction_weight", (0.0, 1e3), (0.0, 2.0), term="reconstruction",
+                label="Reconstruction weight", short="recon",
+                doc="Weight of the reconstruction loss (0 = decoder not trained)."),
+    LiveSetting("code_umap_weight", (0.0, 1e3), (0.0, 2.0), term="code_umap", short="code_umap",
+                doc="Two-code models: weight of UMAP's loss on the code itself."),
+    LiveSetting("classifier_weight", (0.0, 1e3), (0.0, 2.0), term="classifier", short="clf",
+                doc="Weight of the classifier loss on labelled rows."),
+)}
+LIVE_SETTINGS = tuple(LIVE)
+#: loss term -> the live setting that weights it
+WEIGHT_OF = {s.term: s.name for s in LIVE.values() if s.term}
+
+
+def check_live_settings(settings: dict[str, float], current: dict[str, float] | None = None
+                        ) -> dict[str, float]:
+    """Validated floats for ``settings``; unknown names raise KeyError, bad values ValueError.
+
+    ``current`` (the other settings in force) lets min_dist be checked against spread.
+    """
+    unknown = set(settings) - set(LIVE)
+    if unknown:
+        raise KeyError(f"not a live training setting: {sorted(unknown)}; "
+                       f"choose from {list(LIVE)}")
+    values = {k: LIVE[k].check(v) for k, v in settings.items()}
+    merged = {**(current or {}), **values}
+    if "min_dist" in merged and "spread" in merged and merged["min_dist"] > merged["spread"]:
+        raise ValueError(f"min_dist must be at most spread={merged['spread']:g}, "
+                         f"got {merged['min_dist']:g}")
+    return values
 
 
 class TrainingStopped(Exception):
@@ -43,6 +107,7 @@ class TrainingControls:
     def __init__(self, **settings: float) -> None:
         self._lock = threading.Lock()
         self._settings: dict[str, float] = {}
+        self._base: dict[str, float] = {}
         self._version = 0
         self._running = threading.Event()
         self._running.set()
@@ -52,18 +117,24 @@ class TrainingControls:
 
     # -- settings ---------------------------------------------------------
     def update(self, **settings: float) -> None:
-        """Change live settings; unknown names raise ``KeyError``."""
-        unknown = set(settings) - set(LIVE_SETTINGS)
-        if unknown:
-            raise KeyError(f"not a live training setting: {sorted(unknown)}; "
-                           f"choose from {list(LIVE_SETTINGS)}")
-        for name, value in settings.items():
-            value = float(value)
-            if not np.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+        """Change live settings; an unknown name raises ``KeyError``, a value outside
+        its bounds ``ValueError`` (nothing changes then, and a running loop goes on)."""
         with self._lock:
-            self._settings.update({k: float(v) for k, v in settings.items()})
+            current = {**self._base, **self._settings}
+        values = check_live_settings(settings, current)
+        with self._lock:
+            self._settings.update(values)
             self._version += 1
+
+    def begin(self, settings: dict[str, float]) -> None:
+        """The loop's starting values, so that later updates are checked against them."""
+        with self._lock:
+            self._base = dict(settings)
+
+    def values(self) -> dict[str, float]:
+        """The starting values with every update applied: what the loop runs with now."""
+        with self._lock:
+            return {**self._base, **self._settings}
 
     def read(self) -> tuple[int, dict[str, float]]:
         """Return ``(version, settings)``; the version grows on every update."""

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import io
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from app.controller import Controller  # noqa: E402
 from app.frame import Frame  # noqa: E402
-from app.state import AppState  # noqa: E402
+from app.state import SessionState
+from app.views.selection import selection_table  # noqa: E402
 from pumap_core.data import load_digits  # noqa: E402
+from tests.app_support import poll_until  # noqa: E402
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -24,35 +24,25 @@ def data():
 
 @pytest.fixture
 def ctl(data):
-    c = Controller(AppState())
-    c.session.set_dataset(data)
+    c = SessionState()
+    c.worker.set_dataset(data)
     c.poll()
     yield c
     c.close()
 
 
-def poll_until(c: Controller, predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        c.poll()
-        if predicate():
-            return
-        time.sleep(0.03)
-    raise AssertionError("condition not met in time")
-
-
 @pytest.fixture
 def trained(ctl):
     """A finished small run with a decoder."""
-    ctl.state.param.update(n_epochs=15, random_state=0, reconstruction=True)
+    ctl.param.update(n_epochs=15, random_state=0, reconstruction=True)
     ctl.train(wait=True)
     ctl.poll()
-    assert ctl.state.phase == "done", ctl.state.error
+    assert ctl.phase == "done", ctl.error
     return ctl
 
 
 def test_training_params_map_to_the_estimator():
-    st = AppState(n_epochs=0, min_dist=0.3, global_weight=0.2, recon_weight=0.5)
+    st = SessionState(n_epochs=0, min_dist=0.3, global_correlation_weight=0.2, reconstruction_weight=0.5)
     p = st.training_params()
     assert p["n_epochs"] is None  # 0 = automatic
     assert p["min_dist"] == 0.3 and p["global_correlation_weight"] == 0.2
@@ -63,37 +53,37 @@ def test_training_params_map_to_the_estimator():
 
 
 def test_dataset_fills_state(ctl, data):
-    st = ctl.state
+    st = ctl
     assert st.phase == "ready" and "300 items × 64 features" in st.dataset_info
     assert st.param.color_by.objects == ["label"] and st.color_by == "label"
     assert st.reconstruction  # small data: decoder on by default
 
 
 def test_large_data_defaults_to_no_reconstruction(data, monkeypatch):
-    import app.controller
+    import app.state
 
-    monkeypatch.setattr(app.controller, "RECONSTRUCTION_AUTO_LIMIT", data.X.size - 1)
-    c = Controller()
-    c.session.set_dataset(data, prebuild=False)
+    monkeypatch.setattr(app.state, "RECONSTRUCTION_AUTO_LIMIT", data.X.size - 1)
+    c = SessionState()
+    c.worker.set_dataset(data, prebuild=False)
     c.poll()
-    assert not c.state.reconstruction
+    assert not c.reconstruction
 
 
 def test_frames_progress_and_live_min_dist(ctl, data):
-    ctl.state.param.update(n_epochs=500, random_state=0)
+    ctl.param.update(n_epochs=500, random_state=0)
     ctl.train()
-    poll_until(ctl, lambda: ctl.state.frame is not None)
-    assert len(ctl.state.frame) == data.n_samples
-    assert ctl.state.phase == "training"
-    ctl.state.min_dist = 0.55  # what the slider does
-    poll_until(ctl, lambda: ctl.state.progress.settings.get("min_dist") == 0.55)
+    poll_until(ctl, lambda: ctl.frame is not None)
+    assert len(ctl.frame) == data.n_samples
+    assert ctl.phase == "training"
+    ctl.min_dist = 0.55  # what the slider does
+    poll_until(ctl, lambda: ctl.progress.settings.get("min_dist") == 0.55)
     ctl.pause()
-    assert ctl.state.phase == "paused"
+    assert ctl.phase == "paused"
     ctl.resume()
     ctl.stop()
-    poll_until(ctl, lambda: ctl.state.phase == "stopped")
-    assert ctl.state.notice == "Training stopped."
-    assert len(ctl.state.losses) >= 1
+    poll_until(ctl, lambda: ctl.phase == "stopped")
+    assert ctl.notice == "Training stopped."
+    assert len(ctl.losses) >= 1
 
 
 def test_frame_normalises_and_maps_back():
@@ -108,20 +98,20 @@ def test_frame_normalises_and_maps_back():
 
 def test_box_and_lasso_selection(ctl):
     xy = np.array([[-0.2, 0.1], [0.5, 0.6], [-0.5, 0.5], [0.9, -0.9], [2, 2]], np.float32)
-    ctl.state.frame = Frame(z=xy, xy=xy, center=np.zeros(2, np.float32), scale=1.0)
+    ctl.frame = Frame(z=xy, xy=xy, center=np.zeros(2, np.float32), scale=1.0)
     assert list(ctl.select_box(-0.6, -0.1, 0.6, 0.65)) == [0, 1, 2]
-    assert list(ctl.state.selection) == [0, 1, 2]
+    assert list(ctl.selection) == [0, 1, 2]
     triangle = ([-1, 1, 1], [-1, -1, 1])  # below the diagonal y = x
     assert list(ctl.select_polygon(*triangle)) == [3]
     ctl.clear_selection()
-    assert len(ctl.state.selection) == 0
+    assert len(ctl.selection) == 0
 
 
 def test_selection_table_and_csv(trained, data):
-    f = trained.state.frame
+    f = trained.frame
     trained.select_box(-2, -2, 2, 2)
-    table = trained.selection_table()
-    assert len(table) == len(trained.state.selection) > 0
+    table = selection_table(trained.dataset, trained.selection, trained.frame)
+    assert len(table) == len(trained.selection) > 0
     assert {"index", "label", "z0", "z1"} <= set(table.columns)
     row = table.iloc[0]
     assert row["label"] == str(data.labels[row["index"]])
@@ -131,53 +121,53 @@ def test_selection_table_and_csv(trained, data):
 
 
 def test_click_decodes_and_finds_neighbours(trained, data):
-    f = trained.state.frame
+    f = trained.frame
     x, y = f.xy[5]
-    c = trained.click(float(x), float(y))
-    assert c.decoded is not None and c.decoded.shape == (64,)
+    c = trained.click_at(float(x), float(y))
+    assert c.decoded is not None and c.decoded.shape == (8, 8)  # images keep their shape
     assert c.nearest == 5
     assert len(c.neighbours) == 8 and 5 not in c.neighbours
-    assert trained.state.click is c and c.ms > 0
-    w = trained.directions()
-    assert list(w.index) == [str(i) for i in range(10)]
+    assert trained.click is c and c.ms > 0
+    w = trained.steering().directions
+    assert sorted(w.index) == [str(i) for i in range(10)]
     moved, message = trained.decode_shifted({"3": 1.0})
     assert message == "" and not np.allclose(moved, c.decoded)
 
 
 def test_click_without_decoder_says_so(ctl):
-    ctl.state.param.update(n_epochs=2, random_state=0, reconstruction=False)
+    ctl.param.update(n_epochs=2, random_state=0, reconstruction=False)
     ctl.train(wait=True)
     ctl.poll()
-    c = ctl.click(0.0, 0.0)
+    c = ctl.click_at(0.0, 0.0)
     assert c.decoded is None and "reconstruction" in c.message
 
 
 def test_quality_refreshes(trained):
-    trained.quality._at = 0.0
+    trained.quality_monitor._at = 0.0
     trained.poll()
     trained.wait_quality()
     trained.poll()
-    q = trained.state.quality
+    q = trained.quality
     assert 0.5 < q["trustworthiness"] <= 1.0 and -1 <= q["distance_correlation"] <= 1
-    assert q["n"] == 300 and q["step"] == trained.state.frame.step
+    assert q["n"] == 300 and q["step"] == trained.frame.step
 
 
 def test_model_round_trip_and_bad_file(trained):
     blob = trained.model_bytes()
-    z_before = trained.session.model.transform(trained.dataset.X[:5])
+    z_before = trained.model.transform(trained.dataset.X[:5])
     assert trained.load_model_bytes(b"not a model at all", "broken.safetensors") is False
-    assert "broken.safetensors" in trained.state.error and "/tmp" not in trained.state.error
+    assert "broken.safetensors" in trained.error and "/tmp" not in trained.error
     assert trained.load_model_bytes(blob, "model.safetensors")
-    assert trained.state.error == "" and trained.state.phase == "done"
-    np.testing.assert_allclose(trained.session.model.transform(trained.dataset.X[:5]), z_before,
+    assert trained.error == "" and trained.phase == "done"
+    np.testing.assert_allclose(trained.model.transform(trained.dataset.X[:5]), z_before,
                                rtol=1e-5, atol=1e-5)
-    assert trained.state.frame is not None and len(trained.state.frame) == 300
+    assert trained.frame is not None and len(trained.frame) == 300
 
 
 def test_save_refused_while_training(ctl):
-    ctl.state.param.update(n_epochs=500, random_state=0)
+    ctl.param.update(n_epochs=500, random_state=0)
     ctl.train()
-    poll_until(ctl, lambda: ctl.state.frame is not None)
+    poll_until(ctl, lambda: ctl.frame is not None)
     with pytest.raises(RuntimeError, match="Stop training"):
         ctl.model_bytes()
 
@@ -185,27 +175,28 @@ def test_save_refused_while_training(ctl):
 def test_bad_path_shows_error_and_keeps_data(ctl, data):
     ctl.load("/nonexistent/folder/data.csv", wait=True)
     ctl.poll()
-    assert "no such file" in ctl.state.error
-    assert ctl.dataset is data and ctl.state.phase == "ready"
+    assert "no such file" in ctl.error
+    assert ctl.dataset is data and ctl.phase == "ready"
     ctl.load("   ")
-    assert "Type a path" in ctl.state.error
+    assert "Type a path" in ctl.error
 
 
 def test_training_error_shows_in_state(ctl):
-    ctl.state.n_neighbors = 200
-    ctl.session.set_dataset(load_digits(limit=50))
+    ctl.n_neighbors = 200
+    ctl.worker.set_dataset(load_digits(limit=50))
     ctl.poll()
     ctl.train(wait=True)
     ctl.poll()
-    assert ctl.state.phase == "failed" and "Training failed" in ctl.state.error
+    assert ctl.phase == "failed" and "Training failed" in ctl.error
 
 
 def test_close_stops_training(data):
-    c = Controller()
-    c.session.set_dataset(data)
-    c.state.param.update(n_epochs=500)
+    c = SessionState()
+    c.worker.set_dataset(data)
+    c.poll()
+    c.param.update(n_epochs=500)
     c.train()
-    poll_until(c, lambda: c.state.frame is not None)
-    thread = c.session._thread
+    poll_until(c, lambda: c.frame is not None)
+    thread = c.worker._thread
     c.close()
     assert not thread.is_alive()

@@ -9,11 +9,12 @@ import panel as pn
 import pytest
 
 from app import colors  # noqa: E402
-from app.controller import Click, Controller  # noqa: E402
+from app.decode import Click  # noqa: E402
 from app.frame import Frame  # noqa: E402
 from app.progress import LossPoint, Progress  # noqa: E402
+from app.state import SessionState  # noqa: E402
 from app.views import status  # noqa: E402
-from app.views.inspect import InspectPanel, click_html, hover_html  # noqa: E402
+from app.views.inspect import InspectPanel, click_html, hover_html, neighbours_html  # noqa: E402
 from app.views.selection import MAX_THUMBS, SelectionPanel, histogram  # noqa: E402
 from pumap_core.data import Dataset, load_digits  # noqa: E402
 
@@ -34,8 +35,8 @@ def data():
 
 @pytest.fixture
 def ctl(data):
-    c = Controller()
-    c.session.set_dataset(data)
+    c = SessionState()
+    c.worker.set_dataset(data)
     c.poll()
     yield c
     c.close()
@@ -61,7 +62,7 @@ def test_color_codes_labels_and_attributes():
     codes, legend = colors.color_codes(ds, "id")  # too many categories: commonest + other
     assert len(legend) == colors.N_SLOTS and legend[-1][0] == "other"
     table = colors.frame_table(np.zeros((n, 2), np.float32), codes, len(legend), grey=True)
-    assert (table["c"] == "rest").all() and len(table["c"].cat.categories) == len(legend) + 1
+    assert (table["c"] == "rest").all() and len(table["c"].cat.categories) == len(legend) + 2
 
 
 def test_status_line_shows_running_settings():
@@ -90,10 +91,10 @@ def test_dashboard_builds_and_validates(data):
         doc = Document()
         template.server_doc(doc)
         assert not check_integrity(list(doc.roots)).error
-        ctl.session.set_dataset(data)
+        ctl.worker.set_dataset(data)
         ctl.poll()
-        assert "300 items" in ctl.state.dataset_info
-        ctl.state.frame = random_frame(data.n_samples)  # the scatter view sends it to its pipe
+        assert "300 items" in ctl.dataset_info
+        ctl.frame = random_frame(data.n_samples)  # the scatter view sends it to its pipe
         assert template.scatter.frames_sent >= 1
         assert template.scatter.legend.object.count("legend-item") == 10
     finally:
@@ -103,11 +104,11 @@ def test_dashboard_builds_and_validates(data):
 def test_scatter_renders_frames_and_selection(ctl, data):
     from app.views.scatter import ScatterView
 
-    view = ScatterView(ctl)
+    view = ScatterView(state=ctl)
     plot = hv.renderer("bokeh").get_plot(view.plot)
-    ctl.state.frame = random_frame(data.n_samples)
+    ctl.frame = random_frame(data.n_samples)
     ctl.select_box(-0.5, -0.5, 0.5, 0.5)
-    ctl.state.frame = random_frame(data.n_samples, seed=1)
+    ctl.frame = random_frame(data.n_samples, seed=1)
     assert view.frames_sent == 3
     image = view.last_image
     assert image.shape[2] == 4 and image[..., 3].any()
@@ -115,19 +116,19 @@ def test_scatter_renders_frames_and_selection(ctl, data):
     assert (grey & (image[..., 3] > 0)).any() and (~grey & (image[..., 3] > 0)).any()
     assert isinstance(view.pipe.data, hv.RGB)
     view._on_tap(x=0.0, y=0.0)
-    assert ctl.state.click is not None and ctl.state.click.nearest >= 0
+    assert ctl.click is not None and ctl.click.nearest >= 0
     view._on_lasso(geometry=np.array([[-2, -2], [2, -2], [2, 2], [-2, 2]]))
-    assert len(ctl.state.selection) > 0.9 * data.n_samples
-    view._on_pointer(x=float(ctl.state.frame.xy[3, 0]), y=float(ctl.state.frame.xy[3, 1]))
-    assert ctl.state.hover == 3
-    ctl.state.color_by = "label"
+    assert len(ctl.selection) > 0.9 * data.n_samples
+    view._on_pointer(x=float(ctl.frame.xy[3, 0]), y=float(ctl.frame.xy[3, 1]))
+    assert ctl.hover == 3
+    ctl.color_by = "label"
     assert plot.state is not None
 
 
 def test_selection_panel(ctl, data):
-    panel = SelectionPanel(ctl)
-    ctl.state.frame = random_frame(data.n_samples)
-    ctl.state.selection = np.arange(100)
+    panel = SelectionPanel(state=ctl)
+    ctl.frame = random_frame(data.n_samples)
+    ctl.selection = np.arange(100)
     assert "100</b> selected of 300" in panel.count.object
     assert panel.gallery.object.count("<img") == MAX_THUMBS
     assert not panel.download.disabled
@@ -140,14 +141,16 @@ def test_selection_panel(ctl, data):
 
 
 def test_inspect_panel_html(ctl, data):
-    panel = InspectPanel(ctl)
+    panel = InspectPanel(state=ctl)
     click = Click(x=0.0, y=0.0, z=np.zeros((1, 2), np.float32), nearest=4,
                   neighbours=np.array([1, 2, 3]), decoded=np.full(64, 0.5, np.float32), ms=3.0)
     html = click_html(data, click)
-    assert html.count("<img") == 5 and 'class="decoded"' in html and "nearest real item #4" in html
+    assert html.count("<img") == 2 and 'class="decoded"' in html and "nearest real item #4" in html
+    assert "empty space" in html
+    assert neighbours_html(data, click).count("<img") == 3
     no_decoder = Click(x=0, y=0, z=np.zeros((1, 2)), message="no decoder: train with reconstruction")
     assert "no decoder" in click_html(data, no_decoder)
-    ctl.state.click = no_decoder
+    ctl.click = no_decoder
     assert panel.retrain.visible
     assert "<img" in hover_html(data, 7) and "Hover" in hover_html(data, -1)
 
@@ -158,10 +161,10 @@ def test_loss_curves_table():
     points = [LossPoint(i, i / 10, i / 10, {"total": 2.0 / i, "umap": 1.0 / i}) for i in (1, 2, 3)]
     table = loss_table(points)
     assert list(table["step"]) == [1, 2, 3] and table["global"].isna().all()
-    from app.state import AppState
+    from app.state import SessionState
 
-    st = AppState()
-    curves = LossCurves(st)
+    st = SessionState()
+    curves = LossCurves(state=st)
     hv.renderer("bokeh").get_plot(curves.pane.object)
     st.losses = points  # ready (not training): drawn at once
     assert len(curves.pipe.data) == 3
@@ -173,10 +176,40 @@ def test_loss_curves_table():
 def test_controls_follow_phase(ctl):
     from app.views.controls import Controls
 
-    controls = Controls(ctl)
+    controls = Controls(state=ctl)
     assert not controls.train.disabled and controls.pause.disabled and controls.save.disabled
-    ctl.state.phase = "training"
+    ctl.phase = "training"
     assert not controls.pause.disabled and not controls.stop.disabled and controls.resume.disabled
     assert controls.train.label == "Restart"
-    ctl.state.phase = "paused"
+    ctl.phase = "paused"
     assert not controls.resume.disabled
+
+
+def test_loss_chart_draws_every_term_with_a_legend_beside_it():
+    from bokeh.models import Legend, PrintfTickFormatter
+
+    from app.views.curves import _curves, loss_table
+
+    weights = {"umap_weight": 1.0, "global_correlation_weight": 0.5, "reconstruction_weight": 1.0}
+    points = [LossPoint(i, i / 10, i / 10, {"umap": 3.0 / i, "global": -0.4 - 0.1 * i,
+                                            "reconstruction": 0.05 / i,
+                                            "total": 3.0 / i - 0.5 * (0.4 + 0.1 * i) + 0.05 / i},
+                        weights) for i in (1, 2, 3)]
+    table = loss_table(points)
+    assert (table["global"] > 0).all()  # w·(1 − r): drawable on a log axis
+    assert (table["total"] >= table[["umap", "global", "reconstruction"]].max(axis=1)).all()
+    np.testing.assert_allclose(table["global"], 0.5 * (1 - np.array([0.5, 0.6, 0.7])))
+    fig = hv.renderer("bokeh").get_plot(_curves(table)).state
+    assert any(isinstance(r, Legend) for r in fig.right)  # beside the curves, not over them
+    assert isinstance(fig.yaxis[0].formatter, PrintfTickFormatter)
+    assert fig.yaxis[0].ticker.desired_num_ticks <= 4
+
+
+def test_plot_hint_says_what_to_do():
+    from app.views.scatter import hint_text
+
+    ds = load_digits(limit=40)
+    assert "Press <b>Train</b> to embed digits (40 items)" in hint_text("ready", None, None, ds, "")
+    assert "PCA preview" in hint_text("ready", None, object(), ds, "")
+    assert "Loading mnist" in hint_text("ready", None, None, ds, "mnist")
+    assert hint_text("training", random_frame(40), None, ds, "") == ""

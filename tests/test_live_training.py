@@ -65,3 +65,67 @@ def test_controls_reject_unknown_or_bad_settings():
         controls.update(n_neighbors=5)
     with pytest.raises(ValueError, match="finite"):
         controls.update(min_dist=np.nan)
+
+
+def test_out_of_range_update_is_refused_and_the_run_goes_on(small_digits):
+    X, _ = small_digits
+    controls = TrainingControls()
+    refused = []
+
+    def on_snapshot(snap):
+        if snap.step == 1:
+            for bad in ({"min_dist": 5.0}, {"learning_rate": -1.0}, {"min_dist": 1.5}):
+                try:
+                    controls.update(**bad)
+                except ValueError as e:
+                    refused.append(str(e))
+
+    model = ParametricUMAP(n_epochs=3, snapshot_interval=0.0, random_state=0)
+    model.fit(X, controls=controls, callback=on_snapshot)
+    assert len(refused) == 3
+    assert "between 0 and 3" in refused[0] and "learning_rate" in refused[1]
+    assert "at most spread=1" in refused[2]  # min_dist beyond the running spread
+    assert model.min_dist == 0.1 and model.loss_history_[-1]["epoch"] == pytest.approx(3)
+
+
+def test_fit_keeps_the_settings_it_was_trained_with(small_digits, tmp_path):
+    from pumap_core.curve import find_ab_params
+
+    X, _ = small_digits
+    controls = TrainingControls()
+
+    def on_snapshot(snap):
+        if snap.step == 1:
+            controls.update(min_dist=0.6, global_correlation_weight=0.25, learning_rate=2e-3)
+
+    model = ParametricUMAP(n_epochs=2, snapshot_interval=0.0, random_state=0)
+    model.fit(X, controls=controls, callback=on_snapshot)
+    assert (model.min_dist, model.global_correlation_weight, model.learning_rate) == (0.6, 0.25, 2e-3)
+    assert (model.a_, model.b_) == find_ab_params(0.6, 1.0)
+    model.save(tmp_path / "m.pumap")
+    back = ParametricUMAP.load(tmp_path / "m.pumap")
+    assert back.min_dist == 0.6 and back.global_correlation_weight == 0.25
+    assert (back.a_, back.b_) == pytest.approx((model.a_, model.b_))
+
+
+def test_estimator_refuses_settings_outside_the_declared_bounds(small_digits):
+    X, _ = small_digits
+    with pytest.raises(ValueError, match="min_dist must be at most spread"):
+        ParametricUMAP(min_dist=2.0, n_epochs=1).fit(X)
+    with pytest.raises(ValueError, match="learning_rate must be a finite number between"):
+        ParametricUMAP(learning_rate=0.0, n_epochs=1).fit(X)
+
+
+def test_slow_snapshots_do_not_starve_training(small_digits):
+    """A snapshot that takes longer than the interval (a conv net embedding every
+    face) is followed by at least three times its time of training, not by one step."""
+    X, _ = small_digits
+    steps = []
+
+    def slow(snap):
+        steps.append(snap.step)
+        time.sleep(0.15)
+
+    ParametricUMAP(n_epochs=20, batch_size=256, random_state=0, snapshot_interval=0.0,
+                   callback=slow).fit(X)
+    assert len(steps) < 0.5 * steps[-1], steps

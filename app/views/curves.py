@@ -8,41 +8,80 @@ import holoviews as hv
 import numpy as np
 import pandas as pd
 import panel as pn
+import param
+
+from pumap_core.controls import WEIGHT_OF
+
+from ..state import SessionState
 
 COMPONENTS = ("total", "umap", "global", "reconstruction")
 COLORS = {"total": "#222222", "umap": "#1f77b4", "global": "#d62728", "reconstruction": "#2ca02c"}
+LABELS = {"total": "total", "umap": "umap", "global": "global (1 − r)",
+          "reconstruction": "reconstruction"}
+
+
+def contributions(losses: dict[str, float], settings: dict[str, float]) -> dict[str, float]:
+    """Each term as it enters the total: weight × term, the global term as w·(1 − r).
+
+    The engine's global term is −r (a Pearson correlation), negative whenever it
+    helps, so neither it nor a total below the UMAP term could be drawn on a log
+    axis; w·(1 − r) is ≥ 0 and differs from w·(−r) by a constant, so the shown
+    total (the sum of the shown terms) falls exactly when the optimised one does.
+    """
+    out = {}
+    for term, value in losses.items():
+        if term == "total" or term not in WEIGHT_OF:
+            continue
+        w = settings.get(WEIGHT_OF[term], 1.0)
+        out[term] = w * (1.0 + value if term == "global" else value)
+    out["total"] = sum(out.values()) if out else np.nan
+    return out
 
 
 def loss_table(points) -> pd.DataFrame:
-    """LossPoints -> columns step, total, umap, global, reconstruction (NaN when absent)."""
+    """LossPoints -> columns step, total, umap, global, reconstruction (weighted; NaN when
+    absent)."""
+    rows = [contributions(p.losses, p.settings) for p in points]
     data = {"step": np.array([p.step for p in points], np.int64)}
     for name in COMPONENTS:
-        data[name] = np.array([p.losses.get(name, np.nan) for p in points], np.float64)
+        data[name] = np.array([r.get(name, np.nan) for r in rows], np.float64)
     return pd.DataFrame(data)
+
+
+def _log_ticks(plot, element) -> None:
+    """Four labelled ticks in plain numbers: superscript labels collide in a short chart."""
+    from bokeh.models import LogTicker, PrintfTickFormatter
+
+    axis = plot.state.yaxis[0]
+    axis.ticker = LogTicker(desired_num_ticks=4, num_minor_ticks=0)
+    axis.formatter = PrintfTickFormatter(format="%.2g")
 
 
 def _curves(data: pd.DataFrame) -> hv.Overlay:
     layers = []
     for name in COMPONENTS:
         y = data[name].where(data[name] > 0)  # log axis
-        layers.append(hv.Curve((data["step"], y), "step", "loss", label=name).opts(
+        layers.append(hv.Curve((data["step"], y), "step", "weighted loss",
+                               label=LABELS[name]).opts(
             color=COLORS[name], line_width=2 if name == "total" else 1.5, framewise=True))
     values = data[list(COMPONENTS)].to_numpy().ravel()
     values = values[np.isfinite(values) & (values > 0)]
     ylim = (values.min() / 1.5, values.max() * 1.5) if len(values) else (0.01, 10.0)
     return hv.Overlay(layers).opts(
-        ylim=ylim, logy=True, framewise=True, responsive=True, height=220, legend_position="top_right",
-        toolbar=None, show_grid=True, title="")
+        ylim=ylim, logy=True, framewise=True, responsive=True, height=220,
+        legend_position="right", toolbar=None, show_grid=True, title="", hooks=[_log_ticks])
 
 
-class LossCurves:
+class LossCurves(pn.viewable.Viewer):
     """Follows state.losses, redrawn at most every ``PERIOD`` s while training runs
     (a redraw costs the event loop ~50 ms), and once more when it stops."""
 
     PERIOD = 2.0
+    state = param.ClassSelector(class_=SessionState)
 
-    def __init__(self, state) -> None:
-        self.state = state
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        state = self.state
         self.pipe = hv.streams.Pipe(data=loss_table([]))
         self.pane = pn.pane.HoloViews(hv.DynamicMap(_curves, streams=[self.pipe]),
                                       sizing_mode="stretch_width", height=230,
@@ -57,3 +96,6 @@ class LossCurves:
             return
         self._shown, self._at = len(points), time.monotonic()
         self.pipe.send(loss_table(points))
+
+    def __panel__(self) -> pn.pane.HoloViews:
+        return self.pane

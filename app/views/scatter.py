@@ -1,26 +1,29 @@
 """The live scatter: frame → datashader image (off the event loop) → Pipe → DynamicMap of RGB.
 
-Frames arrive through :attr:`AppState.frame`, set by the controller's
+Frames arrive through :attr:`SessionState.frame`, set by the state's
 periodic poll, which runs in the session's callback thread; the image is
 shaded right there (see :mod:`app.views.shading`) and only the finished RGB
 goes through the ``hv.streams.Pipe``, so the event loop stays free for
 clicks. Zooming and panning (RangeXY, PlotSize) re-aggregate at the new
 resolution. Selected rows are drawn on top in their colours while the rest
 turn grey. Lasso / box selections, taps and the pointer go back to the
-controller in plot coordinates.
+state's actions in plot coordinates.
 """
 
 from __future__ import annotations
 
+import html
 import threading
 
 import holoviews as hv
 import numpy as np
 import panel as pn
+import param
 
-from ..colors import color_codes
+from ..colors import NEW, NEW_COLOR, color_codes
 from ..frame import EXTENT
 from ..images import legend_html
+from ..state import SessionState
 from ..style import html_pane
 from .shading import shade_frame, warm_up
 
@@ -38,11 +41,39 @@ def _identity(data: hv.RGB) -> hv.RGB:
     return data
 
 
-class ScatterView:
-    def __init__(self, controller, height: int = 560) -> None:
-        self.controller = controller
-        self.state = state = controller.state
-        self.height = height
+def _marker(data) -> hv.Points:
+    """A ring where the person clicked (empty list: no click)."""
+    return hv.Points(data, kdims=["x", "y"]).opts(
+        marker="circle", size=16, fill_alpha=0, line_color="black", line_width=2.5)
+
+
+def hint_text(phase: str, frame, preview, dataset, loading: str) -> str:
+    """What the plot is waiting for, said above it while it has no embedding."""
+    if frame is not None:
+        return ""
+    if loading:
+        text = f"Loading {html.escape(loading)} …"
+    elif dataset is None:
+        text = "No data yet: choose a data set or open a file."
+    elif phase in ("training", "paused"):
+        text = "Training: the map appears with the first snapshot."
+    else:
+        text = (f"Press <b>Train</b> to embed {html.escape(dataset.name)} "
+                f"({dataset.n_samples:,} items).")
+        if preview is not None:
+            text += " Meanwhile: a PCA preview."
+    return f'<div class="hint-text">{text}</div>'
+
+
+class ScatterView(pn.viewable.Viewer):
+    """The map: the newest frame shaded by datashader, with lasso, box, tap and hover."""
+
+    state = param.ClassSelector(class_=SessionState)
+    height = param.Integer(default=560)
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        state, height = self.state, self.height
         self.pipe = hv.streams.Pipe(data=_blank())
         self._codes: np.ndarray | None = None
         self._slots = 1
@@ -54,7 +85,8 @@ class ScatterView:
             default_tools=["pan", "wheel_zoom", "box_zoom", "reset", "save"],
             xaxis=None, yaxis=None, responsive=True, height=height, xlim=HOME, ylim=HOME,
             toolbar="above", show_legend=False)
-        self.plot = self.dmap
+        self.marker = hv.streams.Pipe(data=[])
+        self.plot = self.dmap * hv.DynamicMap(_marker, streams=[self.marker])
         self.ranges = hv.streams.RangeXY(source=self.dmap)
         self.size = hv.streams.PlotSize(source=self.dmap)
         self.lasso = hv.streams.Lasso(source=self.dmap)
@@ -68,24 +100,36 @@ class ScatterView:
         self.tap.add_subscriber(self._on_tap)
         self.pointer.add_subscriber(self._on_pointer)
         self.legend = html_pane("", css_classes=["legend-pane"], sizing_mode="stretch_width")
-        self.pane = pn.pane.HoloViews(self.dmap, sizing_mode="stretch_width", height=height,
+        self.pane = pn.pane.HoloViews(self.plot, sizing_mode="stretch_width", height=height,
                                       css_classes=["scatter-pane"], linked_axes=False)
-        state.param.watch(self._on_change, ["frame", "selection"])
-        state.param.watch(self._on_color, ["color_by"])
+        state.param.watch(self._on_change, ["frame", "selection", "preview"])
+        state.param.watch(self._on_color, ["color_by", "added"])
+        state.param.watch(self._on_click, ["click"])
+        self.hint = html_pane(pn.bind(hint_text, state.param.phase, state.param.frame,
+                                      state.param.preview, state.param.dataset,
+                                      state.param.loading),
+                              css_classes=["plot-hint"], sizing_mode="stretch_width")
 
     # -- state -> plot ------------------------------------------------------
     def _recolor(self) -> None:
-        data = self.controller.dataset
+        data = self.state.dataset
         if data is None:
             self._codes, self.legend.object = None, ""
             return
         self._codes, items = color_codes(data, self.state.color_by)
         self._slots = len(items)
+        added = self.state.added
+        if added is not None:
+            items = [*items, (f"new: {added.dataset.name} ({added.n:,})", NEW_COLOR)]
         self.legend.object = legend_html(items)
 
     def _on_color(self, *_):
         self._recolor()
         self.render()
+
+    def _on_click(self, *_):
+        c = self.state.click
+        self.marker.send([] if c is None else [(c.x, c.y)])
 
     def _on_change(self, *_):
         self.render()
@@ -101,46 +145,51 @@ class ScatterView:
         return x_range, y_range, int(width * (self.size.scale or 1)), int(height * (self.size.scale or 1))
 
     def render(self) -> None:
-        """Shade the current frame for the current view and push it (newest wins)."""
+        """Shade the current frame (or the PCA preview) for the current view and push it."""
         frame, selection = self.state.frame, self.state.selection
         x_range, y_range, width, height = self._view()
+        if frame is None:
+            frame, selection = self.state.preview, np.zeros(0, np.int64)
         if frame is None:
             self.last_image = None
             self.pipe.send(_blank(x_range, y_range))
             return
         with self._lock:
-            if self._codes is None or len(self._codes) != len(frame):
+            if self._codes is None or len(self._codes) != frame.n_train:
                 self._recolor()
             codes = self._codes
-            if codes is None or len(codes) != len(frame):
-                codes = np.zeros(len(frame), np.int64)
+            if codes is None or len(codes) != frame.n_train:
+                codes = np.zeros(frame.n_train, np.int64)
+            if len(frame) > frame.n_train:
+                codes = np.concatenate([codes, np.full(len(frame) - frame.n_train, NEW)])
             selection = selection[selection < len(frame)] if len(selection) else None
             image = shade_frame(frame.xy, codes, self._slots, selection, x_range, y_range,
-                                width, height)
+                                width, height, n_base=frame.n_train)
             self.last_image = image
             bounds = (x_range[0], y_range[0], x_range[1], y_range[1])
             self.pipe.send(hv.RGB(image[::-1], bounds=bounds))
             self.frames_sent += 1
 
-    # -- plot -> controller ---------------------------------------------------
+    # -- plot -> state ---------------------------------------------------
     def _on_lasso(self, geometry=None, **_):
         if geometry is not None and len(geometry) >= 3:
             g = np.asarray(geometry)
-            self.controller.select_polygon(g[:, 0], g[:, 1])
+            self.state.select_polygon(g[:, 0], g[:, 1])
 
     def _on_bounds(self, bounds=None, **_):
         if bounds is not None:
-            self.controller.select_box(*bounds)
+            self.state.select_box(*bounds)
 
     def _on_tap(self, x=None, y=None, **_):
         if x is not None and y is not None:
-            self.controller.click(x, y)
+            self.state.click_at(x, y)
 
     def _on_pointer(self, x=None, y=None, **_):
-        self.controller.hover(x, y)
+        self.state.hover_at(x, y)
 
-    def panel(self) -> pn.viewable.Viewable:
+    def __panel__(self) -> pn.viewable.Viewable:
         clear = pn.widgets.Button(label="Clear selection", color="light", width=130)
-        clear.on_click(lambda _: self.controller.clear_selection())
-        return pn.Column(self.pane, pn.Row(self.legend, clear, sizing_mode="stretch_width"),
+        clear.on_click(lambda _: self.state.clear_selection())
+        return pn.Column(self.hint, self.pane,
+                         pn.Row(self.legend, clear, sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")

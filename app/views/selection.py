@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pandas as pd
 import panel as pn
+import param
 
 from ..colors import color_codes
 from ..images import GREY, PALETTE, as_image, bars_html, img_tag
-from ..state import LABEL
+from ..state import LABEL, SessionState
 from ..style import html_pane
 
 MAX_THUMBS = 64
@@ -47,9 +49,31 @@ def gallery_html(ds, selection: np.ndarray, px: int = 40) -> str:
     return f'<div class="gallery">{"".join(tags)}</div>{more}'
 
 
-class SelectionPanel:
-    def __init__(self, controller) -> None:
-        self.controller = controller
+def selection_table(ds, idx: np.ndarray, frame) -> pd.DataFrame:
+    """Selected rows: index, label, metadata and current latent position."""
+    table = pd.DataFrame({"index": idx})
+    if ds is None:
+        return table
+    if ds.labels is not None:
+        codes = ds.labels[idx]
+        table["label"] = [ds.label_names[c] if ds.label_names and c >= 0 else c for c in codes]
+    if len(ds.attributes.columns):
+        attrs = ds.attributes.iloc[idx].reset_index(drop=True)
+        table = pd.concat([table, attrs.add_prefix("attr_")], axis=1)
+    if frame is not None and len(frame) == ds.n_samples:
+        table["z0"], table["z1"] = frame.z[idx, 0], frame.z[idx, 1]
+    if frame is not None and len(frame) > frame.n_train:
+        table["new"] = idx >= frame.n_train  # rows placed on the map after training
+    return table
+
+
+class SelectionPanel(pn.viewable.Viewer):
+    """What the lasso or box holds: count, labels, thumbnails, CSV."""
+
+    state = param.ClassSelector(class_=SessionState)
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
         self.count = html_pane("<i>Draw a lasso or a box on the plot to select items.</i>",
                                   css_classes=["selection-count"], sizing_mode="stretch_width")
         self.bars = html_pane("", sizing_mode="stretch_width", css_classes=["selection-bars"])
@@ -58,26 +82,29 @@ class SelectionPanel:
         self.download = pn.widgets.FileDownload(
             callback=self._csv, filename="selection.csv", label="Export selection (CSV)",
             color="primary", disabled=True, width=220)
-        controller.state.param.watch(self._update, ["selection"])
+        self.state.param.watch(self._update, ["selection"])
 
     def _csv(self):
         buf = io.StringIO()
-        self.controller.selection_table().to_csv(buf, index=False)
+        st = self.state
+        selection_table(st.shown, st.selection, st.frame).to_csv(buf, index=False)
         buf.seek(0)
         return buf
 
     def _update(self, *_):
-        ds, sel = self.controller.dataset, self.controller.state.selection
+        ds, sel = self.state.shown, self.state.selection
         self.download.disabled = not len(sel)
         if ds is None or not len(sel):
             self.count.object = "<i>Nothing selected.</i>"
             self.bars.object = self.gallery.object = ""
             return
+        n_new = int((sel >= getattr(ds, "n_train", ds.n_samples)).sum())
+        new = f' <span class="new-count">({n_new:,} new)</span>' if n_new else ""
         self.count.object = (f'<div class="count-text"><b>{len(sel):,}</b> selected of '
-                             f"{ds.n_samples:,}</div>")
+                             f"{ds.n_samples:,}{new}</div>")
         self.bars.object = bars_html(histogram(ds, sel))
         self.gallery.object = gallery_html(ds, sel)
 
-    def panel(self) -> pn.Column:
+    def __panel__(self) -> pn.Column:
         return pn.Column(self.count, self.download, self.bars, self.gallery,
                          sizing_mode="stretch_width", name="Selection")

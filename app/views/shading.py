@@ -31,17 +31,22 @@ def _shade(df, canvas: ds.Canvas, threshold: float, max_px: int):
 
 def shade_frame(xy: np.ndarray, codes: np.ndarray, n_slots: int, selection: np.ndarray | None,
                 x_range: tuple[float, float], y_range: tuple[float, float],
-                width: int, height: int) -> np.ndarray:
+                width: int, height: int, n_base: int | None = None) -> np.ndarray:
     """An (height, width, 4) uint8 RGBA image of the points; row 0 is y_range[0] (the bottom).
 
-    With a non-empty ``selection`` the other points are grey and the selected
-    ones are shaded in their colours on top.
+    Rows from ``n_base`` on (new rows placed on the map) are drawn on top of the
+    others. With a non-empty ``selection`` the other points are grey and the
+    selected ones are shaded in their colours on top of everything.
     """
     width, height = max(int(width), 8), max(int(height), 8)
     canvas = ds.Canvas(plot_width=width, plot_height=height, x_range=tuple(x_range),
                        y_range=tuple(y_range))
     has = selection is not None and len(selection) > 0
-    img = _shade(frame_table(xy, codes, n_slots, grey=has), canvas, 0.6, 2)
+    n_base = len(xy) if n_base is None else n_base
+    img = _shade(frame_table(xy[:n_base], codes[:n_base], n_slots, grey=has), canvas, 0.6, 2)
+    if n_base < len(xy):
+        top = _shade(frame_table(xy[n_base:], codes[n_base:], n_slots, grey=has), canvas, 0.8, 3)
+        img = tf.stack(img, top)
     if has:
         top = _shade(frame_table(xy[selection], codes[selection], n_slots), canvas, 0.9, 3)
         img = tf.stack(img, top)
@@ -57,4 +62,4 @@ def warm_up() -> None:
     codes = np.arange(200) % 11
     box = (-1.5, 1.5)  # float ranges: integer ones compile a different specialisation
     for selection in (None, np.arange(50)):
-        shade_frame(xy, codes, 10, selection, box, box, 64, 48)
+        shade_frame(xy, codes, 10, selection, box, box, 64, 48, n_base=150)

@@ -5,27 +5,26 @@ from __future__ import annotations
 import html
 
 import panel as pn
+import param
 
-from ..progress import Progress
+from pumap_core.controls import LIVE
+
+from ..progress import Progress, clock
+from ..state import SessionState
 from ..style import html_pane
 
 _PHASES = {"empty": "No data", "ready": "Ready", "training": "Training", "paused": "Paused",
            "stopping": "Stopping…", "stopped": "Stopped", "done": "Done", "failed": "Failed"}
 
 
-def _clock(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-def status_text(phase: str, progress: Progress | None, loading: bool = False,
-                fps: float = 0.0) -> str:
+def status_text(phase: str, progress: Progress | None, loading: str = "",
+                fps: float = 0.0, preparing: str = "", added=None) -> str:
     """One line: phase, epoch, steps/s, time left and the running settings."""
     parts = [f"<b>{_PHASES.get(phase, phase)}</b>"]
     if loading:
-        parts.append("loading data / building the neighbour graph…")
+        parts.append(f"loading {html.escape(loading)}…")
+    elif preparing:
+        parts.append(html.escape(preparing))
     if progress is not None and progress.step:
         p = progress
         rate = p.step / max(p.elapsed, 1e-9)
@@ -35,17 +34,21 @@ def status_text(phase: str, progress: Progress | None, loading: bool = False,
         if fps and phase in ("training", "paused"):
             parts.append(f"{fps:.1f} frames/s")
         if p.total_steps and phase in ("training", "paused"):
-            parts.append(f"{_clock((p.total_steps - p.step) / max(rate, 1e-9))} left")
+            parts.append(f"{clock((p.total_steps - p.step) / max(rate, 1e-9))} left")
         else:
-            parts.append(f"{_clock(p.elapsed)} elapsed")
-        st = p.settings
-        if st:
-            parts.append(
-                f'<span class="running-settings">running: min_dist={st.get("min_dist", 0):.2f} · '
-                f'global={st.get("global_correlation_weight", 0):.2f} · '
-                f'recon={st.get("reconstruction_weight", 0):.2f} · '
-                f'lr={st.get("learning_rate", 0):.1e}</span>')
+            parts.append(f"{clock(p.elapsed)} elapsed")
+        if p.settings:
+            parts.append(f'<span class="running-settings">running: {settings_text(p.settings)}</span>')
+    if added is not None:
+        parts.append(f'<span class="added-status">+{added.n:,} new rows '
+                     f"({html.escape(added.dataset.name)}) placed at {added.rate:,.0f} rows/s</span>")
     return f'<div class="status-text">{" · ".join(parts)}</div>'
+
+
+def settings_text(settings: dict[str, float]) -> str:
+    """The running values of the live settings the app offers, by their short names."""
+    return " · ".join(f"{LIVE[name].short}={settings[name]:{'.1e' if name == 'learning_rate' else '.2f'}}"
+                      for name in SessionState.live_names() if name in settings)
 
 
 def quality_text(quality: dict) -> str:
@@ -61,30 +64,45 @@ def quality_text(quality: dict) -> str:
             f'<div class="muted">on {quality["n"]} items, step {quality["step"]:,}</div></div>')
 
 
-def status_pane(state) -> pn.pane.HTML:
-    text = pn.bind(status_text, state.param.phase, state.param.progress, state.param.loading,
-                   state.param.fps)
-    return html_pane(text, css_classes=["status-line"], sizing_mode="stretch_width")
+#: the status bar stays at the top of the page's scrolling area
+STICKY = ":host { position: sticky; top: 0; z-index: 20; background: var(--background-color, #fff); }"
 
 
-def quality_pane(state) -> pn.pane.HTML:
-    return html_pane(pn.bind(quality_text, state.param.quality), css_classes=["quality-pane"],
-                        sizing_mode="stretch_width")
+class StatusBar(pn.viewable.Viewer):
+    """The status line and the last error and notice, kept in view at the top of the page."""
+
+    state = param.ClassSelector(class_=SessionState)
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        st = self.state
+        self.line = html_pane(pn.bind(status_text, st.param.phase, st.param.progress,
+                                      st.param.loading, st.param.fps,
+                                      st.param.preparing, st.param.added),
+                              css_classes=["status-line"], sizing_mode="stretch_width")
+        self.error = pn.pane.Alert("", alert_type="danger", visible=False,
+                                   css_classes=["error-alert"], sizing_mode="stretch_width")
+        self.notice = html_pane("", css_classes=["notice"], sizing_mode="stretch_width")
+        self.dismiss = pn.widgets.Button(label="Dismiss", color="light", width=90, visible=False)
+        self.dismiss.on_click(lambda _: setattr(st, "error", ""))
+        st.param.watch(self._show, ["error", "notice"])
+        self._show()
+
+    def _show(self, *_) -> None:
+        st = self.state
+        self.error.object = f'<span class="error-text">{html.escape(st.error)}</span>'
+        self.error.visible = self.dismiss.visible = bool(st.error)
+        self.notice.object = html.escape(st.notice)
+
+    def __panel__(self) -> pn.Column:
+        return pn.Column(self.line, pn.Row(self.error, self.dismiss), self.notice,
+                         sizing_mode="stretch_width", css_classes=["status-bar"],
+                         stylesheets=[STICKY])
 
 
-def message_panes(state) -> pn.Column:
-    """The last error (red, dismissable) and the last notice."""
-    error = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["error-alert"],
-                          sizing_mode="stretch_width")
-    notice = html_pane("", css_classes=["notice"], sizing_mode="stretch_width")
-    dismiss = pn.widgets.Button(label="Dismiss", color="light", width=90, visible=False)
+class QualityView(pn.viewable.Viewer):
+    state = param.ClassSelector(class_=SessionState)
 
-    def show(*_):
-        error.object = f'<span class="error-text">{html.escape(state.error)}</span>'
-        error.visible = dismiss.visible = bool(state.error)
-        notice.object = html.escape(state.notice)
-
-    dismiss.on_click(lambda _: setattr(state, "error", ""))
-    state.param.watch(show, ["error", "notice"])
-    show()
-    return pn.Column(pn.Row(error, dismiss), notice, sizing_mode="stretch_width")
+    def __panel__(self) -> pn.pane.HTML:
+        return html_pane(pn.bind(quality_text, self.state.param.quality),
+                         css_classes=["quality-pane"], sizing_mode="stretch_width")

@@ -6,16 +6,13 @@ server log go to test-artifacts/ (gitignored, kept by CI as artefacts).
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
+import re
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from app import process
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -23,7 +20,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
 WS_OPEN = "Websocket connection 0 is now open"
-FIRST_RENDER_S = 45  # the first render under load; DESIGN §2 says allow >= 15 s
+WARM = process.WARM
+FIRST_RENDER_S = 45  # the first render on a loaded machine (two cores shared)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -35,55 +33,15 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=f"{CHROMIUM} not found (apt-get install chromium)"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"panel serve exited with {proc.returncode}; see test-artifacts/")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
-
-
 @pytest.fixture(scope="session")
 def server():
-    """URL of a fresh `panel serve app` on 127.0.0.1 (killed at the end, whatever happens)."""
+    """URL of a fresh, warmed-up `panel serve app` on 127.0.0.1 (stopped at the end)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    port = _free_port()
-    env = {**os.environ, "PUMAP_APP_TORCH_THREADS": "1", "PYTHONUNBUFFERED": "1"}
-    log = open(ARTIFACTS / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "panel", "serve", "app", "--port", str(port),
-         "--address", "127.0.0.1", "--num-threads", "2", "--allow-websocket-origin",
-         f"127.0.0.1:{port}", "--check-unused-sessions", "1000", "--unused-session-lifetime",
-         "5000",  # a closed tab frees its session within ~6 s; page loads need < 5 s
-         "--liveness"],  # /liveness answers without rendering a session
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/app"
+    proc, url = process.start(ARTIFACTS / "server.log")
     try:
-        _wait_http(f"http://127.0.0.1:{port}/liveness", proc, 90)
         yield url
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(10)
-        log.close()
+        process.stop(proc)
 
 
 @pytest.fixture(scope="session")
@@ -96,6 +54,14 @@ def browser():
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture(scope="module")
+def page(server, browser):
+    """One page on the app, shared by the tests of a module in order."""
+    page = open_app(browser, server)
+    yield page
+    page.close()
 
 
 def open_app(browser, url: str):
@@ -122,3 +88,36 @@ def shot(page, name: str, locator=None) -> bytes:
     ARTIFACTS.mkdir(exist_ok=True)
     target = locator if locator is not None else page
     return target.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def plot_canvas(page):
+    canvas = page.locator(".scatter-pane canvas").first
+    canvas.wait_for(timeout=FIRST_RENDER_S * 1000)
+    return canvas
+
+
+def status(page) -> str:
+    return page.locator(".status-line .status-text").inner_text()
+
+
+def wait_status(page, pattern: str, timeout_s: float = 60) -> str:
+    regex = re.compile(pattern)
+    text = ""
+    for _ in range(int(timeout_s * 4)):
+        text = status(page)
+        if regex.search(text):
+            return text
+        page.wait_for_timeout(250)
+    raise AssertionError(f"status never matched {pattern!r}; last: {text!r}")
+
+
+def lasso(page, fraction: float = 0.35) -> None:
+    """Drag a square lasso around the middle of the plot."""
+    box = plot_canvas(page).bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    r = box["height"] * fraction
+    page.mouse.move(cx - r, cy - r)
+    page.mouse.down()
+    for x, y in ((cx + r, cy - r), (cx + r, cy + r), (cx - r, cy + r), (cx - r, cy - r + 2)):
+        page.mouse.move(x, y, steps=6)
+    page.mouse.up()

@@ -1,4 +1,4 @@
-"""End to end: `panel serve app` in Chromium, driven by Playwright (DESIGN §6).
+"""End to end: `panel serve app` in Chromium, driven by Playwright.
 
 One page is shared by the tests of this module, in order: load → train →
 live min_dist → lasso → click → bad path. Screenshots go to test-artifacts/.
@@ -12,39 +12,15 @@ import time
 import holoviews as hv
 import pytest
 
-from .conftest import FIRST_RENDER_S, open_app, server_log, shot
+from .conftest import FIRST_RENDER_S, lasso, open_app, server_log, shot
+from .conftest import plot_canvas as _plot
+from .conftest import status as _status
+from .conftest import wait_status as _wait_status
 
 hv.extension("bokeh")
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 MS = 1000
-
-
-@pytest.fixture(scope="module")
-def page(server, browser):
-    page = open_app(browser, server)
-    yield page
-    page.close()
-
-
-def _plot(page):
-    canvas = page.locator(".scatter-pane canvas").first
-    canvas.wait_for(timeout=FIRST_RENDER_S * MS)
-    return canvas
-
-
-def _status(page) -> str:
-    return page.locator(".status-line .status-text").inner_text()
-
-
-def _wait_status(page, pattern: str, timeout_s: float = 60) -> str:
-    regex = re.compile(pattern)
-    for _ in range(int(timeout_s * 4)):
-        text = _status(page)
-        if regex.search(text):
-            return text
-        page.wait_for_timeout(250)
-    raise AssertionError(f"status never matched {pattern!r}; last: {text!r}")
 
 
 def test_page_loads(page):
@@ -77,13 +53,7 @@ def test_min_dist_reaches_running_loop(page):
 
 def test_lasso_fills_selection(page):
     page.locator(".side-tabs").locator(".bk-tab", has_text="Selection").click()
-    box = _plot(page).bounding_box()
-    cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["height"] * 0.35
-    page.mouse.move(cx - r, cy - r)
-    page.mouse.down()
-    for x, y in ((cx + r, cy - r), (cx + r, cy + r), (cx - r, cy + r), (cx - r, cy - r + 2)):
-        page.mouse.move(x, y, steps=6)
-    page.mouse.up()
+    lasso(page)
     count = page.locator(".selection-count .count-text")
     count.wait_for(timeout=30 * MS)
     assert re.search(r"[1-9][\d,]* selected of 1,797", count.inner_text())
@@ -136,6 +106,7 @@ def test_closing_the_tab_stops_its_training(server, browser):
         time.sleep(0.5)
     assert len(lines) > before, "the session was never closed"
     assert lines[-1].endswith("(worker alive: False)"), lines[-1]
+    assert "Traceback" not in server_log(), "closing a tab logged a traceback"
 
 
 def _closed_lines() -> list[str]:

@@ -1,10 +1,10 @@
-"""TrainingSession: one browser session's data, model and worker thread.
+"""Worker: one browser session's background threads and the slots they fill.
 
-No Panel, no Bokeh: worker threads (data loading, training, quality metrics)
-write their results into lock-protected slots here; the session's own
-periodic callback *takes* them (see :mod:`app.controller`). Controls flow the
-other way through :class:`pumap_core.TrainingControls`, read by the loop
-between steps (DESIGN §2).
+No Panel, no Bokeh: worker threads (data loading, graph building, training)
+write their results into lock-protected slots here; the session state's
+periodic poll *takes* them (see :class:`app.state.SessionState`). Controls flow
+the other way through :class:`pumap_core.TrainingControls`, read by the loop
+between steps.
 """
 
 from __future__ import annotations
@@ -12,34 +12,35 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 import numpy as np
 
 from pumap_core import ParametricUMAP, Snapshot, TrainingControls
 
+from . import prepare
+from .added import Added, check_features, embed_rows
+from .faces import check_model_fits, fit_input, load_options
 from .progress import LossPoint
 
 log = logging.getLogger(__name__)
 
 #: torch threads for a training worker: two cores serve training *and* the page.
 TORCH_THREADS = int(os.environ.get("PUMAP_APP_TORCH_THREADS", "1"))
+#: new rows are re-embedded while training at most once per this many times their
+#: embedding's duration: many rows cost the training thread at most ~1/(1+ratio) of its time
+ADDED_COST_RATIO = 4.0
 #: the graph built in the background as soon as data loads (the app's default n_neighbors)
 PREBUILD_NEIGHBORS = 15
-#: settings the running loop accepts (TrainingControls.update).
-LIVE = ("min_dist", "global_correlation_weight", "learning_rate", "reconstruction_weight")
-
-
 def load_dataset(source: str, **options: Any):
     """``pumap_core.data.load`` with the app's choices for the named sets."""
     from pumap_core.data import load
 
-    if source.startswith("celeba") and "image_size" not in options:
-        options["image_size"] = 32  # 3,072 features: quick to train and to decode
-    return load(source, **options)
+    return load(source, **load_options(source, options))
 
 
-class TrainingSession:
+class Worker:
     """Data, model, worker threads and their newest results, for one user.
 
     ``phase`` is one of: empty, ready, training, paused, stopping, stopped,
@@ -58,8 +59,13 @@ class TrainingSession:
         self.history: list[LossPoint] = []
         self.loading = False
         self._graph_thread: threading.Thread | None = None
+        self._graph_started = 0.0
+        self.preview: np.ndarray | None = None
+        self._new_rows = None  # a Dataset placed on the map
+        self.added: Added | None = None  # its codes from the newest encoder
         self._thread: threading.Thread | None = None  # the training worker
         self._generation = 0
+        self._fit_started = 0.0
         self._load_generation = 0
         self._latest: Snapshot | None = None
         self._fresh = False
@@ -102,24 +108,37 @@ class TrainingSession:
     def set_dataset(self, ds, prebuild: bool = True) -> None:
         """Use an already loaded Dataset; with ``prebuild`` its default graph is built
         in the background."""
+        with self._lock:
+            running = self.phase in ("training", "paused", "stopping")
+            stopped = self.dataset.name if running and self.dataset is not None else None
         self.stop(wait=True)
         with self._lock:
             self._generation += 1
             self.dataset, self.model, self._latest, self.history = ds, None, None, []
-            self.phase, self.error = "ready", None
-            self._events.append(("dataset", ds))
+            self.phase, self.error, self.preview = "ready", None, None
+            self._new_rows = self.added = None
+            self._events.append(("dataset", (ds, stopped)))
         if not prebuild:
             return
+        self._graph_started = time.monotonic()
         self._graph_thread = threading.Thread(target=self._prebuild, args=(ds,), daemon=True,
                                               name="pumap-graph")
         self._graph_thread.start()
 
     def _prebuild(self, ds) -> None:
-        """Build (and cache) the default graph while the user looks at the page."""
+        """A PCA preview for the plot, then the default graph (cached for fit), while the
+        user looks at the page."""
         from pumap_core.graph import build_graph
 
         try:
+            preview = prepare.pca_preview(ds.X)
+            with self._lock:
+                if self.dataset is ds:
+                    self.preview = preview
+                    self._events.append(("preview", preview))
+            t0 = time.monotonic()
             build_graph(ds.X, PREBUILD_NEIGHBORS)
+            prepare.record(ds, time.monotonic() - t0)
         except Exception as e:  # noqa: BLE001 - fit will report it properly
             log.info("graph prebuild failed: %s", e)
 
@@ -128,6 +147,17 @@ class TrainingSession:
         """True while the default graph is being built in the background."""
         t = self._graph_thread
         return t is not None and t.is_alive()
+
+    def preparing_text(self) -> str:
+        """What the graph builder is doing and for how long; '' when idle."""
+        with self._lock:
+            ds, latest, phase = self.dataset, self._latest, self.phase
+        building = self.preparing
+        fitting = phase == "training" and latest is None  # fit builds its own graph first
+        if ds is None or not (building or fitting):
+            return ""
+        since = self._graph_started if building else self._fit_started
+        return prepare.progress_text(ds, building, time.monotonic() - since)
 
     # -- training ---------------------------------------------------------
     def start(self, wait: bool = False, **params: Any) -> threading.Thread:
@@ -141,7 +171,10 @@ class TrainingSession:
             gen = self._generation
             self.controls, self.model, self._latest, self._fresh = controls, None, None, False
             self.history, self.phase, self.error = [], "training", None
-        X = self.dataset.X
+            self._fit_started = time.monotonic()
+            # the run this one replaces has said "finished": that is no news any more
+            self._events = [e for e in self._events if e[0] != "finished"]
+        X = fit_input(self.dataset)
         params = {"snapshot_embedding": "all", **params}
 
         def work() -> None:
@@ -174,11 +207,58 @@ class TrainingSession:
             if gen != self._generation:
                 return
             self._latest, self._fresh = snap, True
-            self.history.append(LossPoint(snap.step, snap.epoch, snap.elapsed, dict(snap.losses)))
+            self.history.append(LossPoint(snap.step, snap.epoch, snap.elapsed, dict(snap.losses),
+                                          dict(snap.settings)))
+            new_rows, model, last = self._new_rows, self.model, self.added
+        due = (last is None or last.dataset is not new_rows or snap.done
+               or time.monotonic() - last.at >= ADDED_COST_RATIO * last.seconds)
+        if new_rows is not None and snap.embedding is not None and model is not None and due:
+            # between two steps of this very thread: the encoder is not being changed
+            added = embed_rows(model, new_rows, snap.step)
+            with self._lock:
+                if gen == self._generation and self._new_rows is new_rows:
+                    self.added = added
+
+    # -- new rows on the map ----------------------------------------------
+    def add(self, source: str, wait: bool = False) -> threading.Thread:
+        """Load ``source`` and place its rows on the map: at once with a finished model, at
+        every snapshot while one trains. Failures become an "error" event."""
+
+        def work() -> None:
+            try:
+                ds = load_dataset(source)
+                with self._lock:
+                    train, model, phase = self.dataset, self.model, self.phase
+                if train is None or model is None:
+                    raise RuntimeError("train a map first: new rows are placed by its encoder")
+                check_features(model, train, ds)
+                with self._lock:
+                    self._new_rows, self.added = ds, None
+                if phase not in ("training", "paused", "stopping"):
+                    added = embed_rows(model, ds)
+                    with self._lock:
+                        if self._new_rows is ds:
+                            self.added = added
+            except Exception as e:  # noqa: BLE001 - every failure is shown to the user
+                with self._lock:
+                    self._events.append(("error", f"Could not add {source!r}: {e}"))
+
+        thread = threading.Thread(target=work, name="pumap-add", daemon=True)
+        thread.start()
+        if wait:
+            thread.join()
+        return thread
+
+    def clear_added(self) -> None:
+        with self._lock:
+            self._new_rows = self.added = None
 
     def update(self, **settings: float) -> None:
-        """Change live settings; the running loop sees them at its next step."""
-        settings = {k: float(v) for k, v in settings.items() if k in LIVE}
+        """Change live settings; the running loop sees them at its next step.
+
+        Raises KeyError / ValueError (from :func:`pumap_core.controls.check_live_settings`)
+        for an unknown name or a value out of bounds; the run goes on.
+        """
         with self._lock:
             controls = self.controls
         if controls is not None and settings:
@@ -212,6 +292,7 @@ class TrainingSession:
         with self._lock:
             self._generation += 1
             self.model, self.controls, self._latest, self.history = None, None, None, []
+            self._new_rows = self.added = None
             self.phase = "ready" if self.dataset is not None else "empty"
             self.error = None
             self._events.append(("reset", None))
@@ -220,12 +301,9 @@ class TrainingSession:
         """Adopt a loaded model: embed the current data with it (raises on mismatch)."""
         if self.dataset is None:
             raise RuntimeError("load a data set first, then the model that was trained on it")
-        d = self.dataset.n_features
-        if model.n_features_in_ != d:
-            raise ValueError(f"this model expects {model.n_features_in_} features per item; "
-                             f"the loaded data set {self.dataset.name!r} has {d}")
+        check_model_fits(model, self.dataset)
         self.reset()
-        Z = model.transform(self.dataset.X)
+        Z = model.transform(fit_input(self.dataset))
         snap = Snapshot(step=0, epoch=0.0, n_epochs=0, elapsed=0.0, losses={},
                         settings={"min_dist": float(model.min_dist)}, embedding=Z, done=True)
         with self._lock:
@@ -261,9 +339,14 @@ class TrainingSession:
         return t is not None and t.is_alive()
 
     def close(self, timeout: float = 10.0) -> None:
-        """Stop every worker (browser tab closed)."""
+        """Stop every worker and let go of the data and the model (browser tab closed)."""
         self._closed = True
         self.stop(wait=True, timeout=timeout)
+        with self._lock:
+            self._generation += 1  # whatever a straggling thread reports is dropped
+            self.dataset = self.model = self.controls = self._latest = self.preview = None
+            self._new_rows = self.added = None
+            self.history, self._events = [], []
 
     # -- helpers ----------------------------------------------------------
     def _fail(self, gen: int, message: str) -> None:
@@ -287,3 +370,4 @@ class TrainingSession:
         if t is not None:
             t.join(timeout)
         return t is None or not t.is_alive()
+

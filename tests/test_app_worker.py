@@ -1,4 +1,4 @@
-"""TrainingSession without a browser: start, pause, resume, stop, live settings, errors, close."""
+"""The session Worker without a browser: start, pause, resume, stop, live settings, errors, close."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from app.session import TrainingSession  # noqa: E402
+from app.worker import Worker  # noqa: E402
 from pumap_core.data import load_digits  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
@@ -20,7 +20,7 @@ def data():
 
 @pytest.fixture
 def session(data):
-    s = TrainingSession(torch_threads=1)
+    s = Worker(torch_threads=1)
     s.set_dataset(data)
     yield s
     s.close()
@@ -83,7 +83,12 @@ def test_stop_keeps_what_was_learned(session, data):
 
 def test_live_settings_reach_the_loop(session):
     long_run(session, min_dist=0.1)
-    session.update(min_dist=0.7, global_correlation_weight=0.3, ignored_name=5)
+    with pytest.raises(KeyError, match="not a live training setting"):
+        session.update(ignored_name=5)
+    with pytest.raises(ValueError, match="min_dist must be a finite number between 0 and 3"):
+        session.update(min_dist=7.0)
+    assert session.phase == "training" and session.running  # a refused value stops nothing
+    session.update(min_dist=0.7, global_correlation_weight=0.3)
     snap = wait_for(lambda: (s := session.latest) is not None and s.settings["min_dist"] == 0.7 and s)
     assert snap.settings["global_correlation_weight"] == pytest.approx(0.3)
     a, b = snap.extra["a"], snap.extra["b"]
@@ -108,11 +113,11 @@ def test_load_builtin_in_background(session):
     thread = session.load("digits")
     thread.join(60)
     assert session.dataset.n_samples == 1797
-    assert ("dataset", session.dataset) in session.take_events()
+    assert ("dataset", (session.dataset, None)) in session.take_events()
 
 
 def test_close_stops_the_thread(data):
-    s = TrainingSession()
+    s = Worker()
     s.set_dataset(data)
     long_run(s)
     thread = s._thread
@@ -129,7 +134,7 @@ def test_reset_forgets_model(session):
 
 def test_start_needs_data():
     with pytest.raises(RuntimeError, match="load a data set"):
-        TrainingSession().start()
+        Worker().start()
 
 
 def test_use_model_checks_features(session, data):
@@ -139,7 +144,7 @@ def test_use_model_checks_features(session, data):
     assert Z.shape == (data.n_samples, 2) and session.phase == "done"
     session.set_dataset(load_digits(limit=300).subset(np.arange(10)))
     session.dataset.X = session.dataset.X[:, :10]
-    with pytest.raises(ValueError, match="expects 64 features"):
+    with pytest.raises(ValueError, match="fitted with 64"):
         session.use_model(model)
 
 
@@ -147,7 +152,7 @@ def test_default_graph_is_prebuilt_in_background(monkeypatch):
     import pumap_core.graph
 
     ds = load_digits(limit=250)  # data no other test has built a graph for
-    s = TrainingSession()
+    s = Worker()
     s.set_dataset(ds)
     s._graph_thread.join(60)
     assert not s.preparing

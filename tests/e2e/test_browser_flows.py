@@ -1,0 +1,92 @@
+"""End to end, a new user's path on digits: the hint, a short run, a lasso, new rows on the map.
+
+One page for the module, in order. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from .conftest import WARM, lasso, plot_canvas, server_log, shot, status, wait_status
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+MS = 1000
+
+
+@pytest.fixture(scope="module")
+def rows(tmp_path_factory):
+    """Digits rows as files: 64 features (placeable) and 10 (not)."""
+    from pumap_core.data import load_digits
+
+    X = load_digits().X
+    folder = tmp_path_factory.mktemp("rows")
+    np.save(folder / "more-digits.npy", X[1000:1400])
+    np.save(folder / "narrow.npy", X[:50, :10])
+    return folder
+
+
+def test_server_warmed_up_before_the_first_page(page):
+    log = server_log()
+    assert log.index(WARM) < log.index(" opened")
+
+
+def test_empty_plot_says_press_train(page):
+    hint = page.locator(".plot-hint .hint-text")
+    hint.get_by_text("Press Train").wait_for(timeout=30 * MS)
+    assert "digits (1,797 items)" in hint.inner_text()
+
+
+def test_short_run_then_lasso_opens_the_selection(page):
+    page.locator(".epochs input").fill("8")
+    page.locator(".epochs input").press("Enter")
+    page.locator(".train button").click()
+    wait_status(page, r"^Done", 120)
+    assert page.locator(".plot-hint .hint-text").count() == 0
+    lasso(page)  # without opening the Selection tab first
+    count = page.locator(".selection-count .count-text")
+    count.wait_for(state="visible", timeout=30 * MS)
+    assert re.search(r"[1-9][\d,]* selected of 1,797", count.inner_text())
+    shot(page, "flow-01-lasso")
+
+
+def test_status_stays_in_view_when_the_page_scrolls(page):
+    page.set_viewport_size({"width": 1300, "height": 650})
+    page.mouse.move(1150, 600)  # over the side panel, not the plot (its wheel zooms)
+    page.mouse.wheel(0, 3000)
+    page.wait_for_timeout(800)
+    losses = page.locator(".loss-pane").bounding_box()
+    assert losses["y"] < 650, "the page did not scroll"
+    line = page.locator(".status-line").bounding_box()
+    assert 0 <= line["y"] < 650 - line["height"], line
+    page.mouse.wheel(0, -3000)
+    page.set_viewport_size({"width": 1500, "height": 1100})
+
+
+def test_new_rows_land_on_the_map(page, rows):
+    page.locator(".add-path input").fill(str(rows / "more-digits.npy"))
+    page.locator(".add-data button").click()
+    legend = page.locator(".legend-pane")
+    legend.get_by_text("new: more-digits (400)").wait_for(timeout=30 * MS)
+    line = page.locator(".status-line .added-status")
+    line.wait_for(timeout=30 * MS)
+    assert re.search(r"\+400 new rows \(more-digits\) placed at [\d,]+ rows/s", line.inner_text())
+    lasso(page, 0.42)
+    count = page.locator(".selection-count .count-text")
+    count.get_by_text(re.compile(r"of 2,197 \([1-9][\d,]* new\)")).wait_for(timeout=30 * MS)
+    shot(page, "flow-02-new-rows")
+    box = plot_canvas(page).bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    page.locator(".click-pane img.decoded").wait_for(timeout=30 * MS)
+
+
+def test_rows_with_other_features_get_a_clear_message(page, rows):
+    page.locator(".add-path input").fill(str(rows / "narrow.npy"))
+    page.locator(".add-data button").click()
+    alert = page.locator(".error-alert .error-text")
+    alert.get_by_text("features per item").wait_for(timeout=30 * MS)
+    assert "narrow.npy" in alert.inner_text() and "with 64" in alert.inner_text()
+    assert "Traceback" not in server_log()
+    assert status(page).startswith("Done")  # the page goes on

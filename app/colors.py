@@ -20,6 +20,21 @@ NEW_COLOR = "#111111"
 CATEGORIES = [f"c{i}" for i in range(N_SLOTS)] + ["rest", "new"]
 COLOR_KEY = {**{f"c{i}": c for i, c in enumerate(PALETTE)}, "rest": GREY, "new": NEW_COLOR}
 N_BINS = 8  # numeric columns with many values are cut into quantile bins
+#: the colour-by choice for data without labels, first one present
+PREFERRED = ("Smiling", "Male", "Eyeglasses")
+
+
+def default_color_by(columns: list[str]) -> str:
+    """Labels when there are any, else a telling attribute, else the first column."""
+    if LABEL in columns:
+        return LABEL
+    return next((c for c in PREFERRED if c in columns), columns[0])
+
+
+def _is_yes_no(s: pd.Series) -> bool:
+    if pd.api.types.is_bool_dtype(s):
+        return True
+    return pd.api.types.is_numeric_dtype(s) and set(s.dropna().unique()) <= {0, 1}
 
 
 def _from_values(values: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -52,7 +67,11 @@ def color_codes(ds, column: str) -> tuple[np.ndarray, list[tuple[str, str]]]:
                 names = [label_names[int(float(v))] if v != "other" else v for v in names]
     elif column in ds.attributes.columns:
         s = ds.attributes[column]
-        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) \
+        if _is_yes_no(s):
+            yes = s.to_numpy().astype(bool)
+            codes = np.where(s.isna().to_numpy(), REST, yes.astype(np.int64))
+            names = [f"{column}: no", f"{column}: yes"]
+        elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) \
                 and s.nunique() > 12:
             binned = pd.qcut(s, N_BINS, duplicates="drop")
             codes, names = _from_values(binned.astype(str).where(binned.notna()))

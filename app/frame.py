@@ -56,16 +56,21 @@ class Frame:
         """Plot coordinates -> latent code (1 × 2)."""
         return (np.array([[x, y]], np.float32) * self.scale + self.center).astype(np.float32)
 
-    def nearest(self, x: float, y: float, max_distance: float | None = None) -> int:
-        """Row nearest to plot point (x, y); -1 when farther than ``max_distance``."""
+    def neighbours(self, x: float, y: float, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Plot distances and rows of the ``k`` points nearest to (x, y), nearest first."""
         if self._tree is None:
             from scipy.spatial import cKDTree
 
             self._tree = cKDTree(self.xy)
-        d, i = self._tree.query([x, y])
-        if max_distance is not None and d > max_distance:
+        d, i = self._tree.query([x, y], k=min(k, len(self)))
+        return np.atleast_1d(d), np.atleast_1d(i).astype(np.int64)
+
+    def nearest(self, x: float, y: float, max_distance: float | None = None) -> int:
+        """Row nearest to plot point (x, y); -1 when farther than ``max_distance``."""
+        d, i = self.neighbours(x, y)
+        if max_distance is not None and d[0] > max_distance:
             return -1
-        return int(i)
+        return int(i[0])
 
     def in_box(self, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
         x, y = self.xy[:, 0], self.xy[:, 1]

@@ -21,14 +21,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(log_path: Path, torch_threads: int = 1, session_lifetime_ms: int = 5000
-          ) -> tuple[subprocess.Popen, str]:
+def start(log_path: Path, torch_threads: int = 1, session_lifetime_ms: int = 5000,
+          **env: str) -> tuple[subprocess.Popen, str]:
     """The server process and its app URL, once it answers and has warmed up.
 
     A closed tab frees its session within about ``session_lifetime_ms`` + 1 s.
+    ``env``: extra environment variables (e.g. ``PUMAP_DATA_DIR``).
     """
     port = free_port()
-    env = {**os.environ, "PUMAP_APP_TORCH_THREADS": str(torch_threads), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PUMAP_APP_TORCH_THREADS": str(torch_threads), "PYTHONUNBUFFERED": "1",
+           **env}
     log = open(log_path, "w")  # noqa: SIM115 - the child writes to it; closed with the process
     proc = subprocess.Popen(
         [sys.executable, "-m", "panel", "serve", "app", "--port", str(port),

@@ -19,7 +19,7 @@ import param
 from pumap_core import ParametricUMAP
 from pumap_core.controls import LIVE
 
-from . import decode
+from . import decode, faces
 from .added import Shown
 from .frame import Frame
 from .model_files import UPLOAD_ERRORS, model_from_bytes, model_to_bytes
@@ -100,7 +100,7 @@ class SessionState(param.Parameterized):
         self.quality_monitor = QualityMonitor()
         self._poll_lock = threading.Lock()
         self._frame_times: deque[float] = deque(maxlen=12)
-        self._directions = None
+        self._steering = None
         self._closed = False
         self.param.watch(self._on_live, list(self.live_names()))
 
@@ -129,21 +129,25 @@ class SessionState(param.Parameterized):
         self.worker.load(source, wait=wait)
 
     def _on_dataset(self, ds, stopped: str | None) -> None:
+        from .colors import default_color_by  # colors reads LABEL from here
+
         columns = [LABEL] if ds.labels is not None else []
         columns += [str(c) for c in ds.attributes.columns[:60]]
         columns = columns or ["(none)"]
         self.param.color_by.objects = columns
         shape = f" · images {'×'.join(map(str, ds.image_shape))}" if ds.image_shape else ""
         self.quality_monitor.reset(ds.n_samples)
-        self._directions = None
+        self._steering = None
         notice = f"Loaded {ds.name}."
         if stopped:
             notice = f"Training on {stopped} stopped to switch to {ds.name}. " + notice
         self.param.update(
             dataset=ds, shown=ds, added=None, model=None, loading="", preview=None,
             reconstruction=ds.n_samples * ds.n_features <= RECONSTRUCTION_AUTO_LIMIT,
-            color_by=columns[0], frame=None, progress=None, losses=[], quality={}, click=None,
+            color_by=default_color_by(columns), frame=None, progress=None, losses=[], quality={}, click=None,
             hover=-1, selection=np.zeros(0, np.int64), notice=notice,
+            **faces.shown_settings(ds, (*self.live_names(), "batch_size", "n_neighbors"),
+                                   self.dataset),
             dataset_info=f"{ds.name}: {ds.n_samples:,} items × {ds.n_features:,} features{shape}")
 
     def add_data(self, source: str, wait: bool = False) -> None:
@@ -172,10 +176,11 @@ class SessionState(param.Parameterized):
             return
         self.param.update(error="", notice="", frame=None, losses=[], quality={}, click=None,
                           progress=None)
-        self._directions = None
+        self._steering = None
         n = self.dataset.n_samples
         interval = next(t for limit, t in FRAME_INTERVAL if limit is None or n <= limit)
-        self.worker.start(wait=wait, snapshot_interval=interval, **self.training_params())
+        params = faces.training_params(self.dataset, self.training_params())
+        self.worker.start(wait=wait, snapshot_interval=interval, **params)
         self.phase = self.worker.phase
 
     def pause(self) -> None:
@@ -220,7 +225,7 @@ class SessionState(param.Parameterized):
             elif kind == "preview":
                 self.preview = Frame.of(payload)
             elif kind == "reset":
-                self._directions = None
+                self._steering = None
                 self.param.update(frame=None, progress=None, losses=[], quality={}, click=None)
             elif kind == "finished":
                 self.notice = "Training finished." if w.phase == "done" else "Training stopped."
@@ -295,25 +300,26 @@ class SessionState(param.Parameterized):
         return i
 
     def click_at(self, x: float | None, y: float | None) -> decode.Click | None:
-        """Decode the latent point under (x, y); find the nearest real item."""
-        if self.frame is None or x is None or y is None:
+        """Decode the code under (x, y): a point's own code, or one for that place."""
+        if self.frame is None or self.shown is None or x is None or y is None:
             return None
-        self.click = decode.click_at(self.frame, self.model, x, y)
+        self.click = decode.click_at(self.frame, self.model, self.shown.X, x, y)
         return self.click
 
-    def directions(self):
-        """Latent feature directions for the current frame (cached per frame)."""
-        frame = self.frame
-        step = None if frame is None else frame.step
-        if self._directions is None or self._directions[0] != step:
-            self._directions = (step, decode.directions(frame, self.dataset))
-        return self._directions[1]
+    def steering(self) -> decode.Steering | None:
+        """Attribute directions on the current model's codes (refitted when stale)."""
+        if not decode.is_current(self._steering, self.model, self.frame, self.worker.running):
+            self._steering = (decode.fit_steering(self.model, self.dataset, self.frame)
+                              if self.dataset is not None else None)
+        return self._steering
 
-    def decode_shifted(self, alphas: dict[str, float]) -> tuple[np.ndarray | None, str]:
-        """Decode the clicked code pushed by α·w_f along each attribute f."""
+    def decode_shifted(self, sds: dict[str, float]) -> tuple[np.ndarray | None, str]:
+        """Decode the clicked code pushed ``sds[f]`` standard deviations along attribute f."""
         if self.click is None:
             return None, "Click the plot first."
-        return decode.decode(self.model, decode.shifted_code(self.click, self.directions(), alphas))
+        if not any(sds.values()):  # the click's own decode, even if the model has trained on
+            return self.click.decoded, self.click.message
+        return decode.decode(self.model, decode.shifted(self.click.z, self.steering(), sds))
 
     # -- models ------------------------------------------------------------------
     def model_bytes(self) -> bytes:
@@ -341,4 +347,4 @@ class SessionState(param.Parameterized):
             self.param.update(dataset=None, shown=None, added=None, model=None, frame=None,
                               preview=None, progress=None, losses=[], quality={}, click=None,
                               selection=np.zeros(0, np.int64))
-        self._directions = None
+        self._steering = None

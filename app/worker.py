@@ -21,6 +21,7 @@ from pumap_core import ParametricUMAP, Snapshot, TrainingControls
 
 from . import prepare
 from .added import Added, check_features, embed_rows
+from .faces import check_model_fits, fit_input, load_options
 from .progress import LossPoint
 
 log = logging.getLogger(__name__)
@@ -36,9 +37,7 @@ def load_dataset(source: str, **options: Any):
     """``pumap_core.data.load`` with the app's choices for the named sets."""
     from pumap_core.data import load
 
-    if source.startswith("celeba") and "image_size" not in options:
-        options["image_size"] = 32  # 3,072 features: quick to train and to decode
-    return load(source, **options)
+    return load(source, **load_options(source, options))
 
 
 class Worker:
@@ -175,7 +174,7 @@ class Worker:
             self._fit_started = time.monotonic()
             # the run this one replaces has said "finished": that is no news any more
             self._events = [e for e in self._events if e[0] != "finished"]
-        X = self.dataset.X
+        X = fit_input(self.dataset)
         params = {"snapshot_embedding": "all", **params}
 
         def work() -> None:
@@ -302,12 +301,9 @@ class Worker:
         """Adopt a loaded model: embed the current data with it (raises on mismatch)."""
         if self.dataset is None:
             raise RuntimeError("load a data set first, then the model that was trained on it")
-        d = self.dataset.n_features
-        if model.n_features_in_ != d:
-            raise ValueError(f"this model expects {model.n_features_in_} features per item; "
-                             f"the loaded data set {self.dataset.name!r} has {d}")
+        check_model_fits(model, self.dataset)
         self.reset()
-        Z = model.transform(self.dataset.X)
+        Z = model.transform(fit_input(self.dataset))
         snap = Snapshot(step=0, epoch=0.0, n_epochs=0, elapsed=0.0, losses={},
                         settings={"min_dist": float(model.min_dist)}, embedding=Z, done=True)
         with self._lock:

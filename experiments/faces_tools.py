@@ -25,7 +25,7 @@ import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 from torch import nn
 
-from pumap_core.features import shift_codes
+from pumap_core.features import direction_scales, shift_codes
 from pumap_core.knn import nearest_neighbors
 from pumap_core.nets import ConvDecoder, ConvEncoder
 
@@ -121,19 +121,24 @@ class AttributeClassifier:
 def shift_sizes(Z: np.ndarray, directions: pd.DataFrame, n_std: float) -> pd.Series:
     """alpha_f so that alpha_f * w_f moves a code by ``n_std`` standard deviations of
     the training codes' projection on w_f: comparable strength for every attribute,
-    whatever the length of its OLS coefficient."""
-    W = directions.to_numpy(dtype=np.float64)
-    norms = np.linalg.norm(W, axis=1)
-    spread = (np.asarray(Z, dtype=np.float64) @ (W / norms[:, None]).T).std(axis=0)
-    return pd.Series(n_std * spread / norms, index=directions.index, name="alpha")
+    whatever the length of its OLS coefficient (``pumap_core.features.direction_scales``)."""
+    return direction_scales(Z, directions, n_std)
+
+
+def _decode(model, codes: np.ndarray) -> np.ndarray:
+    """Codes → images: ``decode`` where the model has it (two-code models need it),
+    else ``inverse_transform`` (the PCA stand-ins of the tests)."""
+    fn = getattr(model, "decode", None) or model.inverse_transform
+    return np.asarray(fn(codes))
 
 
 def decode_shifts(model, Z: np.ndarray, directions: pd.DataFrame, attribute: str,
                   alpha: float) -> np.ndarray:
-    """Decoded images of ``Z`` shifted by -alpha, 0, +alpha along w_attribute: (3, m, h, w, c)."""
+    """Decoded images of codes ``Z`` shifted by -alpha, 0, +alpha along w_attribute:
+    (3, m, h, w, c)."""
     shifted = shift_codes(Z, directions, attribute, [-alpha, 0.0, alpha])
-    decoded = model.inverse_transform(shifted.reshape(-1, Z.shape[1]).astype(np.float32))
-    return np.asarray(decoded).reshape(3, Z.shape[0], *decoded.shape[1:])
+    decoded = _decode(model, shifted.reshape(-1, Z.shape[1]).astype(np.float32))
+    return decoded.reshape(3, Z.shape[0], *decoded.shape[1:])
 
 
 def shift_scores(model, Z: np.ndarray, directions: pd.DataFrame, alphas: pd.Series,
@@ -153,6 +158,30 @@ def shift_scores(model, Z: np.ndarray, directions: pd.DataFrame, alphas: pd.Seri
                       "frac_up": float(((plus > zero) & (minus < zero)).mean()),
                       "passed": bool(plus.mean() > zero.mean() > minus.mean())}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+# ----------------------------------------------------------------- identity
+def grey16(images: np.ndarray) -> np.ndarray:
+    """n x h x w x c images (uint8 or [0, 1]) -> n x 256 grey 16x16 block means in [0, 1]:
+    the space in which the benchmark compares decodes with originals."""
+    x = downsample(images, 16).reshape(len(images), 16 * 16, -1)
+    return x.mean(axis=2)
+
+
+def identity_top1(decoded: np.ndarray, originals: np.ndarray) -> float:
+    """Share of decodes whose nearest original (16x16 grey, Euclidean, among all
+    ``originals``) is their own: row i of ``decoded`` belongs to row i of ``originals``."""
+    dec, orig = grey16(decoded), grey16(originals)
+    d2 = (dec**2).sum(1)[:, None] - 2 * dec @ orig.T + (orig**2).sum(1)[None, :]
+    return float((d2.argmin(axis=1) == np.arange(len(dec))).mean())
+
+
+def identity_kept(shifted: np.ndarray, originals: np.ndarray, average_face: np.ndarray) -> np.ndarray:
+    """Per face: is the (shifted) decode nearer its own original than the average face
+    is (16x16 grey)? ``average_face``: one image (h x w x c), e.g. the training mean."""
+    moved, orig = grey16(shifted), grey16(originals)
+    avg = grey16(np.asarray(average_face)[None])[0]
+    return ((moved - orig) ** 2).sum(1) < ((avg[None] - orig) ** 2).sum(1)
 
 
 # -------------------------------------------------------------------- grids

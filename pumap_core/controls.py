@@ -64,6 +64,8 @@ LIVE = {s.name: s for s in (
     LiveSetting("reconstruction_weight", (0.0, 1e3), (0.0, 2.0), term="reconstruction",
                 label="Reconstruction weight", short="recon",
                 doc="Weight of the reconstruction loss (0 = decoder not trained)."),
+    LiveSetting("code_umap_weight", (0.0, 1e3), (0.0, 2.0), term="code_umap", short="code_umap",
+                doc="Two-code models: weight of UMAP's loss on the code itself."),
     LiveSetting("classifier_weight", (0.0, 1e3), (0.0, 2.0), term="classifier", short="clf",
                 doc="Weight of the classifier loss on labelled rows."),
 )}

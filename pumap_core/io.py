@@ -17,7 +17,10 @@ from typing import Any
 import torch
 
 FORMAT = "pumap-model"
-FORMAT_VERSION = 1
+#: The newest format this version reads and writes. 1: single-code models (the map is
+#: the code); 2: adds two-code models (a ``code_map_encoder`` and the training ``codes``).
+#: Single-code models are still written as 1, so older readers keep reading them.
+FORMAT_VERSION = 2
 _MAX_HEADER = 100 * 1024 * 1024
 
 
@@ -25,12 +28,15 @@ class ModelFileError(ValueError):
     """The file is missing, unreadable, corrupt, foreign or from a newer version."""
 
 
-def save_model(path: str | os.PathLike, tensors: dict[str, torch.Tensor], config: dict[str, Any]) -> Path:
-    """Write atomically (temp file + rename): a crash never leaves half a model behind."""
+def save_model(path: str | os.PathLike, tensors: dict[str, torch.Tensor], config: dict[str, Any],
+               version: int = FORMAT_VERSION) -> Path:
+    """Write atomically (temp file + rename): a crash never leaves half a model behind.
+
+    ``version``: the format version recorded (the oldest that can read these contents)."""
     from safetensors.torch import save_file
 
     path = Path(path)
-    metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION),
+    metadata = {"format": FORMAT, "format_version": str(int(version)),
                 "config": json.dumps(config, allow_nan=False)}
     clean = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,12 @@ from .graph import EdgeSet, NeighborGraph
 
 #: Constructor parameters that are objects rather than settings; never stored.
 _NOT_STORED = ("callback",)
+#: Two-code parameters, left out of one-code models' files so that those stay
+#: format 1 exactly (older versions would refuse an unknown parameter).
+_TWO_CODE_PARAMS = ("code_components", "code_umap_weight", "map_grad", "map_epochs")
+#: Newer parameters stored only when set, so that files of models that do not use them
+#: stay readable by versions that do not know them.
+_STORED_WHEN_SET = ("conv_widths",)
 
 
 def _json_params(model) -> dict[str, Any]:
@@ -21,6 +27,12 @@ def _json_params(model) -> dict[str, Any]:
     for name, value in model.get_params(deep=False).items():
         if name in _NOT_STORED:
             continue
+        if name in _TWO_CODE_PARAMS and model.code_components is None:
+            continue
+        if name in _STORED_WHEN_SET and value is None:
+            continue
+        if isinstance(value, tuple):
+            value = list(value)
         if isinstance(value, nn.Module):
             value = "custom"
         elif isinstance(value, np.generic):
@@ -48,6 +60,9 @@ def model_to_file(model, path: str | os.PathLike, include_graph: bool = False) -
                         "graph.knn_dists": torch.from_numpy(np.ascontiguousarray(model.graph_.knn_dists))})
     if getattr(model, "embedding_", None) is not None:
         tensors["embedding"] = torch.from_numpy(np.ascontiguousarray(model.embedding_))
+    two_codes = isinstance(model.encoder_, nets.CodeMapEncoder)
+    if two_codes and getattr(model, "codes_", None) is not None:
+        tensors["codes"] = torch.from_numpy(np.ascontiguousarray(model.codes_, dtype=np.float32))
     config = {
         "params": _json_params(model),
         "networks": networks,
@@ -62,11 +77,25 @@ def model_to_file(model, path: str | os.PathLike, include_graph: bool = False) -
                       "metric": model.graph_.metric} if include_graph else None,
         },
     }
-    io.save_model(path, tensors, config)
+    # one-code models keep writing format 1, byte for byte what older versions read
+    io.save_model(path, tensors, config, version=2 if two_codes else 1)
 
 
 def _restore_network(kind: str, config: dict, given: nn.Module | None, tensors, path) -> nn.Module:
-    if config.get("type") == "custom":
+    if config.get("type") == "code_map_encoder" and \
+            (config.get("code_net") or {}).get("type") == "custom":
+        # a user's code network behind the built-in map head: the user passes the former
+        if given is None:
+            raise io.ModelFileError(
+                f"{path} holds a custom code network ({config['code_net'].get('class')}); pass an "
+                f"instance of it as ParametricUMAP.load(path, encoder=...) — model files never "
+                "carry code")
+        try:
+            rest = {k: v for k, v in config.items() if k not in ("type", "code_net")}
+            net = nets.CodeMapEncoder(given, **rest)
+        except (TypeError, ValueError) as exc:
+            raise io.ModelFileError(f"{path} has an invalid {kind} description: {exc}") from exc
+    elif config.get("type") == "custom":
         if given is None:
             raise io.ModelFileError(
                 f"{path} holds a custom {kind} ({config.get('class')}); pass an instance of it as "
@@ -109,6 +138,10 @@ def model_from_file(cls, path, encoder=None, decoder=None, device="auto"):
     model.classes_ = np.asarray(fitted["classes_"]) if fitted["classes_"] is not None else None
     model.loss_history_ = fitted["loss_history_"]
     model.embedding_ = tensors["embedding"].numpy() if "embedding" in tensors else None
+    if isinstance(model.encoder_, nets.CodeMapEncoder):
+        model.codes_ = tensors["codes"].numpy() if "codes" in tensors else None
+    else:
+        model.codes_ = model.embedding_
     model.graph_ = None
     if fitted.get("graph"):
         g = fitted["graph"]

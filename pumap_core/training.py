@@ -23,7 +23,7 @@ from .controls import LIVE, WEIGHT_OF, Snapshot, TrainingControls, TrainingStopp
 from .convergence import CHECKS_PER_RUN, ConvergenceMonitor
 from .curve import find_ab_params
 from .graph import EdgeSet
-from .nets import classifier_input
+from .nets import classifier_input, map_and_code
 from .sampling import EdgeSampler
 
 
@@ -44,6 +44,7 @@ class TrainingConfig:
     reconstruction_loss: str = "mse"
     reconstruction_grad: bool = True
     classifier_weight: float = 0.0
+    code_umap_weight: float = 0.0  # two-code encoders: UMAP's loss on the code too
     classifier_input: str = "hidden"  # "hidden" layer or "latent" codes, see nets.classifier_input
     input_noise: float = 0.0  # sd of Gaussian noise added to the encoder's inputs (training only)
     warm_start_steps: int = 0  # regression steps onto TrainingData.layout before UMAP's loss
@@ -178,6 +179,18 @@ class _Settings:
         return True
 
 
+def _umap_term(z: torch.Tensor, batch, s: _Settings) -> torch.Tensor:
+    d2_pos = losses.squared_distances(z[batch.head_pos], z[batch.tail_pos])
+    weights = None
+    if batch.all_pairs:  # B × B matrix: rows heads, columns tails
+        d2_neg = torch.cdist(z[batch.neg_head_pos], z[batch.neg_tail_pos]).pow(2)
+        weights = batch.neg_tail_weight
+    else:
+        d2_neg = losses.squared_distances(z[batch.neg_head_pos], z[batch.neg_tail_pos])
+    return losses.umap_cross_entropy(
+        d2_pos, d2_neg, s.a, s.b, s.values["repulsion_strength"] * batch.negative_weight, weights)
+
+
 def _step_losses(nets: Networks, data: TrainingData, batch, s: _Settings, config: TrainingConfig,
                  generator: torch.Generator | None) -> dict[str, torch.Tensor]:
     v = s.values
@@ -185,24 +198,21 @@ def _step_losses(nets: Networks, data: TrainingData, batch, s: _Settings, config
         x = data.inputs[batch.nodes]
         x_in = with_noise(x, config.input_noise, generator)
     with record_function("pumap.encode"):
-        z = nets.encoder(x_in)
+        # z: what UMAP's loss shapes (the map); code: what the decoder reads (the same
+        # tensor unless the encoder is a two-code nets.CodeMapEncoder)
+        z, code = map_and_code(nets.encoder, x_in)
     terms: dict[str, torch.Tensor] = {}
     if v["umap_weight"] > 0:
-        d2_pos = losses.squared_distances(z[batch.head_pos], z[batch.tail_pos])
-        weights = None
-        if batch.all_pairs:  # B × B matrix: rows heads, columns tails
-            d2_neg = torch.cdist(z[batch.neg_head_pos], z[batch.neg_tail_pos]).pow(2)
-            weights = batch.neg_tail_weight
-        else:
-            d2_neg = losses.squared_distances(z[batch.neg_head_pos], z[batch.neg_tail_pos])
-        terms["umap"] = losses.umap_cross_entropy(
-            d2_pos, d2_neg, s.a, s.b, v["repulsion_strength"] * batch.negative_weight, weights)
+        terms["umap"] = _umap_term(z, batch, s)
+    if v.get("code_umap_weight", 0.0) > 0 and code is not z:
+        terms["code_umap"] = _umap_term(code, batch, s)
     if v["global_correlation_weight"] > 0 and z.shape[0] > 2:
         perm = torch.randperm(z.shape[0], generator=generator).to(z.device)
         terms["global"] = losses.global_correlation_loss(x, x[perm], z, z[perm])
     if nets.decoder is not None and data.targets is not None and v["reconstruction_weight"] > 0:
-        z_in = z if config.reconstruction_grad else z.detach()
-        rows = reconstruction_subset(z.shape[0], config.reconstruction_rows, generator, z.device)
+        z_in = code if config.reconstruction_grad else code.detach()
+        rows = reconstruction_subset(code.shape[0], config.reconstruction_rows, generator,
+                                     code.device)
         targets = data.targets[batch.nodes]
         if rows is not None:  # a uniform subset: its mean error is unbiased for the batch's
             z_in, targets = z_in[rows], targets[rows]
@@ -305,9 +315,12 @@ def train(
             now = time.perf_counter()
             if callback is not None and (step == 1 or now - last_snapshot >= config.snapshot_interval):
                 snapshot()
-                last_snapshot = now
+                done_at = time.perf_counter()
+                # embedding every row can cost more than the interval (8,000 faces through
+                # a conv net): train at least three times as long as a snapshot took, or it starves
+                last_snapshot = done_at + max(0.0, 3 * (done_at - now) - config.snapshot_interval)
             if monitor is not None and step % check_every == 0 and \
-                    monitor.update(embed(nets.encoder, data.inputs, monitor.rows)):
+                    monitor.update(embed(nets.encoder, data.inputs)):
                 break
     except TrainingStopped:
         pass

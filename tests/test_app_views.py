@@ -14,7 +14,7 @@ from app.frame import Frame  # noqa: E402
 from app.progress import LossPoint, Progress  # noqa: E402
 from app.state import SessionState  # noqa: E402
 from app.views import status  # noqa: E402
-from app.views.inspect import InspectPanel, click_html, hover_html  # noqa: E402
+from app.views.inspect import InspectPanel, click_html, hover_html, neighbours_html  # noqa: E402
 from app.views.selection import MAX_THUMBS, SelectionPanel, histogram  # noqa: E402
 from pumap_core.data import Dataset, load_digits  # noqa: E402
 
@@ -150,7 +150,9 @@ def test_inspect_panel_html(ctl, data):
     click = Click(x=0.0, y=0.0, z=np.zeros((1, 2), np.float32), nearest=4,
                   neighbours=np.array([1, 2, 3]), decoded=np.full(64, 0.5, np.float32), ms=3.0)
     html = click_html(data, click)
-    assert html.count("<img") == 5 and 'class="decoded"' in html and "nearest real item #4" in html
+    assert html.count("<img") == 2 and 'class="decoded"' in html and "nearest real item #4" in html
+    assert "empty space" in html
+    assert neighbours_html(data, click).count("<img") == 3
     no_decoder = Click(x=0, y=0, z=np.zeros((1, 2)), message="no decoder: train with reconstruction")
     assert "no decoder" in click_html(data, no_decoder)
     ctl.click = no_decoder

@@ -144,7 +144,7 @@ def test_use_model_checks_features(session, data):
     assert Z.shape == (data.n_samples, 2) and session.phase == "done"
     session.set_dataset(load_digits(limit=300).subset(np.arange(10)))
     session.dataset.X = session.dataset.X[:, :10]
-    with pytest.raises(ValueError, match="expects 64 features"):
+    with pytest.raises(ValueError, match="fitted with 64"):
         session.use_model(model)
 
 

@@ -84,6 +84,27 @@ def test_celeba_bad_attribute_values(tmp_path):
         read_attributes(p)
 
 
+@pytest.mark.parametrize("change", ["extra value", "missing value", "fewer names"])
+def test_celeba_attribute_file_that_does_not_match(tmp_path, change):
+    """Rows wider or narrower than the names line: pandas would silently drop or
+    shift values; the loader names the file, the line and both counts."""
+    make_celeba(tmp_path)
+    p = tmp_path / "list_attr_celeba.txt"
+    lines = p.read_text().splitlines()
+    if change == "extra value":
+        lines[4] += "  1"
+        expect = r"line 5 \(000003.jpg\) has 4 values but line 2 names 3 attributes"
+    elif change == "missing value":
+        lines[3] = lines[3].rsplit(" ", 1)[0].rstrip()
+        expect = r"line 4 \(000002.jpg\) has 2 values but line 2 names 3 attributes"
+    else:
+        lines[1] = "Smiling Eyeglasses"
+        expect = r"line 3 \(000001.jpg\) has 3 values but line 2 names 2 attributes"
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=expect):
+        load(tmp_path, image_size=8)
+
+
 def test_celeba_corrupt_image_is_named(tmp_path):
     names, _ = make_celeba(tmp_path)
     (tmp_path / "img_align_celeba" / names[4]).write_bytes(b"\xff\xd8\xff garbage")

@@ -114,3 +114,18 @@ def test_estimator_refuses_settings_outside_the_declared_bounds(small_digits):
         ParametricUMAP(min_dist=2.0, n_epochs=1).fit(X)
     with pytest.raises(ValueError, match="learning_rate must be a finite number between"):
         ParametricUMAP(learning_rate=0.0, n_epochs=1).fit(X)
+
+
+def test_slow_snapshots_do_not_starve_training(small_digits):
+    """A snapshot that takes longer than the interval (a conv net embedding every
+    face) is followed by at least three times its time of training, not by one step."""
+    X, _ = small_digits
+    steps = []
+
+    def slow(snap):
+        steps.append(snap.step)
+        time.sleep(0.15)
+
+    ParametricUMAP(n_epochs=20, batch_size=256, random_state=0, snapshot_interval=0.0,
+                   callback=slow).fit(X)
+    assert len(steps) < 0.5 * steps[-1], steps

@@ -12,8 +12,9 @@ from ..images import as_image, img_tag, row_table
 from ..state import SessionState
 from ..style import html_pane
 
-MAX_SLIDERS = 40
 BIG, SMALL = 112, 44
+N_SLIDERS = 6  # sliders shown at first: the attributes that change the decode most
+SHIFT = 2.0  # slider range, in standard deviations of the codes along each direction
 
 
 def _label(ds, i: int) -> str:
@@ -32,29 +33,38 @@ def _item_html(ds, i: int, px: int, caption: str = "") -> str:
     return f'<figure class="item"><div>{body}</div><figcaption>{cap}</figcaption></figure>'
 
 
-def decoded_html(ds, decoded: np.ndarray | None, message: str, caption: str) -> str:
+def decoded_html(ds, decoded: np.ndarray | None, message: str, caption: str,
+                 cls: str = "decoded") -> str:
     if decoded is None:
         return f'<div class="decode-message">{html.escape(message)}</div>'
+    caption = html.escape(caption)
     if ds is not None and ds.image_shape is not None:
-        body = img_tag(as_image(decoded, ds.image_shape), BIG, caption, cls="decoded")
+        body = img_tag(as_image(decoded, ds.image_shape), BIG, caption, cls=cls)
     else:
         body = row_table(decoded, limit=8)
     return f'<figure class="item decoded-item"><div>{body}</div><figcaption>{caption}</figcaption></figure>'
 
 
 def click_html(ds, click) -> str:
-    """Decoded image beside the nearest real item, then its data-space neighbours."""
+    """The decoded code beside the real item at (or nearest to) the clicked place."""
     if click is None or ds is None:
         return "<i>Click the plot to decode that point.</i>"
-    parts = [decoded_html(ds, click.decoded, click.message, f"decoded ({click.ms:.0f} ms)")]
+    where = f"#{click.nearest}'s own code" if click.on_point else "empty space: nearby codes blended"
+    parts = [decoded_html(ds, click.decoded, click.message,
+                          f"decoded, {where} ({click.ms:.0f} ms)")]
     if click.nearest >= 0:
-        parts.append(_item_html(ds, click.nearest, BIG, f"nearest real item #{click.nearest}"))
-    head = f'<div class="click-row">{"".join(parts)}</div>'
-    if len(click.neighbours):
-        items = "".join(_item_html(ds, int(j), SMALL) for j in click.neighbours)
-        head += ('<div class="muted">Its nearest neighbours in the original data '
-                 f'(far apart in the plot = torn neighbourhood):</div><div class="gallery">{items}</div>')
-    return head
+        what = "clicked item" if click.on_point else "nearest real item"
+        parts.append(_item_html(ds, click.nearest, BIG, f"{what} #{click.nearest}"))
+    return f'<div class="click-row">{"".join(parts)}</div>'
+
+
+def neighbours_html(ds, click) -> str:
+    """The clicked item's nearest neighbours in the original data."""
+    if click is None or ds is None or not len(click.neighbours):
+        return ""
+    items = "".join(_item_html(ds, int(j), SMALL) for j in click.neighbours)
+    return ('<div class="muted">Its nearest neighbours in the original data '
+            f'(far apart in the plot = torn neighbourhood):</div><div class="gallery">{items}</div>')
 
 
 def hover_html(ds, i: int) -> str:
@@ -68,8 +78,112 @@ def hover_html(ds, i: int) -> str:
     return f'<div class="hover-item">{_item_html(ds, i, SMALL)}<span>{meta}</span></div>'
 
 
+def steer_caption(alphas: dict[str, float]) -> str:
+    moved = {k: v for k, v in alphas.items() if v}
+    return " ".join(f"{k} {v:+.2f} sd" for k, v in moved.items()) or "steered (no shift yet)"
+
+
+class SteerPanel(pn.viewable.Viewer):
+    """The steered face beside the attribute sliders that move it.
+
+    The sliders are the attributes whose directions change the decode most;
+    the searchable pick list adds any other. The face follows each slider as
+    it moves; a new click, Restart, Reset or a loaded model starts from zero.
+    """
+
+    state = param.ClassSelector(class_=SessionState)
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        self.face = html_pane("", css_classes=["shifted-pane"], width=BIG + 24)
+        self.pick = pn.widgets.MultiChoice(label="Attributes, strongest first (type to add)",
+                                           options=[], value=[], search_option_limit=60,
+                                           css_classes=["attribute-pick"],
+                                           sizing_mode="stretch_width")
+        self.reset = pn.widgets.Button(label="Reset sliders", color="light", width=120,
+                                       css_classes=["reset-sliders"])
+        self.sliders = pn.Column(sizing_mode="stretch_width", css_classes=["feature-sliders"],
+                                 scroll=True, max_height=320)
+        self.reset.on_click(self.reset_sliders)
+        self.pick.param.watch(self._on_pick, ["value"])
+        self._by_name: dict[str, pn.widgets.FloatSlider] = {}
+        self._ranked: list[str] = []  # the top of the ranking the pick list was given
+        self._quiet = False
+        self.layout = pn.Row(self.face, pn.Column(self.pick, self.reset, self.sliders,
+                                                  sizing_mode="stretch_width"),
+                             visible=False, sizing_mode="stretch_width", css_classes=["steer-row"])
+
+    # -- state -> widgets ------------------------------------------------------
+    def show(self, click) -> None:
+        """Sliders for ``click`` (none when it has no decode or the data no attributes)."""
+        if click is not None and click.decoded is not None:  # at once: fitting takes a moment
+            self.face.object = decoded_html(self.state.shown, click.decoded, "",
+                                            steer_caption({}), cls="steered")
+        steering = self.state.steering() if click is not None and click.decoded is not None \
+            else None
+        if steering is None:
+            self.hide()
+            return
+        names = steering.names
+        if list(self.pick.options) != names:
+            # the ranking moves as the model trains: follow it unless the person chose
+            picked = list(self.pick.value)
+            own = set(names) == set(self.pick.options) and picked != self._ranked
+            self._ranked = names[:N_SLIDERS]
+            self._quiet = True
+            self.pick.param.update(options=names, value=picked if own else self._ranked)
+            self._quiet = False
+        self._build()
+        self.reset_sliders()
+        self.layout.visible = True
+
+    def _build(self) -> None:
+        self._by_name = {n: self._by_name.get(n) or self._slider(n) for n in self.pick.value}
+        self.sliders.objects = list(self._by_name.values())
+
+    def _slider(self, name: str) -> pn.widgets.FloatSlider:
+        s = pn.widgets.FloatSlider(label=name, start=-SHIFT, end=SHIFT, step=0.05, value=0.0,
+                                   sizing_mode="stretch_width",
+                                   css_classes=["feature-slider", f"attr-{name}"])
+        s.param.watch(self._on_slide, ["value"])
+        return s
+
+    def _on_pick(self, *_) -> None:
+        if not self._quiet:
+            self._build()
+            self._render()
+
+    # -- widgets -> face -------------------------------------------------------
+    def alphas(self) -> dict[str, float]:
+        return {name: float(s.value) for name, s in self._by_name.items()}
+
+    def reset_sliders(self, *_) -> None:
+        self._quiet = True
+        for s in self._by_name.values():
+            s.value = 0.0
+        self._quiet = False
+        self._render()
+
+    def _on_slide(self, *_) -> None:
+        if not self._quiet:
+            self._render()
+
+    def _render(self) -> None:
+        alphas = self.alphas()
+        decoded, message = self.state.decode_shifted(alphas)
+        self.face.object = decoded_html(self.state.shown, decoded, message,
+                                        steer_caption(alphas), cls="steered")
+
+    def hide(self) -> None:
+        self.layout.visible = False
+        self.face.object = ""
+
+    def __panel__(self) -> pn.Row:
+        return self.layout
+
+
 class InspectPanel(pn.viewable.Viewer):
-    """The click panel (with feature sliders) and the hover line."""
+    """The click panel (decode, nearest item, steering) and the hover line."""
 
     state = param.ClassSelector(class_=SessionState)
 
@@ -77,15 +191,15 @@ class InspectPanel(pn.viewable.Viewer):
         super().__init__(**params)
         state = self.state
         self.click = html_pane(click_html(None, None), css_classes=["click-pane"],
-                                  sizing_mode="stretch_width")
-        self.shifted = html_pane("", css_classes=["shifted-pane"], sizing_mode="stretch_width")
-        self.sliders = pn.Column(sizing_mode="stretch_width", css_classes=["feature-sliders"])
+                               sizing_mode="stretch_width")
+        self.steer = SteerPanel(state=state)
+        self.neighbours = html_pane("", css_classes=["neighbours-pane"],
+                                    sizing_mode="stretch_width")
         self.hover = html_pane(hover_html(None, -1), css_classes=["hover-pane"],
-                                  sizing_mode="stretch_width")
+                               sizing_mode="stretch_width")
         self.retrain = pn.widgets.Button(label="Train with reconstruction", color="warning",
                                          visible=False)
         self.retrain.on_click(self._retrain)
-        self._names: list[str] = []
         state.param.watch(self._on_click, ["click"])
         state.param.watch(self._on_hover, ["hover"])
 
@@ -99,50 +213,10 @@ class InspectPanel(pn.viewable.Viewer):
     def _on_click(self, *_):
         c, ds = self.state.click, self.state.shown
         self.click.object = click_html(ds, c)
-        no_decoder = c is not None and c.decoded is None and "reconstruction" in c.message
-        self.retrain.visible = no_decoder
-        self.shifted.object = ""
-        if c is None or c.decoded is None:
-            self.sliders.objects = []
-            return
-        self._build_sliders()
-
-    def _build_sliders(self) -> None:
-        w = self.state.directions()
-        names = [] if w is None else [str(n) for n in w.index[:MAX_SLIDERS]]
-        if names != self._names:
-            self._names = names
-            sliders = []
-            for name in names:
-                s = pn.widgets.FloatSlider(label=name, start=-2.0, end=2.0, step=0.05, value=0.0,
-                                           sizing_mode="stretch_width")
-                s.param.watch(self._on_slide, ["value_throttled"])
-                sliders.append(s)
-            note = html_pane('<div class="muted">Feature directions (OLS of latent on '
-                                "attributes): push the clicked point along each.</div>")
-            reset = pn.widgets.Button(label="Reset sliders", color="light", width=120)
-            reset.on_click(self._reset_sliders)
-            self.sliders.objects = [note, reset, *sliders] if sliders else []
-        else:
-            self._reset_sliders()
-
-    def _sliders(self):
-        return [o for o in self.sliders.objects if isinstance(o, pn.widgets.FloatSlider)]
-
-    def _reset_sliders(self, *_):
-        for s in self._sliders():
-            s.param.update(value=0.0, value_throttled=0.0)
-        self.shifted.object = ""
-
-    def _on_slide(self, *_):
-        alphas = {s.label: s.value_throttled for s in self._sliders() if s.value_throttled}
-        if not alphas:
-            self.shifted.object = ""
-            return
-        decoded, message = self.state.decode_shifted(alphas)
-        caption = " ".join(f"{k}{v:+.2f}" for k, v in alphas.items())
-        self.shifted.object = decoded_html(self.state.dataset, decoded, message, caption)
+        self.neighbours.object = neighbours_html(ds, c)
+        self.retrain.visible = c is not None and c.decoded is None and "reconstruction" in c.message
+        self.steer.show(c)
 
     def __panel__(self) -> pn.Column:
-        return pn.Column(self.click, self.retrain, self.shifted, self.sliders,
+        return pn.Column(self.click, self.retrain, self.steer, self.neighbours,
                          sizing_mode="stretch_width", name="Click")

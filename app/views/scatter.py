@@ -41,6 +41,12 @@ def _identity(data: hv.RGB) -> hv.RGB:
     return data
 
 
+def _marker(data) -> hv.Points:
+    """A ring where the person clicked (empty list: no click)."""
+    return hv.Points(data, kdims=["x", "y"]).opts(
+        marker="circle", size=16, fill_alpha=0, line_color="black", line_width=2.5)
+
+
 def hint_text(phase: str, frame, preview, dataset, loading: str) -> str:
     """What the plot is waiting for, said above it while it has no embedding."""
     if frame is not None:
@@ -79,7 +85,8 @@ class ScatterView(pn.viewable.Viewer):
             default_tools=["pan", "wheel_zoom", "box_zoom", "reset", "save"],
             xaxis=None, yaxis=None, responsive=True, height=height, xlim=HOME, ylim=HOME,
             toolbar="above", show_legend=False)
-        self.plot = self.dmap
+        self.marker = hv.streams.Pipe(data=[])
+        self.plot = self.dmap * hv.DynamicMap(_marker, streams=[self.marker])
         self.ranges = hv.streams.RangeXY(source=self.dmap)
         self.size = hv.streams.PlotSize(source=self.dmap)
         self.lasso = hv.streams.Lasso(source=self.dmap)
@@ -93,10 +100,11 @@ class ScatterView(pn.viewable.Viewer):
         self.tap.add_subscriber(self._on_tap)
         self.pointer.add_subscriber(self._on_pointer)
         self.legend = html_pane("", css_classes=["legend-pane"], sizing_mode="stretch_width")
-        self.pane = pn.pane.HoloViews(self.dmap, sizing_mode="stretch_width", height=height,
+        self.pane = pn.pane.HoloViews(self.plot, sizing_mode="stretch_width", height=height,
                                       css_classes=["scatter-pane"], linked_axes=False)
         state.param.watch(self._on_change, ["frame", "selection", "preview"])
         state.param.watch(self._on_color, ["color_by", "added"])
+        state.param.watch(self._on_click, ["click"])
         self.hint = html_pane(pn.bind(hint_text, state.param.phase, state.param.frame,
                                       state.param.preview, state.param.dataset,
                                       state.param.loading),
@@ -118,6 +126,10 @@ class ScatterView(pn.viewable.Viewer):
     def _on_color(self, *_):
         self._recolor()
         self.render()
+
+    def _on_click(self, *_):
+        c = self.state.click
+        self.marker.send([] if c is None else [(c.x, c.y)])
 
     def _on_change(self, *_):
         self.render()

@@ -44,6 +44,7 @@ def read_attributes(path: str | Path) -> pd.DataFrame:
         ) from None
     if not second:
         raise DataError(f"{path}: line 2 should list the attribute names")
+    _check_row_widths(path, len(second))
     try:
         table = pd.read_csv(
             path, sep=r"\s+", skiprows=2, header=None, names=["filename", *second],
@@ -70,6 +71,20 @@ def read_attributes(path: str | Path) -> pd.DataFrame:
     attrs = (values.to_numpy() > 0).astype(np.int8)
     index = pd.Index(table["filename"].to_numpy(), name="filename")
     return pd.DataFrame(attrs, columns=second, index=index)
+
+
+def _check_row_widths(path: Path, n_names: int) -> None:
+    """Every row must hold a file name and one value per attribute name (pandas
+    would silently drop extra values, or fill missing ones)."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for lineno, line in enumerate(f, 1):
+            if lineno <= 2:
+                continue
+            parts = line.split()
+            if parts and len(parts) != n_names + 1:
+                raise DataError(
+                    f"{path}: line {lineno} ({parts[0]}) has {len(parts) - 1} values but line 2 "
+                    f"names {n_names} attributes: the attribute file does not match")
 
 
 def load_celeba(

@@ -242,7 +242,8 @@ def table(r: dict) -> tuple[str, pd.DataFrame]:
         f"≥ {TARGETS['identity_kept']:.0%}", r["identity_kept_all"] >= TARGETS["identity_kept"])
     probes = "; ".join(f"{fmt(i, 2)} at {t:.0f} s" for t, _, i in r["probes"])
     row(f"training wall time ({r['threads']} threads)", f"{r['train_s']:.0f} s "
-        f"({r['steps']:,} steps, {r['epochs']:.1f} epochs; graph and all {r['fit_s']:.0f} s)",
+        f"({r['steps']:,} joint steps, {r['epochs']:.1f} epochs, then the map alone "
+        f"{r['map_s']:.0f} s; kNN graph, PCA and joint stage {r['fit_s']:.0f} s)",
         f"identity during training (300 faces): {probes or '—'}",
         "5 min; ~1 min to recognisable faces", r["train_s"] <= 330)
     umap = r.get("umap_trust")

@@ -97,7 +97,7 @@ def face_model(dataset, seed: int = 0, **overrides) -> ParametricUMAP:
 
 
 #: Share of a time budget kept for the map stage (``ParametricUMAP.refine_map``).
-MAP_SHARE = 0.12
+MAP_SHARE = 0.3
 
 
 def fit_in_budget(model: ParametricUMAP, images: np.ndarray, minutes: float | None,
@@ -105,7 +105,8 @@ def fit_in_budget(model: ParametricUMAP, images: np.ndarray, minutes: float | No
     """Fit ``model`` (a two-code model) on ``images`` in about ``minutes`` of training.
 
     ``(1 − map_share)`` of the budget trains the code and the map together,
-    the rest the map alone (``refine_map``, up to the model's ``map_epochs``),
+    the rest the map alone (``refine_map``, for as many epochs as fit; only
+    for models with ``map_epochs`` > 0),
     each stage with its learning rate decaying linearly over its time. With
     ``minutes=None`` the model's own epochs are used. ``callback`` (optional)
     also receives every snapshot. Returns timings in seconds.
@@ -141,7 +142,7 @@ def fit_in_budget(model: ParametricUMAP, images: np.ndarray, minutes: float | No
             map_controls = TrainingControls()
             map_budget = TimeBudget(60.0 * minutes * map_share, map_controls, MAP_LEARNING_RATE,
                                     report=None)
-            model.refine_map(map_epochs, controls=map_controls, callback=map_budget)
+            model.refine_map(BUDGET_EPOCHS, controls=map_controls, callback=map_budget)
             timings["map"] = time.perf_counter() - t1
             timings["train"] += map_budget.elapsed
     return timings

@@ -37,6 +37,8 @@ WARM_START_STEPS = 300
 AUTO_NOISE_SCALE = 1.5
 #: "auto" reconstruction: decode at most this many rows of each batch.
 AUTO_RECONSTRUCTION_ROWS = 128
+#: While ``fit`` runs, ``codes_at`` interpolates from every k-th training row, this many.
+FITTING_REFERENCE_ROWS = 2000
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -185,6 +187,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         """
         self._check_params()
         X, image_shape = as_float_rows(X)
+        self._fitting_rows = X  # codes_at's reference while fit runs (a view, not a copy)
         if self.metric != "precomputed":
             check_fit_data(X, self.n_neighbors)
         labels = check_labels(y, X.shape[0])
@@ -229,6 +232,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         self.codes_ = (embed(nets.CodeEncoderView(train_nets.encoder), data.inputs)
                        if self.code_components is not None else self.embedding_)
         self._adopt_live_settings(controls)
+        self._fitting_rows = None
         if self.code_components is not None and self.map_epochs and \
                 not (controls is not None and controls.stopped):
             self.refine_map(self.map_epochs, controls=controls, callback=callback or self.callback)
@@ -336,9 +340,10 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         between neighbouring points of the map (:func:`pumap_core.features.interpolate_codes`):
         on a data point, that point's own code; between points, a blend of
         theirs; far from the data, the nearest point's code. ``X`` (optional):
-        reference rows to map and encode now instead of the training rows
-        (e.g. while the model is still training). One-code models return the
-        points themselves.
+        reference rows to map and encode now instead of the training rows;
+        while ``fit`` is still running (no ``codes_`` yet) the current
+        networks are run on every k-th training row (``FITTING_REFERENCE_ROWS``
+        of them). One-code models return the points themselves.
         """
         from .features import interpolate_codes
 
@@ -349,13 +354,17 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
                              f"{self.n_components}")
         if not self.has_two_codes:
             return P
-        if X is not None:
-            ref_map, ref_codes = self.transform(X), self.encode(X)
-        else:
-            ref_map, ref_codes = getattr(self, "embedding_", None), getattr(self, "codes_", None)
-            if ref_map is None or ref_codes is None:
+        ref_map, ref_codes = getattr(self, "embedding_", None), getattr(self, "codes_", None)
+        if X is None and (ref_map is None or ref_codes is None):
+            # still fitting: the current networks on (a sample of) the training rows
+            rows = getattr(self, "_fitting_rows", None)
+            if rows is None:
                 raise ValueError("this model holds no training codes (saved without them?); "
                                  "pass reference rows X to codes_at")
+            step = max(1, len(rows) // FITTING_REFERENCE_ROWS)
+            X = rows[::step]
+        if X is not None:
+            ref_map, ref_codes = self.transform(X), self.encode(X)
         return interpolate_codes(P, ref_map, ref_codes, k=k)
 
     @property

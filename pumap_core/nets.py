@@ -333,7 +333,7 @@ class CodeMapEncoder(nn.Module):
     """
 
     def __init__(self, code_net: nn.Module, n_components: int = 2,
-                 map_hidden: Sequence[int] = (128, 128), map_grad: float = 0.0,
+                 map_hidden: Sequence[int] = (256, 256, 256), map_grad: float = 0.0,
                  code_components: int | None = None):
         super().__init__()
         self.code_net, self.n_components = code_net, int(n_components)

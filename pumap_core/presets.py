@@ -29,9 +29,15 @@ FACE_SETTINGS: dict[str, Any] = {
     "reconstruction": True,
     "reconstruction_loss": "mse",
     "reconstruction_weight": 50.0,
-    "code_umap_weight": 0.0,
+    # UMAP's loss on the codes too, at a modest weight: attribute directions then move
+    # decodes visibly while identity holds. Its effect grows with training: in 5
+    # minutes on two cores (~2,200 steps) 0.3 made Eyeglasses/Wearing_Hat shifts leave
+    # the person (identity kept .65); in 2 busy minutes (~500 steps) 0.1 was too weak
+    # (Eyeglasses rise .23). See README, "Faces benchmark".
+    "code_umap_weight": 0.1,
     "map_grad": 0.0,
-    "map_epochs": 20,
+    # ~45 map-stage epochs fit in 90 s on two busy cores (3×256 head, 512-edge batches)
+    "map_epochs": 40,
     # whitened PCA plus conv nets that start at zero: PCA-16's faces from the first step
     "encoder": "pca_conv",
     "decoder": "pca_conv",
@@ -64,8 +70,10 @@ def preset_for(dataset) -> dict[str, Any]:
     :class:`pumap_core.data.Dataset`.
 
     Colour images: the face model (``FACE_SETTINGS`` with epochs sized to the
-    number of rows, about 5 minutes on two CPU cores; the first recognisable
-    decodes come within about a minute). Anything else: ``{}``.
+    number of rows: 3 joint epochs of 7,000 faces, ~790 steps each at ~0.09 s
+    on two busy cores, then ``map_epochs`` of the map alone — about 5 minutes;
+    decodes are PCA-16's faces from the first step, so recognisable at once).
+    Anything else: ``{}``.
     """
     if not is_face_like(dataset):
         return {}

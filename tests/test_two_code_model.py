@@ -297,3 +297,20 @@ def test_marginal_feature_vectors_are_mean_differences():
     np.testing.assert_allclose(W.loc["a"], Z[a].mean(0) - Z[~a].mean(0), atol=1e-10)
     with pytest.raises(ValueError, match="method"):
         feature_vectors(Z, attrs, method="lasso")
+
+
+def test_codes_at_while_fitting(faces):
+    """A click during training (no codes_ yet) gets codes from the current networks."""
+    images, _ = faces
+    got = []
+    model = ParametricUMAP(code_components=4, reconstruction=True, n_epochs=1, batch_size=64,
+                           negatives="in_batch", random_state=0, device="cpu")
+
+    def callback(snap):
+        if not got and not snap.done:
+            got.append(model.codes_at(np.zeros((2, 2), np.float32)))
+            got.append(model.inverse_transform(np.zeros((1, 2), np.float32)))
+
+    model.fit(images, callback=callback)
+    assert got[0].shape == (2, 4) and got[1].shape == (1, 16, 16, 3)
+    assert model._fitting_rows is None

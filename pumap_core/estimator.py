@@ -22,7 +22,7 @@ from .validation import as_float_rows, check_fit_data, check_labels
 
 #: "auto" epochs aim at about this many sampled edges (bounded by AUTO_EPOCHS).
 AUTO_EDGE_SAMPLES = 6_000_000
-AUTO_EPOCHS = (10, 200)
+AUTO_EPOCHS = (10, 100)
 #: "auto" input projection: PCA to this many dimensions for wider MLP inputs.
 AUTO_PROJECTION = 100
 #: Learning rate of the map stage (``refine_map``): the map head is small and its

@@ -320,7 +320,8 @@ def train(
                 # a conv net): train at least three times as long as a snapshot took, or it starves
                 last_snapshot = done_at + max(0.0, 3 * (done_at - now) - config.snapshot_interval)
             if monitor is not None and step % check_every == 0 and \
-                    monitor.update(embed(nets.encoder, data.inputs)):
+                    monitor.update(embed(nets.encoder, data.inputs),
+                                   (total_steps - step) / check_every):
                 break
     except TrainingStopped:
         pass

@@ -31,9 +31,9 @@ def test_monitor_converges_only_after_a_plateau():
     monitor = ConvergenceMonitor(data_knn(X), np.arange(200), patience=2)
     noise = np.random.default_rng(1).normal(size=X.shape).astype(np.float32)
     improving = [X + s * noise for s in (4.0, 2.0, 1.0, 0.5, 0.25)]
-    assert not any(monitor.update(Z) for Z in improving)
-    # the same map again and again: no progress between two windows of 2 checks
-    repeats = [monitor.update(improving[-1]) for _ in range(4)]
+    assert not any(monitor.update(Z, checks_left=10) for Z in improving)
+    # the same map again and again: the projected gain over the checks left vanishes
+    repeats = [monitor.update(improving[-1], checks_left=10) for _ in range(4)]
     assert repeats[0] is False and repeats[-1] is True
 
 

@@ -48,9 +48,12 @@ VARIANTS: dict[str, Callable[[], dict]] = {
     "no-noise": lambda: {"input_noise": None},
     # before the warm start, the noise and convergence stopping: the fixed "auto" schedule
     # chose 15 epochs for MNIST and 200 for the digits split
-    "old-defaults": lambda: {"init": None, "input_noise": None, "n_epochs": 15},
-    "old-defaults-digits": lambda: {"init": None, "input_noise": None, "n_epochs": 200},
-    "fast-lr": lambda: {"learning_rate": 1e-2, "batch_size": 256},
+    "old-defaults": lambda: {"init": None, "input_noise": None, "n_epochs": 15,
+                             "learning_rate": 3e-3, "batch_size": 512},
+    "old-defaults-digits": lambda: {"init": None, "input_noise": None, "n_epochs": 200,
+                                    "learning_rate": 3e-3, "batch_size": 512},
+    "slow-lr": lambda: {"learning_rate": 3e-3, "batch_size": 512},
+    "full-noise": lambda: {"input_noise": 0.23},  # the small-data noise, unshrunk, on MNIST
 }
 
 

@@ -23,8 +23,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-#: rows in the monitored subsample; neighbours compared per row.
-MONITOR_ROWS = 1000
+#: rows in the monitored subsample (fewer jitter: MNIST stopped after 8 of 13 epochs with
+#: 1,000, on a dip of its ~.05 recall); neighbours compared per row.
+MONITOR_ROWS = 5000
 MONITOR_NEIGHBORS = 10
 #: checks spread over the maximum length of a run.
 CHECKS_PER_RUN = 50

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.profiler import record_function
 
-from . import losses
+from . import distributed, losses
 from .controls import LIVE, WEIGHT_OF, Snapshot, TrainingControls, TrainingStopped
 from .convergence import CHECKS_PER_RUN, ConvergenceMonitor
 from .curve import find_ab_params
@@ -154,6 +154,7 @@ def warm_start(encoder: nn.Module, inputs: torch.Tensor, layout: torch.Tensor, s
         loss = torch.nn.functional.mse_loss(z, layout[rows])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        distributed.average_gradients(encoder.parameters())
         optimizer.step()
     return float(loss.detach())
 
@@ -246,7 +247,10 @@ def train(
     converged. It also stops early (without error) when ``controls.stop()`` is called.
     """
     controls = controls or TrainingControls()
-    generator = torch.Generator().manual_seed(config.seed) if config.seed is not None else None
+    # under torch.distributed each rank samples its own edges: seeds differ by rank
+    seed = None if config.seed is None else config.seed + distributed.rank()
+    generator = torch.Generator().manual_seed(seed) if seed is not None else None
+    distributed.broadcast_parameters([nets.encoder, nets.decoder, nets.classifier])
     if data.layout is not None and config.warm_start_steps > 0:
         try:
             warm_start(nets.encoder, data.inputs, data.layout, config.warm_start_steps,
@@ -258,7 +262,9 @@ def train(
                           config.negatives, generator, device)
     settings = _Settings(config, controls)
     optimizer = torch.optim.Adam(list(nets.parameters()), lr=config.learning_rate)
-    total_steps = sampler.steps_per_epoch * config.n_epochs
+    # the ranks share each epoch's edges: every step consumes world_size batches
+    steps_per_epoch = -(-sampler.steps_per_epoch // distributed.world_size())
+    total_steps = steps_per_epoch * config.n_epochs
     check_every = max(1, total_steps // CHECKS_PER_RUN)
     history: list[dict[str, float]] = []
     sums: dict[str, float] = {}
@@ -272,7 +278,7 @@ def train(
         emb = embed(nets.encoder, data.inputs, rows) if rows is not None else None
         elapsed = time.perf_counter() - started
         callback(Snapshot(
-            step=step, epoch=step / sampler.steps_per_epoch, n_epochs=config.n_epochs,
+            step=step, epoch=step / steps_per_epoch, n_epochs=config.n_epochs,
             elapsed=elapsed, losses=dict(last_losses), settings=dict(settings.values),
             embedding=emb, embedding_index=rows,
             edges_per_second=step * config.batch_size / max(elapsed, 1e-9), done=done,
@@ -296,6 +302,7 @@ def train(
             with record_function("pumap.backward"):
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
+                distributed.average_gradients(nets.parameters())
             with record_function("pumap.optimizer"):
                 optimizer.step()
             step += 1
@@ -306,8 +313,8 @@ def train(
             for k, val in last_losses.items():
                 sums[k] = sums.get(k, 0.0) + val
             count += 1
-            if step % sampler.steps_per_epoch == 0 or step == total_steps:
-                history.append({"epoch": step / sampler.steps_per_epoch, "step": step,
+            if step % steps_per_epoch == 0 or step == total_steps:
+                history.append({"epoch": step / steps_per_epoch, "step": step,
                                 **{k: val / count for k, val in sums.items()}})
                 sums, count = {}, 0
             if progress is not None:
@@ -319,16 +326,18 @@ def train(
                 # embedding every row can cost more than the interval (8,000 faces through
                 # a conv net): train at least three times as long as a snapshot took, or it starves
                 last_snapshot = done_at + max(0.0, 3 * (done_at - now) - config.snapshot_interval)
-            if monitor is not None and step % check_every == 0 and \
-                    monitor.update(embed(nets.encoder, data.inputs),
-                                   (total_steps - step) / check_every):
-                break
+            if monitor is not None and step % check_every == 0:
+                # rank 0 judges convergence; every rank stops at the same step
+                converged = distributed.rank() == 0 and monitor.update(
+                    embed(nets.encoder, data.inputs), (total_steps - step) / check_every)
+                if distributed.agree(converged):
+                    break
     except TrainingStopped:
         pass
     finally:
         nets.train(False)
     if count:
-        history.append({"epoch": step / sampler.steps_per_epoch, "step": step,
+        history.append({"epoch": step / steps_per_epoch, "step": step,
                         **{k: val / count for k, val in sums.items()}})
     if callback is not None:
         snapshot(done=True)

@@ -1,0 +1,65 @@
+"""Data-parallel training with torch.distributed (gloo, two local CPU processes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+
+from pumap_core import ParametricUMAP, distributed
+from pumap_core.metrics import trustworthiness
+
+
+def _gradient_job(out: str) -> None:
+    """Each rank sets its gradient to rank + 1; after averaging all hold the mean."""
+    weight = torch.nn.Parameter(torch.zeros(3))
+    other = torch.nn.Parameter(torch.zeros(2, 2))
+    weight.grad = torch.full((3,), float(distributed.rank() + 1))
+    other.grad = torch.full((2, 2), 10.0 * (distributed.rank() + 1))
+    distributed.average_gradients([weight, other])
+    stop = distributed.agree(distributed.rank() == 0)
+    np.save(f"{out}-{distributed.rank()}.npy",
+            np.r_[weight.grad.numpy(), other.grad.numpy().ravel(), float(stop)])
+
+
+def test_gradients_are_averaged_and_rank_zero_decides(tmp_path):
+    distributed.spawn(2, _gradient_job, (str(tmp_path / "g"),))
+    for r in (0, 1):
+        got = np.load(tmp_path / f"g-{r}.npy")
+        np.testing.assert_allclose(got, [1.5] * 3 + [15.0] * 4 + [1.0])
+
+
+def test_single_process_helpers_are_no_ops():
+    p = torch.nn.Parameter(torch.ones(2))
+    p.grad = torch.tensor([3.0, 4.0])
+    distributed.average_gradients([p])
+    assert p.grad.tolist() == [3.0, 4.0]
+    assert distributed.rank() == 0 and distributed.world_size() == 1
+    assert distributed.agree(True) and not distributed.agree(False)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return (X[:600] / 16).astype(np.float32), y[:600]
+
+
+def test_two_process_fit_matches_one_process_quality(digits, tmp_path):
+    X, _ = digits
+    params = dict(n_epochs=20, random_state=0, init="pca")
+    distributed.fit_data_parallel(params, X, nproc=2, out=tmp_path / "ddp.pumap")
+    model = ParametricUMAP.load(tmp_path / "ddp.pumap")
+    single = ParametricUMAP(**params).fit(X)
+    t_ddp = trustworthiness(X, model.transform(X), 10)
+    t_one = trustworthiness(X, single.transform(X), 10)
+    assert model.n_features_in_ == X.shape[1]
+    assert t_ddp > 0.9 and t_ddp > t_one - 0.03, (t_ddp, t_one)
+
+
+def test_bad_parameters_fail_before_any_process_starts(digits, tmp_path):
+    X, _ = digits
+    with pytest.raises(ValueError):
+        distributed.fit_data_parallel({"n_neighbors": 10_000}, X, nproc=2, out=tmp_path / "m")
+    with pytest.raises(ValueError, match="nproc"):
+        distributed.spawn(0, _gradient_job, ("x",))

@@ -20,6 +20,10 @@ import scipy.sparse.linalg
 from .graph import EdgeSet
 
 INITS = ("spectral", "pca", None)
+#: Above this many rows the spectral layout comes from LOBPCG: ARPACK keeps √n Lanczos
+#: vectors (8 GB at a million rows); a warm start needs the layout's shape, not 1e-6 digits.
+LOBPCG_ROWS = 100_000
+LOBPCG_ITERATIONS = 300
 #: layouts are centred and scaled so that their coordinates have this standard
 #: deviation: about the size of a converged UMAP map with min_dist 0.1.
 LAYOUT_SCALE = 4.0
@@ -58,8 +62,10 @@ def spectral_layout(edges: EdgeSet, n_components: int, random_state: int | None 
         return None
     degree = np.asarray(graph.sum(axis=1)).ravel()
     inv_sqrt = scipy.sparse.diags(1.0 / np.sqrt(np.maximum(degree, 1e-12)))
-    laplacian = scipy.sparse.identity(n, format="csr") - inv_sqrt @ graph @ inv_sqrt
     rng = np.random.default_rng(random_state)
+    if n > LOBPCG_ROWS:
+        return _lobpcg_layout(inv_sqrt @ graph @ inv_sqrt, degree, n_components, rng)
+    laplacian = scipy.sparse.identity(n, format="csr") - inv_sqrt @ graph @ inv_sqrt
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -73,6 +79,26 @@ def spectral_layout(edges: EdgeSet, n_components: int, random_state: int | None 
         return None
     order = np.argsort(values)[1:k]  # skip the constant eigenvector
     return scale_layout(vectors[:, order])
+
+
+def _lobpcg_layout(normalized: scipy.sparse.spmatrix, degree: np.ndarray, n_components: int,
+                   rng: np.random.Generator) -> np.ndarray | None:
+    """The same eigenvectors by LOBPCG: memory of a few vectors, not ARPACK's √n of them.
+
+    The smallest eigenvectors of the Laplacian are the largest of the normalised
+    adjacency D^-1/2 A D^-1/2; the constant one (∝ √degree) is projected out.
+    """
+    trivial = np.sqrt(degree)[:, None]
+    trivial /= np.linalg.norm(trivial)
+    start = rng.normal(size=(degree.shape[0], n_components))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "not reaching the requested tolerance"
+            _, vectors = scipy.sparse.linalg.lobpcg(normalized, start, Y=trivial, largest=True,
+                                                    tol=1e-4, maxiter=LOBPCG_ITERATIONS)
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+    return scale_layout(vectors)
 
 
 def scale_layout(layout: np.ndarray) -> np.ndarray:

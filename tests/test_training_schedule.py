@@ -73,6 +73,22 @@ def test_spectral_layout_separates_disjoint_clusters_and_falls_back_to_pca(digit
         initial_layout("random", X[:4], split, 2)
 
 
+def test_large_graphs_take_the_same_spectral_layout_from_lobpcg(digits, monkeypatch):
+    """Past LOBPCG_ROWS the eigenvectors come from LOBPCG (bounded memory): the same
+    subspace as ARPACK's."""
+    from pumap_core import initialization
+
+    X, _ = digits
+    edges = ParametricUMAP(n_epochs=1, random_state=0).fit(X).graph_.edges
+    arpack = spectral_layout(edges, 2)
+    monkeypatch.setattr(initialization, "LOBPCG_ROWS", 1000)
+    lobpcg = spectral_layout(edges, 2)
+    assert lobpcg.shape == arpack.shape and lobpcg.dtype == np.float32
+    q1, _ = np.linalg.qr(arpack - arpack.mean(0))
+    q2, _ = np.linalg.qr(lobpcg - lobpcg.mean(0))
+    assert np.linalg.svd(q1.T @ q2, compute_uv=False).min() > 0.99
+
+
 def test_warm_start_regresses_the_encoder_onto_the_layout(digits):
     X, _ = digits
     torch.manual_seed(0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .images import GREY, PALETTE
+from .html_blocks import GREY, PALETTE
 from .state import LABEL
 
 N_SLOTS = len(PALETTE)

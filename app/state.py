@@ -22,7 +22,7 @@ from pumap_core.controls import LIVE
 from . import decode, faces
 from .added import Shown
 from .frame import Frame
-from .model_files import UPLOAD_ERRORS, model_from_bytes, model_to_bytes
+from .model_transfer import UPLOAD_ERRORS, model_from_bytes, model_to_bytes
 from .progress import Progress
 from .quality import QualityMonitor
 from .worker import Worker

@@ -43,16 +43,16 @@ def rows_file(tmp_path, X, name="more.npy"):
 
 
 def test_train_while_a_data_set_loads_waits_for_it(st):
-    from app.views.controls import Controls
+    from app.views.sidebar import Sidebar
 
-    controls = Controls(state=st)
+    sidebar = Sidebar(state=st)
     st.load("digits")  # 1,797 rows, in the background
-    assert controls.train.disabled
+    assert sidebar.train.disabled
     st.train()
     assert "Wait until digits has loaded" in st.notice
     assert st.worker.phase == "ready" and st.frame is None  # nothing trained the old data
     poll_until(st, lambda: st.dataset.n_samples == 1797)
-    assert not controls.train.disabled and st.loading == ""
+    assert not sidebar.train.disabled and st.loading == ""
 
 
 def test_switching_data_while_training_says_the_run_stopped(st, data, tmp_path):
@@ -100,7 +100,7 @@ def test_restart_does_not_show_the_old_run_as_stopped(st):
 
 
 def test_saved_model_has_the_settings_it_was_trained_with(st):
-    from app.model_files import model_from_bytes
+    from app.model_transfer import model_from_bytes
 
     long_run(st)
     st.min_dist = 0.45  # the slider
@@ -116,14 +116,14 @@ def test_saved_model_has_the_settings_it_was_trained_with(st):
 
 
 def test_live_settings_come_from_the_engine_declaration(st):
-    from app.views.controls import Controls
+    from app.views.sidebar import Sidebar
 
-    controls = Controls(state=st)
-    assert set(controls.live) == {"min_dist", "global_correlation_weight", "reconstruction_weight"}
-    for name, slider in controls.live.items():
+    sidebar = Sidebar(state=st)
+    assert set(sidebar.live) == {"min_dist", "global_correlation_weight", "reconstruction_weight"}
+    for name, slider in sidebar.live.items():
         assert st.param[name].bounds == LIVE[name].bounds
         assert (slider.start, slider.end) == LIVE[name].soft_bounds
-    assert controls.n_neighbors.end == st.param.n_neighbors.softbounds[1]
+    assert sidebar.n_neighbors.end == st.param.n_neighbors.softbounds[1]
     with pytest.raises(ValueError):
         st.min_dist = 5.0  # beyond the declared bounds: refused by the state itself
 
@@ -138,7 +138,7 @@ def test_a_refused_live_value_is_shown_and_the_run_goes_on(st):
 
 
 def test_learning_rate_menu_lists_each_rate_once():
-    from app.views.controls import rate_options
+    from app.views.sidebar import rate_options
 
     options = rate_options(3e-3)
     assert list(options) == ["1e-4", "3e-4", "1e-3", "3e-3", "1e-2"]
@@ -146,12 +146,12 @@ def test_learning_rate_menu_lists_each_rate_once():
 
 
 def test_save_suggests_a_name_from_the_data(st, data):
-    from app.views.controls import Controls
+    from app.views.sidebar import Sidebar
 
-    controls = Controls(state=st)
+    sidebar = Sidebar(state=st)
     st.worker.set_dataset(data.subset(np.arange(50)))
     st.poll()
-    assert controls.save.filename == "digits.pumap.safetensors"
+    assert sidebar.save.filename == "digits.pumap.safetensors"
 
 
 def test_readme_quick_start_serves_with_two_threads():

@@ -178,16 +178,16 @@ def test_loss_curves_table():
     assert len(curves.pipe.data) == 3  # throttled while training
 
 
-def test_controls_follow_phase(ctl):
-    from app.views.controls import Controls
+def test_sidebar_follows_phase(ctl):
+    from app.views.sidebar import Sidebar
 
-    controls = Controls(state=ctl)
-    assert not controls.train.disabled and controls.pause.disabled and controls.save.disabled
+    sidebar = Sidebar(state=ctl)
+    assert not sidebar.train.disabled and sidebar.pause.disabled and sidebar.save.disabled
     ctl.phase = "training"
-    assert not controls.pause.disabled and not controls.stop.disabled and controls.resume.disabled
-    assert controls.train.label == "Restart"
+    assert not sidebar.pause.disabled and not sidebar.stop.disabled and sidebar.resume.disabled
+    assert sidebar.train.label == "Restart"
     ctl.phase = "paused"
-    assert not controls.resume.disabled
+    assert not sidebar.resume.disabled
 
 
 def test_loss_chart_draws_every_term_with_a_legend_beside_it():

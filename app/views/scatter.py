@@ -22,7 +22,7 @@ import param
 
 from ..colors import NEW, NEW_COLOR, color_codes
 from ..frame import EXTENT
-from ..images import legend_html
+from ..html_blocks import legend_html
 from ..state import SessionState
 from ..style import html_pane
 from .shading import shade_frame, warm_up

@@ -37,7 +37,7 @@ def css_class(name: str) -> str:
     return name.replace("_", "-")
 
 
-class Controls(pn.viewable.Viewer):
+class Sidebar(pn.viewable.Viewer):
     """The sidebar; every widget edits the session state or calls one of its actions."""
 
     state = param.ClassSelector(class_=SessionState)

@@ -58,8 +58,6 @@ def build(default_source: str = "digits") -> tuple[pn.template.BaseTemplate, Ses
         design=Fast,
         accent_base_color="#1f77b4", header_background="#1f3b57", theme_toggle=False,
         font="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", font_url="", raw_css=[css()])
-    template.state = state  # for tests and debugging
-    template.scatter = scatter
     return template, state
 
 

@@ -23,7 +23,7 @@ from . import decode, faces
 from .added import Shown
 from .frame import Frame
 from .model_transfer import UPLOAD_ERRORS, model_from_bytes, model_to_bytes
-from .progress import Progress
+from .progress import progress_of
 from .quality import QualityMonitor
 from .worker import Worker
 
@@ -86,7 +86,7 @@ class SessionState(param.Parameterized):
     notice = param.String(default="", doc="Last non-error message.")
     color_by = param.Selector(default=LABEL, objects=[LABEL])
     frame = param.Parameter(default=None, doc="The newest embedding frame (app.frame.Frame).")
-    progress = param.Parameter(default=None, doc="app.progress.Progress of the newest snapshot.")
+    progress = param.Parameter(default=None, doc="The newest Snapshot, without its embedding.")
     fps = param.Number(default=0.0, doc="Frames per second shown, over the last few seconds.")
     losses = param.List(default=[], doc="LossPoints so far.")
     quality = param.Dict(default={}, doc="trustworthiness, distance_correlation, step, n.")
@@ -202,7 +202,7 @@ class SessionState(param.Parameterized):
     def _on_live(self, *_events) -> None:
         try:
             self.worker.update(**self.live_settings())
-        except (ValueError, KeyError) as e:
+        except ValueError as e:  # e.g. min_dist above the run's spread (names come from LIVE)
             self.error = f"Not applied: {e}"
 
     # -- the periodic callback ------------------------------------------------
@@ -242,7 +242,7 @@ class SessionState(param.Parameterized):
                 updates["frame"] = Frame.of(z, step, None if added is None else added.z)
         if new:
             self._frame_times.append(time.monotonic())
-            updates.update(progress=Progress.of(snap), losses=w.losses(), fps=self._fps())
+            updates.update(progress=progress_of(snap), losses=w.losses(), fps=self._fps())
         self.param.update(**{k: v for k, v in updates.items() if getattr(self, k) is not v})
         self._refresh_quality()
         return new
@@ -271,9 +271,6 @@ class SessionState(param.Parameterized):
             self.quality = result
         if self.dataset is not None:
             self.quality_monitor.maybe_start(self.dataset.X, self.frame, self.quality.get("step"))
-
-    def wait_quality(self, timeout: float = 30.0) -> None:
-        self.quality_monitor.wait(timeout)
 
     # -- selection, hover, click -----------------------------------------------
     def select_polygon(self, xs, ys) -> np.ndarray:

@@ -319,11 +319,6 @@ class Worker:
             self._fresh = False
             return self._latest
 
-    @property
-    def latest(self) -> Snapshot | None:
-        with self._lock:
-            return self._latest
-
     def take_events(self) -> list[tuple[str, Any]]:
         with self._lock:
             events, self._events = self._events, []

@@ -25,9 +25,7 @@ from ..frame import EXTENT
 from ..html_blocks import legend_html
 from ..state import SessionState
 from ..style import html_pane
-from .shading import shade_frame, warm_up
-
-__all__ = ["ScatterView", "warm_up"]
+from .shading import shade_frame
 
 HOME = (-EXTENT, EXTENT)
 

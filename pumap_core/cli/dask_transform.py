@@ -113,27 +113,38 @@ def _label_encoding(ddf: Any, encoder: PartitionEncoder, where: str) -> None:
     encoder.label_codes, encoder.label_names = codes, names
 
 
-def plan(dd: Any, args: argparse.Namespace, model: Any) -> tuple[Any, Any]:
-    """``(rows, encoded)``: DATA numbered across partitions, and the frame to write."""
+def prepare(dd: Any, files: list[str], args: argparse.Namespace,
+            model: Any) -> tuple[Any, PartitionEncoder]:
+    """DATA as a lazy frame and its encoder; checks the label column and the width
+    against the model from the files' schema alone, before any cluster starts."""
     from dask.dataframe.utils import meta_nonempty
 
     from pumap_core.data.tables import find_label_column, table_to_dataset
 
     where = str(args.data)
-    ddf = dd.read_parquet(parquet_files(args.data))
+    ddf = dd.read_parquet(files)
     label = find_label_column(ddf._meta, label_column(args), where)
     encoder = PartitionEncoder(str(Path(args.model).expanduser().absolute()), args.device, where,
                                feature_columns(args), args.batch_size, label)
-    sample = meta_nonempty(ddf._meta)  # one fake row of each column's type
-    check_fits(model, table_to_dataset(sample.drop(columns=[label] if label else []), where,
-                                       label_column=None, feature_columns=encoder.features).X,
-               where)
-    if label is not None:
-        _label_encoding(ddf, encoder, where)
+    sample = meta_nonempty(ddf._meta).drop(columns=[label] if label else [])  # fake rows
+    features = table_to_dataset(sample, where, label_column=None,
+                                feature_columns=encoder.features).X
+    check_fits(model, features, where)
+    return ddf, encoder
+
+
+def encode(ddf: Any, encoder: PartitionEncoder) -> Any:
+    """The frame to write: DATA's rows numbered across partitions, then encoded.
+
+    Runs on a client: the label values are collected (distinct values only)."""
+    from dask.dataframe.utils import meta_nonempty
+
+    if encoder.label is not None:
+        _label_encoding(ddf, encoder, encoder.where)
     ddf = ddf.assign(**{_ROW: 1})
     ddf = ddf.assign(**{_ROW: ddf[_ROW].cumsum() - 1})
     encoder.empty = encoder(meta_nonempty(ddf._meta)).iloc[:0]
-    return ddf, ddf.map_partitions(encoder, meta=encoder.empty)
+    return ddf.map_partitions(encoder, meta=encoder.empty)
 
 
 @contextmanager
@@ -176,10 +187,12 @@ def dask_transform(args: argparse.Namespace) -> int:
     if args.limit is not None:
         raise CLIError("--limit is not supported with --workers/--scheduler")
     out = check_out(args.out, folder=True)
+    files = parquet_files(args.data)
     model = load_model(args.model, args.device)  # a bad model fails here, not on a worker
+    ddf, encoder = prepare(dd, files, args, model)
     with atomic_output(out, folder=True) as tmp:
         with _client(args, Client, LocalCluster) as client:
-            _, encoded = plan(dd, args, model)
+            encoded = encode(ddf, encoder)
             _write(client, encoded, tmp.absolute(), not args.quiet)
             n = encoded.npartitions
     if not args.quiet:

@@ -10,6 +10,7 @@ data's attribute columns (renamed ``attr_<name>`` if a name is taken).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ def embedding_frame(
     two write the same columns with the same types.
     """
     n = len(Z)
-    columns: dict[str, np.ndarray] = {ROW: np.arange(start, start + n, dtype=np.int64)}
+    columns: dict[str, Any] = {ROW: np.arange(start, start + n, dtype=np.int64)}
     for j in range(Z.shape[1]):
         columns[f"{MAP_PREFIX}{j}"] = np.asarray(Z[:, j], dtype=np.float32)
     if labels is not None:
@@ -43,7 +44,9 @@ def embedding_frame(
         columns[LABEL] = codes
         if label_names is not None:
             names = np.asarray(list(label_names) + [None], dtype=object)  # -1 -> None
-            columns[LABEL_NAME] = names[np.where(codes >= 0, codes, len(names) - 1)]
+            # a string dtype, not object: Dask would otherwise sample data to type the column
+            columns[LABEL_NAME] = pd.array(names[np.where(codes >= 0, codes, len(names) - 1)],
+                                           dtype="string")
     frame = pd.DataFrame(columns)
     if attributes is None or not len(attributes.columns):
         return frame

@@ -19,7 +19,7 @@ _DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 
 EPILOG = """examples:
   python -m pumap_core fit digits --out digits.pumap --n-epochs 20
-  python -m pumap_core transform digits.pumap table.parquet --out embedding.parquet
+  python -m pumap_core transform digits.pumap digits --out embedding.parquet
   python -m pumap_core transform digits.pumap shards/ --out embedding/ --workers 4
   python -m pumap_core inverse digits.pumap embedding.parquet --out decoded.npy
 """

@@ -78,7 +78,7 @@ def _codes_table(path: Path) -> Any:
     """CODES as a DataFrame (tables, part folders) or an ndarray (.npy)."""
     from pumap_core.data.shards import read_shard_arrays, read_shard_tables, shard_files
     from pumap_core.data.sources import detect_format
-    from pumap_core.data.tables import read_table
+    from pumap_core.data.tables import open_npy, read_table
 
     found = shard_files(path)
     if found is not None:
@@ -86,10 +86,7 @@ def _codes_table(path: Path) -> Any:
         return read_shard_arrays(files) if kind == "npy" else read_shard_tables(files)
     fmt = detect_format(path)
     if fmt == "npy":
-        try:
-            return np.load(path, allow_pickle=False)
-        except ValueError as e:
-            raise CLIError(f"{path}: cannot read .npy ({e})") from None
+        return np.asarray(open_npy(path))
     if fmt not in ("csv", "parquet"):
         raise CLIError(f"{path}: codes must be a Parquet or CSV table or a .npy matrix, "
                        f"not {fmt}")

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import DataError, Dataset
-from .tables import array_to_dataset, read_table, table_to_dataset
+from .tables import array_to_dataset, open_npy, read_table, table_to_dataset
 
 SHARD_SUFFIXES = {".npy": "npy", ".parquet": "parquet", ".parq": "parquet", ".pq": "parquet"}
 
@@ -63,12 +63,7 @@ def read_shard_arrays(files: Sequence[Path], limit: int | None = None,
     """The row blocks stacked in order, only the first ``limit`` rows read."""
     blocks, n, shape = [], 0, None
     for path in _bar(files, progress):
-        if path.stat().st_size == 0:
-            raise DataError(f"{path}: empty file")
-        try:
-            arr = np.load(path, allow_pickle=False, mmap_mode="r")
-        except ValueError as e:
-            raise DataError(f"{path}: cannot read .npy ({e}); object arrays are not loaded") from e
+        arr = open_npy(path)
         if arr.ndim < 2:
             raise DataError(f"{path}: a shard must be a block of rows (2-D or images), "
                             f"got shape {arr.shape}")

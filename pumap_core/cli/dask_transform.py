@@ -98,7 +98,8 @@ class PartitionEncoder:
             found = self.label_values.get_indexer(df[self.label])
             labels = np.where(found >= 0, self.label_codes[found], -1)
         table = df.drop(columns=[_ROW] + ([self.label] if self.label else []))
-        ds = table_to_dataset(table, self.where, label_column=None, feature_columns=self.features)
+        where = f"{self.where} (the part from row {rows[0]})"  # errors count rows in the part
+        ds = table_to_dataset(table, where, label_column=None, feature_columns=self.features)
         Z = worker_model(self.model_path, self.device).transform(ds.X, batch_size=self.batch_size)
         return embedding_frame(Z, int(rows[0]), labels, self.label_names, ds.attributes)
 

@@ -86,7 +86,7 @@ def _codes_table(path: Path) -> Any:
         return read_shard_arrays(files) if kind == "npy" else read_shard_tables(files)
     fmt = detect_format(path)
     if fmt == "npy":
-        return np.asarray(open_npy(path))
+        return np.array(open_npy(path))  # a writable copy, not the read-only map
     if fmt not in ("csv", "parquet"):
         raise CLIError(f"{path}: codes must be a Parquet or CSV table or a .npy matrix, "
                        f"not {fmt}")

@@ -39,6 +39,7 @@ import pandas as pd
 
 from harness.data import holdout
 from harness.face_judge import (
+    ATTRIBUTES,
     AttributeClassifier,
     decode_shifts,
     identity_kept,
@@ -53,7 +54,6 @@ from harness.threads import set_threads
 from pumap_core.features import direction_scales, feature_vectors
 from pumap_core.metrics import trustworthiness
 
-ATTRIBUTES = ("Smiling", "Eyeglasses", "Male", "Blond_Hair", "Wearing_Hat", "Young")
 #: The targets: identity top-1 and identity kept under a +1 sd shift (shares of held-out
 #: faces), the judge's rise from −1 to +1 sd, and the map's trustworthiness gap to umap-learn.
 TARGETS = {"identity": 0.85, "attribute_rise": 0.3, "identity_kept": 0.80, "trust_gap": 0.02}

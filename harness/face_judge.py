@@ -18,6 +18,8 @@ import pandas as pd
 
 from pumap_core.features import direction_scales, shift_codes
 
+#: The CelebA attributes the faces demo and the faces benchmark shift and judge by default.
+ATTRIBUTES = ("Smiling", "Eyeglasses", "Male", "Blond_Hair", "Wearing_Hat", "Young")
 
 # --------------------------------------------------------------- the judge
 def downsample(images: np.ndarray, size: int = 16) -> np.ndarray:

@@ -3,8 +3,8 @@
     python -m benchmarks.bench_faces [--minutes 5] [--data DIR] [--threads 2]
 
 Trains with :mod:`harness.faces` (the app's preset, a time budget; the code
-``experiments/faces_model.py`` trains with) on the 8,000 faces of ``$PUMAP_DATA_DIR/celeba`` (default
-``../shared/data``), 1,000 of them held out, and reports on the held-out faces:
+``experiments/faces_model.py`` trains with) on the 8,000 faces of
+``$PUMAP_DATA_DIR/celeba`` (default ``../shared/data``), 1,000 of them held out, and reports on the held-out faces:
 
 - held-out MSE: per pixel, in [0, 1] units, of decode(encode(x)), next to PCA
   with the same number of components as the code;
@@ -50,6 +50,7 @@ from harness.faces import face_model, fit_in_budget, load_faces
 from harness.figures import image_grid
 from harness.methods import umap_learn
 from harness.paths import BENCHMARK_RESULTS, data_dir
+from harness.report import markdown_table
 from harness.threads import set_threads
 from pumap_core.features import direction_scales, feature_vectors
 from pumap_core.metrics import trustworthiness
@@ -224,10 +225,7 @@ def table(r: dict) -> tuple[str, pd.DataFrame]:
         f"umap-learn transform {fmt(umap)}" if umap is not None else "umap-learn not run",
         f"within {TARGETS['trust_gap']:.2f}", umap is not None and r["trust"] >= umap - TARGETS["trust_gap"])
     frame = pd.DataFrame(rows)
-    lines = ["| measure | ours | reference | target | met |", "|---|---|---|---|---|"]
-    lines += [f"| {x['measure']} | {x['ours']} | {x['reference']} | {x['target']} | {x['met']} |"
-              for x in rows]
-    return "\n".join(lines), frame
+    return markdown_table(frame.set_index("measure")), frame
 
 
 def _setting(text: str) -> tuple[str, object]:

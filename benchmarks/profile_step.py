@@ -18,8 +18,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from harness.paths import BENCHMARK_RESULTS
+from harness.report import markdown_table
 from harness.threads import set_threads
 from pumap_core import ParametricUMAP
 from pumap_core.knn import nearest_neighbors
@@ -90,11 +92,8 @@ def profile_variant(X: np.ndarray, knn, steps: int, params: dict) -> dict[str, f
 
 
 def markdown(rows: dict[str, dict[str, float]], header: str) -> str:
-    columns = list(next(iter(rows.values())))
-    lines = [header, "", "| variant | " + " | ".join(f"{c} ms" for c in columns) + " |",
-             "|---|" + "---|" * len(columns)]
-    for name, row in rows.items():
-        lines.append(f"| {name} | " + " | ".join(f"{row[c]:.2f}" for c in columns) + " |")
+    table = pd.DataFrame.from_dict(rows, orient="index").add_suffix(" ms")
+    lines = [header, "", markdown_table(table, "variant", digits=2)]
     base = rows["UMAP loss only"]["step (no profiler)"]
     lines += ["", "Step cost ÷ UMAP loss only: " + ", ".join(
         f"{name} {row['step (no profiler)'] / base:.2f}×" for name, row in rows.items())]

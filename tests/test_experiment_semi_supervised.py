@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "experiments"))
-import semi_supervised  # noqa: E402
+from experiments import semi_supervised
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 

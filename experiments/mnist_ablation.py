@@ -1,33 +1,32 @@
 """Held-out quality of ParametricUMAP variants: what moves trustworthiness.
 
-    python benchmarks/mnist_ablation.py [default no-projection wide wide-noise ...]
-    python benchmarks/mnist_ablation.py --data digits-split default no-warm-start no-noise
+    python -m experiments.mnist_ablation [default no-projection wide wide-noise ...]
+    python -m experiments.mnist_ablation --data digits-split default no-warm-start no-noise
 
 Fits each named variant on MNIST's 60,000 training digits (or the digits
-split of ``bench_engine.py``; one exact kNN, cached in ``--cache``, shared by
+split of :func:`harness.data.digits_split`, as the engine benchmark uses; one kNN, cached in ``--cache``, shared by
 all fits) and prints trustworthiness (k=5) and 1-NN accuracy of the held-out
 rows, trustworthiness of the first 10,000 training rows and the epochs
 trained: the gap between held-out and training trustworthiness is how well the
-network generalises (umap-learn's UMAP on MNIST: training .9585, test .9561).
+network generalises (umap-learn's UMAP on MNIST: training .9585, test .9561;
+``experiments/results/mnist_ablation.md``).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "experiments"))
-from common import load_split, set_threads  # noqa: E402
-
-from pumap_core import ParametricUMAP  # noqa: E402
-from pumap_core.augment import Augmented, GaussianNoise  # noqa: E402
-from pumap_core.nets import ConvEncoder, MLPEncoder  # noqa: E402
+from harness.data import load_split
+from harness.methods import knn_for
+from harness.threads import set_threads
+from pumap_core import ParametricUMAP
+from pumap_core.augment import Augmented, GaussianNoise
+from pumap_core.nets import ConvEncoder, MLPEncoder
 
 WIDE = (256, 256, 256)
 
@@ -58,12 +57,11 @@ VARIANTS: dict[str, Callable[[], dict]] = {
 
 
 def cached_knn(X: np.ndarray, path: Path) -> tuple[np.ndarray, np.ndarray]:
-    from pumap_core.knn import nearest_neighbors
-
+    """The kNN of ``X`` from ``path`` when saved there, else computed and saved."""
     if path.exists():
         saved = np.load(path)
         return saved["indices"], saved["distances"]
-    indices, distances = nearest_neighbors(X, 15, random_state=0)
+    indices, distances = knn_for(X)
     np.savez(path, indices=indices, distances=distances)
     return indices, distances
 
@@ -80,13 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cache", type=Path, default=None, help="kNN cache (.npz)")
     a = p.parse_args(argv)
     set_threads(a.threads)
-    if a.data == "mnist":
-        split = load_split("mnist")
-    else:
-        sys.path.insert(0, str(REPO))
-        from benchmarks.bench_engine import load_engine_split
-
-        split = load_engine_split(a.data, REPO)
+    split = load_split(a.data)
     knn = cached_knn(split.X_train, a.cache or Path(f"/tmp/pumap_{a.data}_knn.npz"))
     print("variant | fit s | test trustworthiness | test 1-NN | train trustworthiness | epochs")
     for name in a.variants:

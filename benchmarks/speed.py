@@ -1,7 +1,8 @@
-"""Paper experiment 6 (section 5.2, Figs. 6 and 7): training and embedding speed.
+"""Training and embedding speed against umap-learn and PCA (the paper's section 5.2,
+Figs. 6 and 7).
 
-    python experiments/speed.py --threads 1          # 10,000 MNIST rows: ~8 min
-    python experiments/speed.py --threads 1 --full   # 60,000 rows, default epochs
+    python -m benchmarks.speed --threads 1          # 10,000 MNIST rows: ~8 min
+    python -m benchmarks.speed --threads 1 --full   # 60,000 rows, default epochs
 
 (a) UMAP's objective over wall time (Fig. 6). Ours (``ParametricUMAP``) and
 umap-learn's ``UMAP`` fit the same MNIST training rows, and both keep
@@ -16,8 +17,8 @@ every embedding (``--objective-pairs``), and the last embeddings are also
 scored exactly where n allows. Time axis: seconds since ``fit`` was called,
 graph building included for both. Ours: wall time at each snapshot (its
 ``Snapshot.elapsed`` starts with training; the difference is the graph and
-setup). umap-learn: its epoch loop's iterator is wrapped to time each
-epoch's end, and ``_fit_embed_data`` to time the end of the graph stage. A
+setup). umap-learn: :func:`harness.umap_clock.umap_learn_clock` times each
+epoch's end and the end of the graph stage. A
 warm-up fit on a few hundred rows first compiles numba and warms torch, so
 compilation is not on the curves.
 
@@ -30,15 +31,12 @@ only ``--umap-decodes`` codes, it optimises each point separately). Median of
 multiple of PCA's time.
 
 Writes ``speed_curves.csv``, ``speed_objective.png``, ``speed_embed.csv`` and
-``speed_tables.md`` under ``--out``.
+``speed_tables.md`` under ``--out`` (default ``benchmarks/results/``).
 """
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,12 +44,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import paper_methods as pm  # noqa: E402  (puts the repository on the path)
-from common import load_split, markdown_table, parser, set_threads  # noqa: E402
-
-from pumap_core.graph import EdgeSet, clear_graph_cache, edges_from_graph  # noqa: E402
-from pumap_core.objective import sampled_objective, umap_cross_entropy  # noqa: E402
+from harness import methods
+from harness.cli import parser
+from harness.data import load_split
+from harness.paths import BENCHMARK_RESULTS
+from harness.report import TIMING_NOTE, markdown_table, size_note, write_sections
+from harness.threads import set_threads
+from harness.timing import seconds_per_1000
+from harness.umap_clock import umap_learn_clock
+from pumap_core.graph import EdgeSet, clear_graph_cache, edges_from_graph
+from pumap_core.objective import sampled_objective, umap_cross_entropy
 
 OURS, UMAP, PCA = "ours", "umap-learn UMAP", "PCA"
 #: Default run: 10,000 rows; ours trains 30 epochs (its "auto" default would be ~90 here).
@@ -74,7 +76,7 @@ class Curve:
 def fit_ours_curve(X: np.ndarray, n_epochs: int | None, interval: float,
                    seed: int) -> tuple[Any, Curve]:
     """Fit ours from scratch (graph included) and keep every snapshot of all rows."""
-    model = pm.ours(2, n_epochs=n_epochs, seed=seed, snapshot_embedding="all",
+    model = methods.ours(2, n_epochs=n_epochs, seed=seed, snapshot_embedding="all",
                     snapshot_interval=interval)
     curve = Curve(OURS)
 
@@ -96,48 +98,6 @@ def fit_ours_curve(X: np.ndarray, n_epochs: int | None, interval: float,
 
 
 # ------------------------------------------------------------ umap-learn
-@dataclass
-class UmapClock:
-    """Timestamps inside one umap-learn fit, in seconds since it was called."""
-
-    start: float = 0.0
-    graph_done: float | None = None
-    epoch_ends: list[float] = field(default_factory=list)
-
-
-@contextmanager
-def umap_learn_clock(model: Any) -> Iterator[UmapClock]:
-    """Time umap-learn's graph stage and each epoch while ``model`` fits.
-
-    ``UMAP.fit`` hands the finished graph to ``self._fit_embed_data`` (wrapped
-    on the instance), whose SGD loops ``for n in tqdm(range(n_epochs))`` in
-    ``umap.layouts`` (that name is wrapped: after each epoch's body, the
-    iterator is asked for the next value and records the time). Both are
-    restored on exit.
-    """
-    import umap.layouts
-
-    clock = UmapClock()
-    inner_embed, inner_tqdm = model._fit_embed_data, umap.layouts.tqdm
-
-    def embed(*args: Any, **kwargs: Any) -> Any:
-        clock.graph_done = time.perf_counter() - clock.start
-        return inner_embed(*args, **kwargs)
-
-    def epochs(iterable: Any, **kwargs: Any) -> Iterator[int]:
-        for n in inner_tqdm(iterable, **kwargs):
-            yield n
-            clock.epoch_ends.append(time.perf_counter() - clock.start)
-
-    model._fit_embed_data, umap.layouts.tqdm = embed, epochs
-    try:
-        clock.start = time.perf_counter()
-        yield clock
-    finally:
-        umap.layouts.tqdm = inner_tqdm
-        del model._fit_embed_data  # back to the class's method
-
-
 def snapshot_epochs(n_epochs: int, count: int) -> list[int]:
     """Epoch counts after which umap-learn keeps its embedding: 1 .. n_epochs."""
     inner = np.unique(np.linspace(1, n_epochs - 1, max(count - 1, 1)).round().astype(int))
@@ -158,7 +118,7 @@ def fit_umap_curve(X: np.ndarray, count: int) -> tuple[Any, Curve]:
     """
     total = umap_default_epochs(len(X))
     kept = snapshot_epochs(total, count)
-    model = pm.umap_learn(2, n_epochs=[k - 1 for k in kept[:-1]] + [total], seed=None)
+    model = methods.umap_learn(2, n_epochs=[k - 1 for k in kept[:-1]] + [total], seed=None)
     with umap_learn_clock(model) as clock:
         model.fit(X)
     curve = Curve(UMAP, graph_s=clock.graph_done,
@@ -240,13 +200,13 @@ def embed_timings(encoders: dict[str, Any], decoders: dict[str, Any], X_new: np.
     rows = []
     for method, model in encoders.items():
         slow = method == UMAP
-        seconds = pm.seconds_per_1000(model.transform, X_new, 1 if slow else repeats)
+        seconds = seconds_per_1000(model.transform, X_new, 1 if slow else repeats)
         rows.append({"operation": "transform", "method": method, "rows": len(X_new),
                      "s_per_1000": seconds})
     for method, model in decoders.items():
         slow = method == UMAP
         Z = model.transform(X_new[:umap_decodes] if slow else X_new)
-        seconds = pm.seconds_per_1000(model.inverse_transform, Z, 1 if slow else repeats)
+        seconds = seconds_per_1000(model.inverse_transform, Z, 1 if slow else repeats)
         rows.append({"operation": "inverse_transform", "method": method, "rows": len(Z),
                      "s_per_1000": seconds})
     table = pd.DataFrame(rows)
@@ -262,11 +222,11 @@ def warm_up(X: np.ndarray, seed: int, umap: bool) -> None:
     it uses above, as in the timed fit) is compiled here separately: in a first
     run that compilation alone took ~2 minutes of umap-learn's graph stage.
     """
-    pm.ours(2, n_epochs=1, seed=seed, snapshot_embedding="all").fit(X, callback=lambda s: None)
+    methods.ours(2, n_epochs=1, seed=seed, snapshot_embedding="all").fit(X, callback=lambda s: None)
     if umap:
         from pynndescent import NNDescent
 
-        NNDescent(X, n_neighbors=pm.N_NEIGHBORS, random_state=seed).neighbor_graph  # noqa: B018
+        NNDescent(X, n_neighbors=methods.N_NEIGHBORS, random_state=seed).neighbor_graph  # noqa: B018
         fit_umap_curve(X, 3)
     clear_graph_cache()
 
@@ -298,9 +258,9 @@ def run_embedding(models: dict[str, Any], split: Any, a: Any) -> pd.DataFrame:
     same kNN: a decoder's speed depends on its shape, not on its training.
     """
     graph = models[OURS].graph_
-    decoder = pm.ours(2, reconstruction=True, n_epochs=1, seed=a.seed)
+    decoder = methods.ours(2, reconstruction=True, n_epochs=1, seed=a.seed)
     decoder.fit(split.X_train, knn=(graph.knn_indices, graph.knn_dists))
-    pca_model = pm.pca(2, a.seed).fit(split.X_train)
+    pca_model = methods.pca(2, a.seed).fit(split.X_train)
     encoders = {OURS: models[OURS], PCA: pca_model}
     decoders = {OURS: decoder, PCA: pca_model}
     if UMAP in models:
@@ -309,7 +269,7 @@ def run_embedding(models: dict[str, Any], split: Any, a: Any) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> dict[str, pd.DataFrame]:
-    p = parser(__doc__.split("\n\n")[0])
+    p = parser(__doc__.split("\n\n")[0], BENCHMARK_RESULTS)
     p.add_argument("--n-train", type=int, help=f"training rows (default {DEFAULT_TRAIN:,}; "
                                                "--full: 60,000)")
     p.add_argument("--n-new", type=int, default=10_000, help="held-out rows embedded in (b)")
@@ -331,8 +291,8 @@ def main(argv: list[str] | None = None) -> dict[str, pd.DataFrame]:
     set_threads(a.threads)
     n_train = a.n_train or (None if a.full else DEFAULT_TRAIN)
     n_epochs = a.epochs or (None if a.full else DEFAULT_EPOCHS)
-    split = load_split("mnist", n_train, a.n_new, a.seed, a.data_dir)
-    note = pm.sizes_note(split, a.full, "60,000 training rows")
+    split = load_split("mnist", a.data_dir, n_train=n_train, n_test=a.n_new, seed=a.seed)
+    note = size_note(split)
     print(note, flush=True)
     warm_up(split.X_train[: a.warm_up_rows], a.seed, not a.no_umap)
 
@@ -355,7 +315,7 @@ def main(argv: list[str] | None = None) -> dict[str, pd.DataFrame]:
              "'objective on ... graph' columns: the last embedding, exactly where n <= 20,000.",
              f"(b): {len(split.X_test):,} held-out rows; umap-learn timed once, decoding "
              f"{a.umap_decodes} codes; the others: median of {a.repeats} calls.",
-             pm.TIMING_NOTE]
+             TIMING_NOTE]
     write_tables(summary, timings, a.out, notes)
     return {"curves": table, "summary": summary, "timings": timings}
 
@@ -374,7 +334,7 @@ def fit_summary(curves: list[Curve], table: pd.DataFrame, finals: pd.DataFrame) 
 
 def write_tables(summary: pd.DataFrame, timings: pd.DataFrame, out: Path,
                  notes: list[str]) -> str:
-    text = pm.write_sections(out, "speed_tables", [
+    text = write_sections(out, "speed_tables", [
         "### (a) Fitting: graph, fit and the objective reached",
         markdown_table(summary),
         "### (b) Embedding and decoding held-out rows (seconds per 1,000 rows)",

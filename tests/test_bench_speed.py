@@ -1,4 +1,4 @@
-"""experiments/speed.py at a tiny size: objective curves, timing tables, the figure.
+"""benchmarks/speed.py at a tiny size: objective curves, timing tables, the figure.
 
 The fast test leaves umap-learn out (it compiles for ~30 s in a fresh process); the
 slow test runs it and checks its epoch-timed intermediate embeddings.
@@ -6,15 +6,13 @@ slow test runs it and checks its epoch-timed intermediate embeddings.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "experiments"))
-import speed  # noqa: E402
+from benchmarks import speed
 
 TINY = ["--threads", "1", "--n-train", "400", "--n-new", "100", "--epochs", "4",
         "--snapshot-interval", "0.05", "--repeats", "1", "--warm-up-rows", "100",

@@ -12,7 +12,7 @@ This is a regression guard at the level measured on 2026-11-28
 import pytest
 
 from pumap_core import ParametricUMAP
-from pumap_core.metrics import knn_accuracy, trustworthiness
+from pumap_core.eval.metrics import knn_accuracy, trustworthiness
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ import html
 import panel as pn
 import param
 
-from pumap_core.controls import LIVE
+from pumap_core.training.live import LIVE
 
 from ..progress import Progress, clock
 from ..state import SessionState

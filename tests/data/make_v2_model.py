@@ -28,8 +28,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from pumap_core import ParametricUMAP  # noqa: E402
-from pumap_core import nets  # noqa: E402
+from pumap_core import ParametricUMAP, nets  # noqa: E402
 
 NAME = "v2_digits_two_code"
 

@@ -25,9 +25,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .curve import find_ab_params
-from .graph import EdgeSet
-from .losses import similarity_logit
+from ..graph.edges import EdgeSet
+from ..training.curve import find_ab_params
+from ..training.losses import similarity_logit
+from ..validation import check_array, check_same_rows
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,8 @@ def _sampled_repulsion(z: torch.Tensor, a: float, b: float, n_pairs: int, seed: 
 
 
 def _checked(Z: np.ndarray, edges: EdgeSet) -> np.ndarray:
-    Z = np.asarray(Z)
-    if Z.ndim != 2 or Z.shape[0] != edges.n_vertices:
-        raise ValueError(f"Z must be (n_vertices={edges.n_vertices}, d), got shape {Z.shape}")
-    if not np.isfinite(Z).all():
-        raise ValueError("Z contains NaN or infinite values")
+    Z = check_array(Z, name="Z", dtype=np.float64)
+    check_same_rows(Z.shape[0], edges.n_vertices, "Z", "the graph (n_vertices)")
     return Z
 
 
@@ -103,7 +101,7 @@ def umap_cross_entropy(
     """
     Z = _checked(Z, edges)
     a, b = find_ab_params(min_dist, spread)
-    z = torch.from_numpy(Z.astype(np.float64))
+    z = torch.from_numpy(Z)
     n = Z.shape[0]
     attraction, edge_repulsion = _attraction_and_edge_repulsion(z, edges, a, b)
     exact = n <= exact_limit
@@ -131,7 +129,7 @@ def sampled_objective(
     """
     Z = _checked(Z, edges)
     a, b = find_ab_params(min_dist, spread)
-    z = torch.from_numpy(Z.astype(np.float64))
+    z = torch.from_numpy(Z)
     n = Z.shape[0]
     attraction, _ = _attraction_and_edge_repulsion(z, edges, a, b)
     degree = torch.zeros(n, dtype=torch.float64).index_add_(

@@ -29,7 +29,7 @@ AUTO_EPOCHS = (10, 100)
 AUTO_PROJECTION = 100
 #: Learning rate of the map stage (``refine_map``): the map head is small and its
 #: inputs fixed; on CelebA codes 1e-2 reached a higher held-out trustworthiness in 30
-#: epochs than 3e-3 (.854 vs .849).
+#: epochs than 3e-3 (.854 vs .849; benchmarks/results/faces_design.md).
 MAP_LEARNING_RATE = 1e-2
 #: regression steps onto the initial layout before UMAP's loss takes over.
 WARM_START_STEPS = 300

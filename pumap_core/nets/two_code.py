@@ -94,7 +94,7 @@ class MapHeadView(nn.Module):
 
 
 class CodeEncoderView(nn.Module):
-    """``encode_codes`` as a module, so the chunked ``training.embed`` can run it."""
+    """``encode_codes`` as a module, so the chunked :func:`pumap_core.training.loop.embed` can run it."""
 
     def __init__(self, encoder: nn.Module):
         super().__init__()

@@ -46,7 +46,7 @@ class TrainingConfig:
     reconstruction_grad: bool = True
     classifier_weight: float = 0.0
     code_umap_weight: float = 0.0  # two-code encoders: UMAP's loss on the code too
-    classifier_input: str = "hidden"  # "hidden" layer or "latent" codes, see nets.classifier_input
+    classifier_input: str = "hidden"  # "hidden" layer or "latent" codes, see nets.classifier
     input_noise: float = 0.0  # sd of Gaussian noise added to the encoder's inputs (training only)
     warm_start_steps: int = 0  # regression steps onto TrainingData.layout before UMAP's loss
     reconstruction_rows: int | None = None  # decode at most this many rows of each batch

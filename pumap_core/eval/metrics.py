@@ -47,6 +47,15 @@ __all__ = [
 
 
 # --------------------------------------------------------------- validation
+def _pair(X: Any, Z: Any, min_rows: int, names: tuple[str, str] = ("X", "Z")
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """Data and embedding as checked matrices of the same samples."""
+    X = check_array(X, name=names[0], dtype=None, min_rows=min_rows)
+    Z = check_array(Z, name=names[1], dtype=None, min_rows=min_rows)
+    check_same_rows(X.shape[0], Z.shape[0], *names)
+    return X, Z
+
+
 def _as_labels(y: ArrayLike, name: str, n: int, rows_of: str) -> np.ndarray:
     """1-D label array with one label per row of ``rows_of``."""
     if y is None:
@@ -120,9 +129,7 @@ def trustworthiness(X: ArrayLike, Z: ArrayLike, k: int = 5) -> float:
     the data-space ranks of the k embedding neighbours are computed (chunked
     counting instead of an n×n argsort): seconds at n = 10,000.
     """
-    X = check_array(X, name="X", dtype=None, min_rows=3)
-    Z = check_array(Z, name="Z", dtype=None, min_rows=3)
-    check_same_rows(X.shape[0], Z.shape[0], "X", "Z")
+    X, Z = _pair(X, Z, 3)
     n = X.shape[0]
     k = _check_trust_k(k, n)
     penalty, _ = _rank_pass(X, Z, k, None)
@@ -148,9 +155,7 @@ def rnx_curve(X: ArrayLike, Z: ArrayLike, max_k: int | None = None) -> np.ndarra
     R_NX(K) = ((N−1) Q_NX(K) − K) / (N − 1 − K) rescales it so that a random
     embedding scores ≈ 0 and a perfect one 1 at every scale K.
     """
-    X = check_array(X, name="X", dtype=None, min_rows=4)
-    Z = check_array(Z, name="Z", dtype=None, min_rows=4)
-    check_same_rows(X.shape[0], Z.shape[0], "X", "Z")
+    X, Z = _pair(X, Z, 4)
     n = X.shape[0]
     max_k = _check_max_k(max_k, n)
     _, hist = _rank_pass(X, Z, None, max_k)
@@ -289,9 +294,7 @@ def distance_correlation(
 
     if method not in ("pearson", "spearman"):
         raise ValueError(f"method must be 'pearson' or 'spearman', got {method!r}")
-    X = check_array(X, name="X", dtype=None, min_rows=3)
-    Z = check_array(Z, name="Z", dtype=None, min_rows=3)
-    check_same_rows(X.shape[0], Z.shape[0], "X", "Z")
+    X, Z = _pair(X, Z, 3)
     if sample_size is not None:
         check_int(sample_size, "sample_size", 3)
     idx = _subsample(X.shape[0], sample_size, random_state)

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from .html_blocks import GREY, PALETTE
-from .state import LABEL
 
+#: Colour-by choice that means "the data set's labels".
+LABEL = "label"
 N_SLOTS = len(PALETTE)
 REST = N_SLOTS
 NEW = N_SLOTS + 1  # rows placed on a trained map (app.added)

@@ -17,10 +17,11 @@ import numpy as np
 import param
 
 from pumap_core import ParametricUMAP
-from pumap_core.controls import LIVE
+from pumap_core.training.live import LIVE
 
 from . import decode, faces
 from .added import Shown
+from .colors import LABEL, default_color_by
 from .frame import Frame
 from .model_transfer import UPLOAD_ERRORS, model_from_bytes, model_to_bytes
 from .progress import progress_of
@@ -31,8 +32,6 @@ log = logging.getLogger(__name__)
 
 #: the engine's own defaults: the app starts from the same settings as a script
 ENGINE = ParametricUMAP().get_params()
-#: Colour-by choice that means "the data set's labels".
-LABEL = "label"
 #: phases in which a run holds the worker
 RUNNING = ("training", "paused", "stopping")
 #: snapshot spacing. Each frame costs the server ~0.1 s of shading whatever the size, and
@@ -45,7 +44,7 @@ RECONSTRUCTION_AUTO_LIMIT = 100_000_000
 
 def live_parameter(name: str, **overrides) -> param.Number:
     """A parameter for the engine's live setting ``name``: default, bounds, slider range
-    and doc all come from :data:`pumap_core.controls.LIVE`."""
+    and doc all come from :data:`pumap_core.training.live.LIVE`."""
     s = LIVE[name]
     return param.Number(default=ENGINE[name], bounds=s.bounds, softbounds=s.soft_bounds,
                         label=s.label or name, doc=s.doc, **overrides)
@@ -129,8 +128,6 @@ class SessionState(param.Parameterized):
         self.worker.load(source, wait=wait)
 
     def _on_dataset(self, ds, stopped: str | None) -> None:
-        from .colors import default_color_by  # colors reads LABEL from here
-
         columns = [LABEL] if ds.labels is not None else []
         columns += [str(c) for c in ds.attributes.columns[:60]]
         columns = columns or ["(none)"]

@@ -8,7 +8,7 @@ One process, the same data for every method:
 Per data set and method: graph time (kNN + fuzzy graph, where separable),
 fit time (graph included), transform time of the test rows (median of warm
 repeats; the cold first call too), peak RSS (see :mod:`harness.memory`)
-and every metric of :func:`pumap_core.metrics.evaluate` on the test rows
+and every metric of :func:`pumap_core.eval.metrics.evaluate` on the test rows
 (kNN accuracy: classifier fitted on the training embedding). Then ratios
 ours/peer, a trustworthiness-over-time comparison of the parametric methods
 (snapshots of a fixed subsample of training rows, scored after the run) and

@@ -48,7 +48,7 @@ def runner(method: str):
 
 
 def scores(split: Split, Z_train: np.ndarray, Z_test: np.ndarray) -> dict[str, float]:
-    from pumap_core.metrics import knn_accuracy, trustworthiness
+    from pumap_core.eval.metrics import knn_accuracy, trustworthiness
 
     m = min(TRAIN_ROWS_SCORED, len(split.X_train))
     return {"trust_train": trustworthiness(split.X_train[:m], Z_train[:m]),

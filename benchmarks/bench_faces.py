@@ -52,8 +52,8 @@ from harness.methods import umap_learn
 from harness.paths import BENCHMARK_RESULTS, data_dir
 from harness.report import markdown_table
 from harness.threads import set_threads
+from pumap_core.eval.metrics import trustworthiness
 from pumap_core.features import direction_scales, feature_vectors
-from pumap_core.metrics import trustworthiness
 
 #: The targets: identity top-1 and identity kept under a +1 sd shift (shares of held-out
 #: faces), the judge's rise from −1 to +1 sd, and the map's trustworthiness gap to umap-learn.

@@ -118,13 +118,13 @@ def report_markdown(reports: Sequence[DatasetReport], info: dict[str, str], comm
             "| machine | |", "|---|---|", *[f"| {k} | {v} |" for k, v in info.items()], "",
             "Times are wall-clock seconds on a shared machine: compare ratios within a run. "
             "Fit time includes the graph; graph time is kNN + fuzzy graph (ours: "
-            "`pumap_core.graph.build_graph` timed alone, then `fit` reuses it from the graph "
-            "cache; umap-learn: until `_fit_embed_data` starts). Peak RSS covers fit and all "
+            "`pumap_core.graph.build_graph` timed alone, then passed to `fit(X, graph=...)`; "
+            "umap-learn: until `_fit_embed_data` starts). Peak RSS covers fit and all "
             "transform calls of the method (absolute process RSS; Δ over the RSS when the method "
             "started). Imports happen before a method's timing and memory phase; "
             "numba compilation inside fit is counted. The Keras peer runs after all other "
             "methods on all data sets, so TensorFlow is not loaded while they are measured. "
-            "Metrics: `pumap_core.metrics.evaluate` on the test rows.", ""]
+            "Metrics: `pumap_core.eval.metrics.evaluate` on the test rows.", ""]
     body = [dataset_markdown(r) for r in reports]
     tail = [f"- {name}: skipped — {why}" for name, why in skipped.items()]
     return "\n".join(head + body + (["Skipped:", "", *tail, ""] if tail else []))

@@ -24,7 +24,7 @@ from harness.paths import BENCHMARK_RESULTS
 from harness.report import markdown_table
 from harness.threads import set_threads
 from pumap_core import ParametricUMAP
-from pumap_core.knn import nearest_neighbors
+from pumap_core.graph.neighbors import nearest_neighbors
 
 PHASES = ("sample", "gather", "encode", "decode", "losses", "backward", "optimizer")
 VARIANTS = {

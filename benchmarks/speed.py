@@ -10,7 +10,7 @@ intermediate embeddings of ALL rows: ours as snapshots every
 ``--snapshot-interval`` seconds (``snapshot_embedding="all"``), umap-learn
 after a list of epochs (``UMAP(n_epochs=[...])`` keeps them in
 ``embedding_list_``). Each is scored with
-``pumap_core.objective.umap_cross_entropy`` on OUR graph (``model.graph_``;
+``pumap_core.eval.objective.umap_cross_entropy`` on OUR graph (``model.graph_``;
 umap-learn optimises its own, nearly identical graph from its own kNN);
 the repulsion over all pairs is estimated from the same random pairs for
 every embedding (``--objective-pairs``), and the last embeddings are also
@@ -52,8 +52,9 @@ from harness.report import TIMING_NOTE, markdown_table, size_note, write_section
 from harness.threads import set_threads
 from harness.timing import seconds_per_1000
 from harness.umap_clock import umap_learn_clock
-from pumap_core.graph import EdgeSet, clear_graph_cache, edges_from_graph
-from pumap_core.objective import sampled_objective, umap_cross_entropy
+from pumap_core.eval.objective import sampled_objective, umap_cross_entropy
+from pumap_core.graph import EdgeSet
+from pumap_core.graph.edges import edges_from_graph
 
 OURS, UMAP, PCA = "ours", "umap-learn UMAP", "PCA"
 #: Default run: 10,000 rows; ours trains 30 epochs (its "auto" default would be ~90 here).
@@ -90,7 +91,6 @@ def fit_ours_curve(X: np.ndarray, n_epochs: int | None, interval: float,
         curve.epochs.append(snap.epoch)
         curve.embeddings.append(np.array(snap.embedding))
 
-    clear_graph_cache()  # the warm-up's or an earlier run's graph must not be reused
     start = time.perf_counter()
     model.fit(X, callback=record)
     curve.fit_s = time.perf_counter() - start
@@ -135,7 +135,7 @@ def objective_table(curves: list[Curve], edges: EdgeSet, min_dist: float, n_pair
                     seed: int) -> pd.DataFrame:
     """Per point, on one graph, for every intermediate embedding: UMAP's cross-entropy
     (eq. 2.8, ``objective``) and the loss negative sampling minimises
-    (``sampled_loss``, :func:`pumap_core.objective.sampled_objective`), which both
+    (``sampled_loss``, :func:`pumap_core.eval.objective.sampled_objective`), which both
     optimisers actually descend."""
     rows = []
     for curve in curves:
@@ -228,7 +228,6 @@ def warm_up(X: np.ndarray, seed: int, umap: bool) -> None:
 
         NNDescent(X, n_neighbors=methods.N_NEIGHBORS, random_state=seed).neighbor_graph  # noqa: B018
         fit_umap_curve(X, 3)
-    clear_graph_cache()
 
 
 def run_curves(X: np.ndarray, a: Any, n_epochs: int | None

@@ -15,9 +15,9 @@ at the same learning rate, and encode about as many rows per step (a direct
 step encodes the <= 2 x batch_size endpoints of its edges; an indirect step
 regresses 2 x batch_size random rows). Every embedding, the non-parametric
 one included, is then scored on that one graph with UMAP's cross-entropy
-(eq. 2.8, ``pumap_core.objective.umap_cross_entropy``; exact over all pairs up
+(eq. 2.8, ``pumap_core.eval.objective.umap_cross_entropy``; exact over all pairs up
 to 20,000 rows), with the loss negative sampling actually minimises
-(:func:`pumap_core.objective.sampled_objective`; it weights repulsion ~n/30 times less) and with
+(:func:`pumap_core.eval.objective.sampled_objective`; it weights repulsion ~n/30 times less) and with
 trustworthiness (training rows; held-out rows for the two networks).
 
 Writes direct_vs_indirect_runs.csv (one row per seed, width and method),
@@ -122,7 +122,7 @@ def fit_direct(shared: Shared, net: nn.Module, epochs: int | None) -> Parametric
 
 def direct_steps(model: ParametricUMAP) -> int:
     """How many Adam steps the direct fit took (edge mass / batch, per epoch)."""
-    from pumap_core.sampling import EdgeSampler
+    from pumap_core.graph.sampling import EdgeSampler
 
     return EdgeSampler(model.graph_.edges, model.batch_size).steps_per_epoch * model.n_epochs_
 
@@ -176,8 +176,8 @@ def _embed(net: nn.Module, X: np.ndarray) -> np.ndarray:
 
 def score(shared: Shared, Z: np.ndarray) -> dict[str, float]:
     """UMAP's objectives on the shared graph and trustworthiness, all on the training rows."""
-    from pumap_core.metrics import trustworthiness
-    from pumap_core.objective import sampled_objective, umap_cross_entropy
+    from pumap_core.eval.metrics import trustworthiness
+    from pumap_core.eval.objective import sampled_objective, umap_cross_entropy
 
     ce = umap_cross_entropy(Z, shared.graph.edges, MIN_DIST, seed=shared.seed)
     return {"objective": ce.total, "attraction": ce.attraction, "repulsion": ce.repulsion,
@@ -192,7 +192,7 @@ def run_width(shared: Shared, width: int, epochs: int | None) -> tuple[list[dict
     ``train_loss_*``: the direct fit's UMAP loss (per-epoch mean) and the indirect
     fit's MSE, half-way and at the end; ``test_trustworthiness``: held-out rows.
     """
-    from pumap_core.metrics import trustworthiness
+    from pumap_core.eval.metrics import trustworthiness
 
     split = shared.split
     net = one_hidden_layer(split.X_train.shape[1], width, shared.seed * 1000 + width)

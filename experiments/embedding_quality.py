@@ -12,7 +12,7 @@ on training rows and then embed the held-out test rows:
 - scikit-learn ``PCA``.
 
 The test embeddings are scored with every metric of
-``pumap_core.metrics.evaluate`` (kNN classifiers fitted on the training
+``pumap_core.eval.metrics.evaluate`` (kNN classifiers fitted on the training
 embedding, scored on the test embedding). The kNN of each training set is
 computed once and passed to every fit of ours. The MNIST 2-D table shows the
 paper's numbers beside ours.

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 from torch import nn
 
-from pumap_core.knn import nearest_neighbors
+from pumap_core.graph.neighbors import nearest_neighbors
 from pumap_core.nets import ConvDecoder, ConvEncoder
 
 # ----------------------------------------------------------------- networks

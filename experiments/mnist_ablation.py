@@ -25,8 +25,8 @@ from harness.data import load_split
 from harness.methods import knn_for
 from harness.threads import set_threads
 from pumap_core import ParametricUMAP
-from pumap_core.augment import Augmented, GaussianNoise
 from pumap_core.nets import ConvEncoder, MLPEncoder
+from pumap_core.nets.augment import Augmented, GaussianNoise
 
 WIDE = (256, 256, 256)
 
@@ -69,7 +69,7 @@ def cached_knn(X: np.ndarray, path: Path) -> tuple[np.ndarray, np.ndarray]:
 def main(argv: list[str] | None = None) -> int:
     from sklearn.neighbors import KNeighborsClassifier
 
-    from pumap_core.metrics import trustworthiness
+    from pumap_core.eval.metrics import trustworthiness
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))

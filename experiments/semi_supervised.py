@@ -42,8 +42,8 @@ from harness.paths import EXPERIMENT_RESULTS
 from harness.report import size_note, write_table
 from harness.threads import set_threads
 from pumap_core import ParametricUMAP
-from pumap_core.augment import Augmented, ImageJitter
 from pumap_core.nets import MLPEncoder
+from pumap_core.nets.augment import Augmented, ImageJitter
 
 DATASETS = ("mnist", "fashion-mnist")
 LABELS_PER_CLASS = (4, 16, 64, 256)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from pumap_core import ParametricUMAP, Snapshot, TrainingControls
-from pumap_core.estimator import MAP_LEARNING_RATE
+from pumap_core.model.fitting import MAP_LEARNING_RATE
 from pumap_core.presets import FACE_IMAGE_SIZE, preset_for
 
 #: Epochs asked for under a time budget: more than any budget uses (the deadline stops it).

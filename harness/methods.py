@@ -73,6 +73,6 @@ def pca(n_components: int = 2, seed: int = 0) -> Any:
 def knn_for(X: np.ndarray, n_neighbors: int = N_NEIGHBORS,
             seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``(indices, distances)`` of ``X``, computed once and passed to every fit of ours."""
-    from pumap_core.knn import nearest_neighbors
+    from pumap_core.graph.neighbors import nearest_neighbors
 
     return nearest_neighbors(X, n_neighbors, random_state=seed)

@@ -1,4 +1,4 @@
-"""Scores of an embedding, all from :mod:`pumap_core.metrics`, as each comparison needs them."""
+"""Scores of an embedding, all from :mod:`pumap_core.eval.metrics`, as each comparison needs them."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def cross_validated_knn(Z: np.ndarray, y: np.ndarray, ks: Sequence[int] = (1, 5)
     (for data sets without held-out rows, fitted and scored on the same rows)."""
     from sklearn.model_selection import StratifiedKFold
 
-    from pumap_core.metrics import knn_accuracy
+    from pumap_core.eval.metrics import knn_accuracy
 
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     scores: dict[str, list[float]] = {f"knn_accuracy_{k}": [] for k in ks}
@@ -30,10 +30,10 @@ def cross_validated_knn(Z: np.ndarray, y: np.ndarray, ks: Sequence[int] = (1, 5)
 
 def score(split: Split, Z_train: np.ndarray, Z_test: np.ndarray,
           seed: int = 0) -> dict[str, float]:
-    """Every metric of ``pumap_core.metrics.evaluate`` on the held-out rows (kNN
+    """Every metric of ``pumap_core.eval.metrics.evaluate`` on the held-out rows (kNN
     classifiers fitted on the training embedding; cross-validated when the
     held-out rows are the training rows)."""
-    from pumap_core.metrics import evaluate
+    from pumap_core.eval.metrics import evaluate
 
     if split.same_rows:
         out = evaluate(split.X_test, Z_test, split.y_test, random_state=seed)
@@ -51,7 +51,7 @@ def held_out_metrics(split: Split, Z_train: np.ndarray, Z_test: np.ndarray,
     ``distance_sample`` test rows (the same rows for every method: same seed);
     1-NN accuracy classifies test rows by their nearest training embedding.
     """
-    from pumap_core import metrics
+    from pumap_core.eval import metrics
 
     X, y = split.X_test, split.y_test
     return {
@@ -67,7 +67,7 @@ def held_out_metrics(split: Split, Z_train: np.ndarray, Z_test: np.ndarray,
 
 def trust_curve(X_train: np.ndarray, fitted: Fitted) -> pd.DataFrame:
     """Trustworthiness (k=5) of each training snapshot on its subsample, over time."""
-    from pumap_core.metrics import trustworthiness
+    from pumap_core.eval.metrics import trustworthiness
 
     if not fitted.snaps or fitted.curve_rows is None:
         return pd.DataFrame(columns=["seconds", "trustworthiness"])

@@ -34,8 +34,9 @@ def test_training_params_map_to_the_estimator():
     assert p["min_dist"] == 0.3 and p["global_correlation_weight"] == 0.2
     assert p["reconstruction_weight"] == 0.5
     from pumap_core import ParametricUMAP
+    from pumap_core.model.params import check_params
 
-    ParametricUMAP(**p)._check_params()
+    check_params(ParametricUMAP(**p))
 
 
 def test_dataset_fills_state(state, data):

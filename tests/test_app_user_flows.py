@@ -9,8 +9,8 @@ import pytest
 
 from app.state import SessionState
 from app.worker import Worker
-from pumap_core.controls import LIVE
 from pumap_core.data import load_digits
+from pumap_core.training.live import LIVE
 from tests.app_support import open_state, poll_until
 
 pytestmark = pytest.mark.timeout(180)
@@ -51,16 +51,16 @@ def test_switching_data_while_training_says_the_run_stopped(state, data, tmp_pat
 
 
 def test_graph_build_shows_progress_a_preview_and_then_an_estimate(monkeypatch, data):
+    import app.graphs
     import app.prepare
-    import pumap_core.graph
 
-    real = pumap_core.graph.build_graph
+    real = app.graphs.build_graph
 
     def slow(*args, **kwargs):
         time.sleep(1.5)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pumap_core.graph, "build_graph", slow)
+    monkeypatch.setattr(app.graphs, "build_graph", slow)
     monkeypatch.setattr(app.prepare, "_graph_rate", {})
     with open_state(data.subset(np.arange(200))) as state:
         poll_until(state, lambda: state.preview is not None)
@@ -93,7 +93,7 @@ def test_saved_model_has_the_settings_it_was_trained_with(state):
     poll_until(state, lambda: state.phase == "stopped")
     model = model_from_bytes(state.model_bytes())
     assert model.min_dist == 0.45 and model.global_correlation_weight == 0.3
-    from pumap_core.curve import find_ab_params
+    from pumap_core.training.curve import find_ab_params
 
     assert (model.a_, model.b_) == pytest.approx(find_ab_params(0.45, 1.0))
 

@@ -144,7 +144,7 @@ def test_use_model_checks_features(worker, data):
 
 
 def test_default_graph_is_prebuilt_in_background(monkeypatch):
-    import pumap_core.graph
+    import app.graphs
 
     ds = load_digits(limit=250)  # data no other test has built a graph for
     s = Worker()
@@ -152,10 +152,33 @@ def test_default_graph_is_prebuilt_in_background(monkeypatch):
     s._graph_thread.join(60)
     assert not s.preparing
 
-    def no_knn(*args, **kwargs):
+    def no_build(*args, **kwargs):
         raise AssertionError("the graph was not cached")
 
-    monkeypatch.setattr(pumap_core.graph, "nearest_neighbors", no_knn)
+    monkeypatch.setattr(app.graphs, "build_graph", no_build)
+    hits = app.graphs.GRAPHS.hits
     s.start(n_epochs=1, n_neighbors=15, wait=True)  # fit finds the prebuilt graph
     assert s.phase == "done", s.error
+    assert app.graphs.GRAPHS.hits > hits
     s.close()
+    # a second session on the same data reuses it too, prebuild and training alike
+    other = Worker()
+    other.set_dataset(load_digits(limit=250))
+    other._graph_thread.join(60)
+    other.start(n_epochs=1, wait=True)
+    assert other.phase == "done", other.error
+    other.close()
+
+
+def test_graph_cache_keys_on_data_and_graph_settings():
+    from app.graphs import GraphCache
+
+    X = load_digits(limit=120).X
+    cache = GraphCache(size=2)
+    g = cache.graph_for(X, 10)
+    assert cache.graph_for(X.copy(), 10) is g and cache.hits == 1  # same content, same graph
+    assert cache.graph_for(X, 12) is not g
+    X2 = X.copy()
+    X2[0, 0] += 1.0
+    assert cache.graph_for(X2, 10) is not g
+    assert cache.graph_for(X, 10) is not g  # the LRU of two let the first graph go

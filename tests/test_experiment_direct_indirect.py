@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from experiments import direct_vs_indirect
+from pumap_core.eval.objective import umap_cross_entropy
 from pumap_core.graph import build_graph
-from pumap_core.knn import nearest_neighbors
-from pumap_core.objective import umap_cross_entropy
+from pumap_core.graph.neighbors import nearest_neighbors
 
 
 def test_direct_vs_indirect_tiny(shared_data_dir, tmp_path):
@@ -46,7 +46,7 @@ def test_direct_vs_indirect_tiny(shared_data_dir, tmp_path):
     # One graph, built here from the data alone, scores every embedding as the table says.
     X = result.split.X_train
     graph = build_graph(X, direct_vs_indirect.N_NEIGHBORS,
-                        knn=nearest_neighbors(X, direct_vs_indirect.N_NEIGHBORS), cache=False)
+                        knn=nearest_neighbors(X, direct_vs_indirect.N_NEIGHBORS))
     expected = {("umap-learn (non-parametric)", 0): result.embeddings[("umap-learn", 0)],
                 **{(m, w): result.embeddings[(m, w)] for m in ("direct", "indirect")
                    for w in (2, 16)}}

@@ -8,7 +8,7 @@ import panel as pn
 import param
 
 from pumap_core import Snapshot
-from pumap_core.controls import LIVE
+from pumap_core.training.live import LIVE
 
 from ..progress import clock
 from ..state import SessionState

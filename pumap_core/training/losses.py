@@ -25,7 +25,7 @@ def similarity_logit(d2: torch.Tensor, a: float, b: float) -> torch.Tensor:
     return torch.log(torch.as_tensor(a, dtype=d2.dtype)) + b * torch.log(d2.clamp_min(MIN_SQUARED_DISTANCE))
 
 
-def umap_cross_entropy(
+def umap_batch_loss(
     d2_positive: torch.Tensor,
     d2_negative: torch.Tensor,
     a: float,
@@ -33,7 +33,10 @@ def umap_cross_entropy(
     repulsion_strength: float = 1.0,
     negative_weights: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """UMAP's fuzzy-set cross-entropy by negative sampling, per positive edge.
+    """UMAP's fuzzy-set cross-entropy of one batch, by negative sampling, per positive edge.
+
+    The training loss; :func:`pumap_core.eval.objective.umap_cross_entropy` is the
+    exact objective of a finished embedding that this estimates.
 
     ``d2_positive``: (B,) squared distances of sampled edges, attracted by −log q.
     ``d2_negative``: (B·m,) squared distances of random pairs, repelled by −log(1 − q).

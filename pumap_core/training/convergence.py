@@ -15,7 +15,8 @@ the cap is the gain still to be had. Below ``tol`` of the recall reached, the
 map has converged: a small data set whose recall has flattened stops early;
 a large one whose recall still climbs steadily trains on, up to the cap.
 (Relative, because recall at the graph's scale differs by data set: about .44
-on digits, .06 on MNIST, where 60,000 rows crowd a 2-D map.)
+on digits, .06 on MNIST, where 60,000 rows crowd a 2-D map:
+benchmarks/results/engine_choices.md.)
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 #: rows in the monitored subsample (fewer jitter: MNIST stopped after 8 of 13 epochs with
-#: 1,000, on a dip of its ~.05 recall); neighbours compared per row.
+#: 1,000, on a dip of its ~.05 recall: benchmarks/results/engine_latest.md); neighbours
+#: compared per row.
 MONITOR_ROWS = 5000
 MONITOR_NEIGHBORS = 10
 #: checks spread over the maximum length of a run.

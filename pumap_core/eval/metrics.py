@@ -1,4 +1,4 @@
-"""Embedding quality metrics (DESIGN §3 "Metrics"; paper §5.1 and supplement).
+"""Embedding quality metrics (paper §5.1 and its supplement).
 
 Local structure: :func:`trustworthiness` (Venna & Kaski 2001) and
 :func:`rnx_auc` (Lee, Peluffo-Ordóñez & Verleysen 2015). Class structure:
@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from pumap_core import _neighbors as _nb
+from ..validation import check_array, check_int, check_same_rows
+from . import blockwise as _nb
 
 # Seeds: an int, None (fresh entropy) or a numpy Generator.
 RandomState = int | np.random.Generator | None
@@ -46,35 +47,13 @@ __all__ = [
 
 
 # --------------------------------------------------------------- validation
-def _as_matrix(A: Any, name: str, min_rows: int = 1) -> np.ndarray:
-    """2-D finite float32/float64 array from array-likes or torch tensors."""
-    if A is None:
-        raise TypeError(f"{name} is required, got None")
-    if hasattr(A, "detach") and hasattr(A, "cpu"):  # torch.Tensor, without importing torch
-        A = A.detach().cpu().numpy()
-    arr = np.asarray(A)
-    if arr.dtype.kind not in "biuf":
-        try:
-            if arr.dtype.kind == "c":
-                raise TypeError
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}") from exc
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}")
-    if arr.shape[0] < min_rows:
-        raise ValueError(f"{name} has {arr.shape[0]} rows; this metric needs at least {min_rows}")
-    if arr.shape[1] == 0:
-        raise ValueError(f"{name} has no columns (shape {arr.shape})")
-    arr = arr.astype(np.float32 if arr.dtype == np.float32 else np.float64, copy=False)
-    finite = np.isfinite(arr)
-    if not finite.all():
-        what = "NaN" if np.isnan(arr).any() else "infinite values"
-        row = int(np.flatnonzero(~finite.all(axis=1))[0])
-        raise ValueError(
-            f"{name} contains {what} ({int((~finite).sum())} entries; first in row {row})"
-        )
-    return arr
+def _pair(X: Any, Z: Any, min_rows: int, names: tuple[str, str] = ("X", "Z")
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """Data and embedding as checked matrices of the same samples."""
+    X = check_array(X, name=names[0], dtype=None, min_rows=min_rows)
+    Z = check_array(Z, name=names[1], dtype=None, min_rows=min_rows)
+    check_same_rows(X.shape[0], Z.shape[0], *names)
+    return X, Z
 
 
 def _as_labels(y: ArrayLike, name: str, n: int, rows_of: str) -> np.ndarray:
@@ -93,19 +72,6 @@ def _as_labels(y: ArrayLike, name: str, n: int, rows_of: str) -> np.ndarray:
     if y.dtype.kind == "f" and np.isnan(y).any():
         raise ValueError(f"{name} contains NaN")
     return y
-
-
-def _same_rows(A: np.ndarray, B: np.ndarray, a: str, b: str) -> None:
-    if A.shape[0] != B.shape[0]:
-        raise ValueError(f"{a} has {A.shape[0]} rows but {b} has {B.shape[0]}; they must match")
-
-
-def _check_int(value: Any, name: str, low: int, high: int, why: str = "") -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{name}={value} is out of range [{low}, {high}]{why}")
-    return int(value)
 
 
 # ------------------------------------------------------------ local structure
@@ -140,7 +106,7 @@ def _rank_pass(
 
 
 def _check_trust_k(k: Any, n: int) -> int:
-    k = _check_int(k, "k", 1, max(1, n))
+    k = check_int(k, "k", 1, max(1, n))
     if k >= n / 2:
         raise ValueError(
             f"k={k} is too large for {n} points: trustworthiness needs k < n/2 "
@@ -163,9 +129,7 @@ def trustworthiness(X: ArrayLike, Z: ArrayLike, k: int = 5) -> float:
     the data-space ranks of the k embedding neighbours are computed (chunked
     counting instead of an n×n argsort): seconds at n = 10,000.
     """
-    X = _as_matrix(X, "X", min_rows=3)
-    Z = _as_matrix(Z, "Z", min_rows=3)
-    _same_rows(X, Z, "X", "Z")
+    X, Z = _pair(X, Z, 3)
     n = X.shape[0]
     k = _check_trust_k(k, n)
     penalty, _ = _rank_pass(X, Z, k, None)
@@ -175,7 +139,7 @@ def trustworthiness(X: ArrayLike, Z: ArrayLike, k: int = 5) -> float:
 def _check_max_k(max_k: Any, n: int) -> int:
     if max_k is None:
         return n - 2
-    return _check_int(max_k, "max_k", 1, n - 2, f" (R_NX(K) is defined for K = 1..n-2 = {n - 2})")
+    return check_int(max_k, "max_k", 1, n - 2, f" (R_NX(K) is defined for K = 1..n-2 = {n - 2})")
 
 
 def _auc_log_k(curve: np.ndarray) -> float:
@@ -191,9 +155,7 @@ def rnx_curve(X: ArrayLike, Z: ArrayLike, max_k: int | None = None) -> np.ndarra
     R_NX(K) = ((N−1) Q_NX(K) − K) / (N − 1 − K) rescales it so that a random
     embedding scores ≈ 0 and a perfect one 1 at every scale K.
     """
-    X = _as_matrix(X, "X", min_rows=4)
-    Z = _as_matrix(Z, "Z", min_rows=4)
-    _same_rows(X, Z, "X", "Z")
+    X, Z = _pair(X, Z, 4)
     n = X.shape[0]
     max_k = _check_max_k(max_k, n)
     _, hist = _rank_pass(X, Z, None, max_k)
@@ -228,15 +190,15 @@ def knn_accuracy(
     """
     from sklearn.neighbors import KNeighborsClassifier
 
-    Ztr = _as_matrix(Z_train, "Z_train")
-    Zte = _as_matrix(Z_test, "Z_test")
+    Ztr = check_array(Z_train, name="Z_train", dtype=None)
+    Zte = check_array(Z_test, name="Z_test", dtype=None)
     if Ztr.shape[1] != Zte.shape[1]:
         raise ValueError(
             f"Z_train has {Ztr.shape[1]} dimensions but Z_test has {Zte.shape[1]}; they must match"
         )
     ytr = _as_labels(y_train, "y_train", Ztr.shape[0], "Z_train")
     yte = _as_labels(y_test, "y_test", Zte.shape[0], "Z_test")
-    k = _check_int(k, "k", 1, Ztr.shape[0], " (k cannot exceed the number of training points)")
+    k = check_int(k, "k", 1, Ztr.shape[0], " (k cannot exceed the number of training points)")
     return float(KNeighborsClassifier(n_neighbors=k).fit(Ztr, ytr).score(Zte, yte))
 
 
@@ -260,10 +222,10 @@ def silhouette(
     """
     from sklearn.utils import check_random_state
 
-    Z = _as_matrix(Z, "Z", min_rows=3)
+    Z = check_array(Z, name="Z", dtype=None, min_rows=3)
     y = _as_labels(y, "y", Z.shape[0], "Z")
     if sample_size is not None:
-        sample_size = _check_int(sample_size, "sample_size", 3, np.iinfo(np.int64).max)
+        sample_size = check_int(sample_size, "sample_size", 3)
         if isinstance(random_state, np.random.Generator):
             random_state = int(random_state.integers(2**31))
         idx = check_random_state(random_state).permutation(Z.shape[0])[:sample_size]
@@ -288,11 +250,11 @@ def kmeans_nmi(
     from sklearn.cluster import KMeans
     from sklearn.metrics import normalized_mutual_info_score
 
-    Z = _as_matrix(Z, "Z", min_rows=3)
+    Z = check_array(Z, name="Z", dtype=None, min_rows=3)
     y = _as_labels(y, "y", Z.shape[0], "Z")
     n = Z.shape[0]
     k = len(np.unique(y)) if n_clusters is None else n_clusters
-    k = _check_int(k, "n_clusters", 2, n - 1, " (silhouette-based selection needs 2..n-1 clusters)")
+    k = check_int(k, "n_clusters", 2, n - 1, " (silhouette-based selection needs 2..n-1 clusters)")
     seeds = [int(s) for s in n_init_seeds]
     if not seeds:
         raise ValueError("n_init_seeds is empty; give at least one seed")
@@ -320,7 +282,7 @@ def distance_correlation(
 ) -> float:
     """Correlation of all pairwise distances, data vs embedding, on a subsample.
 
-    Global structure (DESIGN §3, paper eq. 5.1 as a metric): do far-apart
+    Global structure (paper eq. 5.1 as a metric): do far-apart
     points stay far apart? ``sample_size`` points (default 1,000, i.e. 499,500
     pairs; None = all points, O(n²) memory) are drawn with
     ``np.random.default_rng(random_state)``. ``method`` is "pearson" (linear)
@@ -332,11 +294,9 @@ def distance_correlation(
 
     if method not in ("pearson", "spearman"):
         raise ValueError(f"method must be 'pearson' or 'spearman', got {method!r}")
-    X = _as_matrix(X, "X", min_rows=3)
-    Z = _as_matrix(Z, "Z", min_rows=3)
-    _same_rows(X, Z, "X", "Z")
+    X, Z = _pair(X, Z, 3)
     if sample_size is not None:
-        _check_int(sample_size, "sample_size", 3, np.iinfo(np.int64).max)
+        check_int(sample_size, "sample_size", 3)
     idx = _subsample(X.shape[0], sample_size, random_state)
     dx = pdist(X[idx].astype(np.float64))
     dz = pdist(Z[idx].astype(np.float64))
@@ -383,10 +343,10 @@ def evaluate(
     out: dict[str, float] = {}
     if (Z_train is None) != (y_train is None):
         raise ValueError("Z_train and y_train must be given together (for knn_accuracy)")
-    Z = _as_matrix(Z_test, "Z_test", min_rows=3)
+    Z = check_array(Z_test, name="Z_test", dtype=None, min_rows=3)
     if X_test is not None:
-        X = _as_matrix(X_test, "X_test", min_rows=4)
-        _same_rows(X, Z, "X_test", "Z_test")
+        X = check_array(X_test, name="X_test", dtype=None, min_rows=4)
+        check_same_rows(X.shape[0], Z.shape[0], "X_test", "Z_test")
         n = X.shape[0]
         kk = _check_trust_k(k, n)
         mk = _check_max_k(rnx_max_k, n)

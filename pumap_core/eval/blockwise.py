@@ -1,4 +1,4 @@
-"""Chunked exact-distance kernels behind :mod:`pumap_core.metrics`.
+"""Chunked exact-distance kernels behind :mod:`pumap_core.eval.metrics`.
 
 The rank-based quality metrics (trustworthiness, R_NX) need, for every point,
 where the other points fall in its distance ordering. Materialising the full

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .graph import EdgeSet
+from .edges import EdgeSet
 
 
 @dataclass

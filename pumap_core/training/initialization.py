@@ -17,7 +17,8 @@ import scipy.sparse
 import scipy.sparse.csgraph
 import scipy.sparse.linalg
 
-from .graph import EdgeSet
+from ..graph.edges import EdgeSet
+from ..nets.projection import fit_pca
 
 INITS = ("spectral", "pca", None)
 #: layouts are centred and scaled so that their coordinates have this standard
@@ -28,15 +29,11 @@ LAYOUT_SCALE = 4.0
 def pca_layout(X: np.ndarray, n_components: int, random_state: int | None = 0,
                max_rows: int = 20000) -> np.ndarray:
     """The first principal components of ``X`` (fitted on at most ``max_rows`` rows)."""
-    from sklearn.decomposition import PCA
-
-    rng = np.random.default_rng(random_state)
-    rows = X if X.shape[0] <= max_rows else X[rng.choice(X.shape[0], max_rows, replace=False)]
-    k = min(n_components, *rows.shape)
-    pca = PCA(n_components=k, svd_solver="randomized", random_state=random_state).fit(rows)
-    layout = pca.transform(X)
+    k = min(n_components, min(X.shape[0], max_rows), X.shape[1])
+    layout = fit_pca(X, k, random_state, max_rows).transform(X)
     if k < n_components:  # fewer features than components: pad with small noise
-        pad = rng.normal(scale=1e-4, size=(X.shape[0], n_components - k))
+        pad = np.random.default_rng(random_state).normal(scale=1e-4,
+                                                          size=(X.shape[0], n_components - k))
         layout = np.hstack([layout, pad])
     return scale_layout(layout)
 

@@ -25,9 +25,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .curve import find_ab_params
-from .graph import EdgeSet
-from .losses import similarity_logit
+from ..graph.edges import EdgeSet
+from ..training.curve import find_ab_params
+from ..training.losses import similarity_logit
+from ..validation import check_array, check_same_rows
 
 
 @dataclass(frozen=True)
@@ -77,13 +78,13 @@ def _sampled_repulsion(z: torch.Tensor, a: float, b: float, n_pairs: int, seed: 
     return float(rep.mean()) * n * (n - 1)
 
 
-def _checked(Z: np.ndarray, edges: EdgeSet) -> np.ndarray:
-    Z = np.asarray(Z)
-    if Z.ndim != 2 or Z.shape[0] != edges.n_vertices:
-        raise ValueError(f"Z must be (n_vertices={edges.n_vertices}, d), got shape {Z.shape}")
-    if not np.isfinite(Z).all():
-        raise ValueError("Z contains NaN or infinite values")
-    return Z
+def _prepared(Z, edges: EdgeSet, min_dist: float, spread: float
+              ) -> tuple[torch.Tensor, int, float, float]:
+    """``(z, n, a, b)``: the checked embedding as a float64 tensor, its rows, the curve."""
+    Z = check_array(Z, name="Z", dtype=np.float64)
+    check_same_rows(Z.shape[0], edges.n_vertices, "Z", "the graph (n_vertices)")
+    a, b = find_ab_params(min_dist, spread)
+    return torch.from_numpy(Z), Z.shape[0], a, b
 
 
 def umap_cross_entropy(
@@ -101,10 +102,7 @@ def umap_cross_entropy(
     Same ``seed`` → same pairs, so two embeddings of one graph are compared on
     the same sample when the repulsion is estimated.
     """
-    Z = _checked(Z, edges)
-    a, b = find_ab_params(min_dist, spread)
-    z = torch.from_numpy(Z.astype(np.float64))
-    n = Z.shape[0]
+    z, n, a, b = _prepared(Z, edges, min_dist, spread)
     attraction, edge_repulsion = _attraction_and_edge_repulsion(z, edges, a, b)
     exact = n <= exact_limit
     everything = _all_pairs_repulsion(z, a, b) if exact else _sampled_repulsion(z, a, b, n_pairs, seed)
@@ -129,10 +127,7 @@ def sampled_objective(
     rank optimisers by it, and by eq. 2.8 only for the stated fuzzy-set loss.
     Exact over all pairs (O(n²) time in chunks; meant for n up to ~20k).
     """
-    Z = _checked(Z, edges)
-    a, b = find_ab_params(min_dist, spread)
-    z = torch.from_numpy(Z.astype(np.float64))
-    n = Z.shape[0]
+    z, n, a, b = _prepared(Z, edges, min_dist, spread)
     attraction, _ = _attraction_and_edge_repulsion(z, edges, a, b)
     degree = torch.zeros(n, dtype=torch.float64).index_add_(
         0, torch.from_numpy(edges.head), torch.from_numpy(edges.weight).double())

@@ -1,8 +1,8 @@
 """The training loop: sampled edges → losses → optimiser step, with live controls.
 
-Between steps the loop reads :class:`~pumap_core.controls.TrainingControls`
+Between steps the loop reads :class:`~pumap_core.training.live.TrainingControls`
 (pause / stop / new weights, learning rate, min_dist → new a, b) and, every
-``snapshot_interval`` seconds, hands a :class:`~pumap_core.controls.Snapshot`
+``snapshot_interval`` seconds, hands a :class:`~pumap_core.training.live.Snapshot`
 to a callback. It knows nothing about estimators or user interfaces.
 """
 
@@ -18,13 +18,14 @@ import torch
 from torch import nn
 from torch.profiler import record_function
 
+from ..graph.edges import EdgeSet
+from ..graph.sampling import EdgeSampler
+from ..nets.classifier import classifier_input
+from ..nets.two_code import map_and_code
 from . import losses
-from .controls import LIVE, WEIGHT_OF, Snapshot, TrainingControls, TrainingStopped
 from .convergence import CHECKS_PER_RUN, ConvergenceMonitor
 from .curve import find_ab_params
-from .graph import EdgeSet
-from .nets import classifier_input, map_and_code
-from .sampling import EdgeSampler
+from .live import LIVE, WEIGHT_OF, Snapshot, TrainingControls, TrainingStopped
 
 
 @dataclass
@@ -45,7 +46,7 @@ class TrainingConfig:
     reconstruction_grad: bool = True
     classifier_weight: float = 0.0
     code_umap_weight: float = 0.0  # two-code encoders: UMAP's loss on the code too
-    classifier_input: str = "hidden"  # "hidden" layer or "latent" codes, see nets.classifier_input
+    classifier_input: str = "hidden"  # "hidden" layer or "latent" codes, see nets.classifier
     input_noise: float = 0.0  # sd of Gaussian noise added to the encoder's inputs (training only)
     warm_start_steps: int = 0  # regression steps onto TrainingData.layout before UMAP's loss
     reconstruction_rows: int | None = None  # decode at most this many rows of each batch
@@ -187,7 +188,7 @@ def _umap_term(z: torch.Tensor, batch, s: _Settings) -> torch.Tensor:
         weights = batch.neg_tail_weight
     else:
         d2_neg = losses.squared_distances(z[batch.neg_head_pos], z[batch.neg_tail_pos])
-    return losses.umap_cross_entropy(
+    return losses.umap_batch_loss(
         d2_pos, d2_neg, s.a, s.b, s.values["repulsion_strength"] * batch.negative_weight, weights)
 
 

@@ -128,7 +128,7 @@ class Augmented(nn.Module):
 
     Exposes the wrapped encoder's ``features`` / ``out`` / ``n_hidden_features``
     so the estimator's classifier head branches off the same hidden layer as it
-    would without the wrapper (:func:`pumap_core.nets.encode_with_features`);
+    would without the wrapper (:func:`pumap_core.nets.classifier.encode_with_features`);
     ``features`` augments too.
     """
 

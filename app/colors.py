@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .images import GREY, PALETTE
-from .state import LABEL
+from .html_blocks import GREY, PALETTE
 
+#: Colour-by choice that means "the data set's labels".
+LABEL = "label"
 N_SLOTS = len(PALETTE)
 REST = N_SLOTS
 NEW = N_SLOTS + 1  # rows placed on a trained map (app.added)

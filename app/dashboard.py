@@ -10,14 +10,14 @@ import panel as pn
 from panel.io.callbacks import PeriodicCallback
 from panel.theme import fast
 
-from .sources import available_sources
+from .data_choices import available_sources
 from .state import SessionState
 from .style import css, html_pane
-from .views.controls import Controls
 from .views.curves import LossCurves
 from .views.inspect import InspectPanel
 from .views.scatter import ScatterView
 from .views.selection import SelectionPanel
+from .views.sidebar import Sidebar
 from .views.status import QualityView, StatusBar
 
 log = logging.getLogger(__name__)
@@ -54,12 +54,10 @@ def build(default_source: str = "digits") -> tuple[pn.template.BaseTemplate, Ses
                sizing_mode="stretch_width"),
         sizing_mode="stretch_width")
     template = pn.template.FastListTemplate(
-        title=TITLE, sidebar=[Controls(state=state)], main=[main], sidebar_width=300,
+        title=TITLE, sidebar=[Sidebar(state=state)], main=[main], sidebar_width=300,
         design=Fast,
         accent_base_color="#1f77b4", header_background="#1f3b57", theme_toggle=False,
         font="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", font_url="", raw_css=[css()])
-    template.state = state  # for tests and debugging
-    template.scatter = scatter
     return template, state
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pumap_core.knn import EXACT_WORK_LIMIT
+from pumap_core.graph.neighbors import EXACT_WORK_LIMIT
 
 from .progress import clock
 
@@ -29,7 +29,7 @@ def pca_preview(X: np.ndarray, fit_rows: int = PREVIEW_FIT_ROWS) -> np.ndarray:
 
 
 def search(ds) -> str:
-    """The neighbour search the graph of ``ds`` uses (pumap_core.knn's "auto" rule)."""
+    """The neighbour search the graph of ``ds`` uses (pumap_core.graph.neighbors' "auto" rule)."""
     return "exact" if float(ds.n_samples) ** 2 * ds.n_features <= EXACT_WORK_LIMIT else "approx"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pumap_core import Snapshot
 
@@ -24,20 +24,7 @@ class LossPoint:
     settings: dict[str, float] = field(default_factory=dict)  # the live settings in force
 
 
-@dataclass
-class Progress:
-    """What the status line needs, copied out of the newest snapshot."""
-
-    step: int = 0
-    epoch: float = 0.0
-    n_epochs: int = 0
-    total_steps: int = 0
-    elapsed: float = 0.0
-    edges_per_second: float = 0.0
-    settings: dict[str, float] = field(default_factory=dict)
-    done: bool = False
-
-    @classmethod
-    def of(cls, s: Snapshot) -> Progress:
-        return cls(s.step, s.epoch, s.n_epochs, int(s.extra.get("total_steps", 0)), s.elapsed,
-                   s.edges_per_second, dict(s.settings), s.done)
+def progress_of(snap: Snapshot) -> Snapshot:
+    """The snapshot without its embedding: the status line reads its step, epoch, speed and
+    settings, and the state need not keep every row's codes alive a second time."""
+    return replace(snap, embedding=None, embedding_index=None)

@@ -2,7 +2,7 @@
 
 Trustworthiness (k=5) says whether embedding neighbours are data neighbours;
 distance correlation whether far-apart points stay far apart. Both come from
-``pumap_core.metrics`` and are refreshed every few seconds while frames arrive.
+``pumap_core.eval.metrics`` and are refreshed every few seconds while frames arrive.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class QualityMonitor:
         return True
 
     def _work(self, X, Z, step) -> None:
-        from pumap_core.metrics import distance_correlation, trustworthiness
+        from pumap_core.eval.metrics import distance_correlation, trustworthiness
 
         try:
             result = {"trustworthiness": trustworthiness(X, Z, k=5),

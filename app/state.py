@@ -17,13 +17,14 @@ import numpy as np
 import param
 
 from pumap_core import ParametricUMAP
-from pumap_core.controls import LIVE
+from pumap_core.training.live import LIVE
 
 from . import decode, faces
 from .added import Shown
+from .colors import LABEL, default_color_by
 from .frame import Frame
-from .model_files import UPLOAD_ERRORS, model_from_bytes, model_to_bytes
-from .progress import Progress
+from .model_transfer import UPLOAD_ERRORS, model_from_bytes, model_to_bytes
+from .progress import progress_of
 from .quality import QualityMonitor
 from .worker import Worker
 
@@ -31,8 +32,6 @@ log = logging.getLogger(__name__)
 
 #: the engine's own defaults: the app starts from the same settings as a script
 ENGINE = ParametricUMAP().get_params()
-#: Colour-by choice that means "the data set's labels".
-LABEL = "label"
 #: phases in which a run holds the worker
 RUNNING = ("training", "paused", "stopping")
 #: snapshot spacing. Each frame costs the server ~0.1 s of shading whatever the size, and
@@ -45,7 +44,7 @@ RECONSTRUCTION_AUTO_LIMIT = 100_000_000
 
 def live_parameter(name: str, **overrides) -> param.Number:
     """A parameter for the engine's live setting ``name``: default, bounds, slider range
-    and doc all come from :data:`pumap_core.controls.LIVE`."""
+    and doc all come from :data:`pumap_core.training.live.LIVE`."""
     s = LIVE[name]
     return param.Number(default=ENGINE[name], bounds=s.bounds, softbounds=s.soft_bounds,
                         label=s.label or name, doc=s.doc, **overrides)
@@ -86,7 +85,7 @@ class SessionState(param.Parameterized):
     notice = param.String(default="", doc="Last non-error message.")
     color_by = param.Selector(default=LABEL, objects=[LABEL])
     frame = param.Parameter(default=None, doc="The newest embedding frame (app.frame.Frame).")
-    progress = param.Parameter(default=None, doc="app.progress.Progress of the newest snapshot.")
+    progress = param.Parameter(default=None, doc="The newest Snapshot, without its embedding.")
     fps = param.Number(default=0.0, doc="Frames per second shown, over the last few seconds.")
     losses = param.List(default=[], doc="LossPoints so far.")
     quality = param.Dict(default={}, doc="trustworthiness, distance_correlation, step, n.")
@@ -129,8 +128,6 @@ class SessionState(param.Parameterized):
         self.worker.load(source, wait=wait)
 
     def _on_dataset(self, ds, stopped: str | None) -> None:
-        from .colors import default_color_by  # colors reads LABEL from here
-
         columns = [LABEL] if ds.labels is not None else []
         columns += [str(c) for c in ds.attributes.columns[:60]]
         columns = columns or ["(none)"]
@@ -202,7 +199,7 @@ class SessionState(param.Parameterized):
     def _on_live(self, *_events) -> None:
         try:
             self.worker.update(**self.live_settings())
-        except (ValueError, KeyError) as e:
+        except ValueError as e:  # e.g. min_dist above the run's spread (names come from LIVE)
             self.error = f"Not applied: {e}"
 
     # -- the periodic callback ------------------------------------------------
@@ -242,7 +239,7 @@ class SessionState(param.Parameterized):
                 updates["frame"] = Frame.of(z, step, None if added is None else added.z)
         if new:
             self._frame_times.append(time.monotonic())
-            updates.update(progress=Progress.of(snap), losses=w.losses(), fps=self._fps())
+            updates.update(progress=progress_of(snap), losses=w.losses(), fps=self._fps())
         self.param.update(**{k: v for k, v in updates.items() if getattr(self, k) is not v})
         self._refresh_quality()
         return new
@@ -271,9 +268,6 @@ class SessionState(param.Parameterized):
             self.quality = result
         if self.dataset is not None:
             self.quality_monitor.maybe_start(self.dataset.X, self.frame, self.quality.get("step"))
-
-    def wait_quality(self, timeout: float = 30.0) -> None:
-        self.quality_monitor.wait(timeout)
 
     # -- selection, hover, click -----------------------------------------------
     def select_polygon(self, xs, ys) -> np.ndarray:

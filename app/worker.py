@@ -21,7 +21,8 @@ from pumap_core import ParametricUMAP, Snapshot, TrainingControls
 
 from . import prepare
 from .added import Added, check_features, embed_rows
-from .faces import check_model_fits, fit_input, load_options
+from .faces import check_model_fits, fit_input, load_options, preset
+from .graphs import graph_for_model
 from .progress import LossPoint
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,6 @@ TORCH_THREADS = int(os.environ.get("PUMAP_APP_TORCH_THREADS", "1"))
 #: new rows are re-embedded while training at most once per this many times their
 #: embedding's duration: many rows cost the training thread at most ~1/(1+ratio) of its time
 ADDED_COST_RATIO = 4.0
-#: the graph built in the background as soon as data loads (the app's default n_neighbors)
-PREBUILD_NEIGHBORS = 15
 def load_dataset(source: str, **options: Any):
     """``pumap_core.data.load`` with the app's choices for the named sets."""
     from pumap_core.data import load
@@ -126,10 +125,8 @@ class Worker:
         self._graph_thread.start()
 
     def _prebuild(self, ds) -> None:
-        """A PCA preview for the plot, then the default graph (cached for fit), while the
-        user looks at the page."""
-        from pumap_core.graph import build_graph
-
+        """A PCA preview for the plot, then the default graph (kept in ``GRAPHS`` for
+        fit), while the user looks at the page."""
         try:
             preview = prepare.pca_preview(ds.X)
             with self._lock:
@@ -137,7 +134,8 @@ class Worker:
                     self.preview = preview
                     self._events.append(("preview", preview))
             t0 = time.monotonic()
-            build_graph(ds.X, PREBUILD_NEIGHBORS)
+            # the graph of the data's preset (or the engine's defaults): what Train asks for
+            graph_for_model(ds.X, ParametricUMAP(**preset(ds)))
             prepare.record(ds, time.monotonic() - t0)
         except Exception as e:  # noqa: BLE001 - fit will report it properly
             log.info("graph prebuild failed: %s", e)
@@ -153,7 +151,7 @@ class Worker:
         with self._lock:
             ds, latest, phase = self.dataset, self._latest, self.phase
         building = self.preparing
-        fitting = phase == "training" and latest is None  # fit builds its own graph first
+        fitting = phase == "training" and latest is None  # the run gets its graph first
         if ds is None or not (building or fitting):
             return ""
         since = self._graph_started if building else self._fit_started
@@ -174,22 +172,22 @@ class Worker:
             self._fit_started = time.monotonic()
             # the run this one replaces has said "finished": that is no news any more
             self._events = [e for e in self._events if e[0] != "finished"]
-        X = fit_input(self.dataset)
+        rows, X = self.dataset.X, fit_input(self.dataset)
         params = {"snapshot_embedding": "all", **params}
 
         def work() -> None:
             import torch
 
             torch.set_num_threads(self.torch_threads)
-            graph = self._graph_thread
-            if graph is not None and params.get("n_neighbors", 15) == PREBUILD_NEIGHBORS:
-                graph.join()  # the same graph: wait for it rather than build it twice
             try:
                 model = ParametricUMAP(**params)
                 with self._lock:
                     if gen == self._generation:
                         self.model = model  # clicks may decode while it trains
-                model.fit(X, controls=controls, callback=lambda s: self._on_snapshot(gen, s))
+                # the prebuilt graph, or one another run or session built on this data
+                graph = graph_for_model(rows, model)
+                model.fit(X, graph=graph, controls=controls,
+                          callback=lambda s: self._on_snapshot(gen, s))
             except Exception as e:  # noqa: BLE001
                 log.exception("training failed")
                 self._fail(gen, f"Training failed: {e}")
@@ -256,7 +254,7 @@ class Worker:
     def update(self, **settings: float) -> None:
         """Change live settings; the running loop sees them at its next step.
 
-        Raises KeyError / ValueError (from :func:`pumap_core.controls.check_live_settings`)
+        Raises KeyError / ValueError (from :func:`pumap_core.training.live.check_live_settings`)
         for an unknown name or a value out of bounds; the run goes on.
         """
         with self._lock:
@@ -317,11 +315,6 @@ class Worker:
             if not self._fresh:
                 return None
             self._fresh = False
-            return self._latest
-
-    @property
-    def latest(self) -> Snapshot | None:
-        with self._lock:
             return self._latest
 
     def take_events(self) -> list[tuple[str, Any]]:

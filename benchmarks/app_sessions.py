@@ -4,7 +4,7 @@ Reports frames/s per session (as each page's status line reports it while it
 trains), the server's RSS before any session, with the first session open,
 at its peak and after every tab has closed, and every error a session saw
 (an error alert on the page, a browser console error, a traceback in the
-server log). Used by ``benchmarks/bench_app.py --sessions N``.
+server log). Used by ``python -m benchmarks.bench_app --sessions N``.
 """
 
 from __future__ import annotations

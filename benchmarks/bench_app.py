@@ -4,9 +4,9 @@ Runs the dashboard's own objects (SessionState, ScatterView rendered to a Bokeh
 document, InspectPanel) in one process, exactly as a browser session uses
 them, without the network and the browser:
 
-    python benchmarks/bench_app.py                # MNIST 70,000 from PUMAP_DATA_DIR, else synthetic
-    python benchmarks/bench_app.py --seconds 20 --synthetic
-    python benchmarks/bench_app.py --sessions 8   # 8 Chromium sessions against one server
+    python -m benchmarks.bench_app                # MNIST 70,000 from PUMAP_DATA_DIR, else synthetic
+    python -m benchmarks.bench_app --seconds 20 --synthetic
+    python -m benchmarks.bench_app --sessions 8   # 8 Chromium sessions against one server
 
 ``--sessions N`` runs :mod:`benchmarks.app_sessions` instead and writes
 ``benchmarks/results/app_sessions_latest.md``.
@@ -23,23 +23,20 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
+import holoviews as hv
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import holoviews as hv  # noqa: E402
+from app.dashboard import POLL_MS
+from app.state import FRAME_INTERVAL, SessionState
+from app.views.inspect import InspectPanel
+from app.views.scatter import ScatterView
+from app.warmup import warm_up
+from harness.memory import rss_mb
+from harness.paths import BENCHMARK_RESULTS
 
 hv.extension("bokeh")
-
-from app.dashboard import POLL_MS  # noqa: E402
-from app.state import FRAME_INTERVAL, SessionState  # noqa: E402
-from app.views.inspect import InspectPanel  # noqa: E402
-from app.views.scatter import ScatterView  # noqa: E402
-from app.warmup import warm_up  # noqa: E402
 
 
 def session(state: SessionState) -> ScatterView:
@@ -47,11 +44,6 @@ def session(state: SessionState) -> ScatterView:
     view = ScatterView(state=state)
     view.bokeh = hv.renderer("bokeh").get_plot(view.plot)
     return view
-
-
-def rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def wait_frame(c: SessionState, timeout: float) -> float:
@@ -214,13 +206,13 @@ def sessions(n: int, epochs: int) -> None:
 
     from benchmarks import app_sessions
 
-    results = Path(__file__).resolve().parent / "results"
+    results = BENCHMARK_RESULTS
     load = os.getloadavg()[0]
     r = app_sessions.run(n, epochs, results / "app_sessions_server.log")
     when = datetime.datetime.now(datetime.timezone.utc)
     text = (f"# App: {n} sessions at once\n\n{when:%Y-%m-%d %H:%M} UTC, {platform.processor() or platform.machine()}, "
             f"{os.cpu_count()} cores shared with other jobs (load {load:.1f} at start); "
-            f"`python benchmarks/bench_app.py --sessions {n} --epochs {epochs}`.\n\n"
+            f"`python -m benchmarks.bench_app --sessions {n} --epochs {epochs}`.\n\n"
             + app_sessions.report(r))
     print(text)
     for name in (f"app_sessions_{when:%Y-%m-%d}.md", "app_sessions_latest.md"):

@@ -1,7 +1,7 @@
 """The engine's targets: held-out quality and fit time, ours vs umap-learn, in one run.
 
-    python benchmarks/bench_engine.py                         # digits split, MNIST, Fashion-MNIST
-    python benchmarks/bench_engine.py --datasets digits-split  # about a minute
+    python -m benchmarks.bench_engine                         # digits split, MNIST, Fashion-MNIST
+    python -m benchmarks.bench_engine --datasets digits-split  # about a minute
 
 Per data set, for ours and umap-learn's UMAP (PCA for reference):
 - fit time in a fresh interpreter (a subprocess that imports, loads the data,
@@ -18,45 +18,29 @@ fit, 297 held out. Writes ``engine_<date>.md`` and ``engine_latest.md``.
 
 from __future__ import annotations
 
-import os
+import argparse
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle OpenMP threads sleep, not spin
+import numpy as np
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from benchmarks.bench_core import Split, default_data_dir, load_split, set_threads  # noqa: E402
-from benchmarks.measure import machine_info  # noqa: E402
-from benchmarks.peers import Ours, PCARunner, UMAPLearn  # noqa: E402
+from harness.data import Split, load_split
+from harness.machine import machine_info
+from harness.paper import PAPER_MNIST_2D
+from harness.paths import BENCHMARK_RESULTS, REPO, data_dir
+from harness.runners import Ours, PCARunner, UMAPLearn
+from harness.threads import set_threads
 
 DATASETS = ("digits-split", "mnist", "fashion-mnist")
 TRAIN_ROWS_SCORED = 10_000
-#: the paper's Parametric UMAP row for MNIST (Sainburg et al. 2021, table 1 and Fig. 5)
-PAPER_MNIST = {"trust_train": 0.9573, "knn1": 0.9402, "knn5": 0.9614}
-
-
-def load_engine_split(name: str, data_dir: Path) -> Split:
-    if name != "digits-split":
-        return load_split(name, data_dir)
-    from sklearn.datasets import load_digits
-
-    X, y = load_digits(return_X_y=True)
-    X = (X / 16.0).astype(np.float32)
-    rows = np.random.default_rng(0).permutation(len(X))
-    fit, held = rows[:1500], rows[1500:]
-    return Split(name, X[fit], y[fit], X[held], y[held],
-                 note="digits / 16, default_rng(0).permutation: 1,500 fitted, 297 held out")
+#: the paper's Parametric UMAP row for MNIST, in this benchmark's column names
+PAPER_MNIST = {"trust_train": PAPER_MNIST_2D["parametric umap"]["trustworthiness"],
+               "knn1": PAPER_MNIST_2D["parametric umap"]["knn_accuracy_1"],
+               "knn5": PAPER_MNIST_2D["parametric umap"]["knn_accuracy_5"]}
 
 
 def runner(method: str):
@@ -64,7 +48,7 @@ def runner(method: str):
 
 
 def scores(split: Split, Z_train: np.ndarray, Z_test: np.ndarray) -> dict[str, float]:
-    from pumap_core.metrics import knn_accuracy, trustworthiness
+    from pumap_core.eval.metrics import knn_accuracy, trustworthiness
 
     m = min(TRAIN_ROWS_SCORED, len(split.X_train))
     return {"trust_train": trustworthiness(split.X_train[:m], Z_train[:m]),
@@ -73,9 +57,9 @@ def scores(split: Split, Z_train: np.ndarray, Z_test: np.ndarray) -> dict[str, f
             "knn5": knn_accuracy(Z_train, split.y_train, Z_test, split.y_test, k=5)}
 
 
-def fit_once(method: str, dataset: str, data_dir: Path) -> float:
+def fit_once(method: str, dataset: str, folder: Path) -> float:
     """Seconds of one ``fit`` (graph included) in this process."""
-    split = load_engine_split(dataset, data_dir)
+    split = load_split(dataset, folder)
     r = runner(method)
     r.prepare()
     t0 = time.perf_counter()
@@ -83,17 +67,17 @@ def fit_once(method: str, dataset: str, data_dir: Path) -> float:
     return time.perf_counter() - t0
 
 
-def fresh_fit(method: str, dataset: str, data_dir: Path, threads: int) -> float:
+def fresh_fit(method: str, dataset: str, folder: Path, threads: int) -> float:
     """``fit_once`` in a new interpreter: what a user's first fit costs."""
     out = subprocess.run(
-        [sys.executable, __file__, "--fit-once", method, "--datasets", dataset,
-         "--threads", str(threads), "--data-dir", str(data_dir)],
-        capture_output=True, text=True, check=True)
+        [sys.executable, "-m", "benchmarks.bench_engine", "--fit-once", method, "--datasets", dataset,
+         "--threads", str(threads), "--data-dir", str(folder)],
+        capture_output=True, text=True, check=True, cwd=REPO)
     return float(json.loads(out.stdout.strip().splitlines()[-1])["fit_s"])
 
 
-def measure(split: Split, method: str, data_dir: Path, threads: int) -> dict[str, float]:
-    row = {"fresh_fit_s": fresh_fit(method, split.name, data_dir, threads) if method != "pca"
+def measure(split: Split, method: str, folder: Path, threads: int) -> dict[str, float]:
+    row = {"fresh_fit_s": fresh_fit(method, split.name, folder, threads) if method != "pca"
            else math.nan}
     r = runner(method)
     r.prepare()
@@ -153,13 +137,13 @@ def main(argv=None) -> int:
     p.add_argument("--datasets", nargs="+", default=list(DATASETS))
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--data-dir", type=Path, default=None)
-    p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
+    p.add_argument("--out", type=Path, default=BENCHMARK_RESULTS)
     p.add_argument("--fit-once", choices=("ours", "umap"), help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     set_threads(a.threads)
-    data_dir = a.data_dir or default_data_dir()
+    folder = data_dir(a.data_dir)
     if a.fit_once:
-        print(json.dumps({"fit_s": fit_once(a.fit_once, a.datasets[0], data_dir)}))
+        print(json.dumps({"fit_s": fit_once(a.fit_once, a.datasets[0], folder)}))
         return 0
     from pumap_core.data import DataError
 
@@ -167,15 +151,15 @@ def main(argv=None) -> int:
     sections = []
     for name in a.datasets:
         try:
-            split = load_engine_split(name, data_dir)
+            split = load_split(name, folder)
         except DataError as exc:
             print(f"[{name}] skipped: {exc}")
             continue
-        rows = {m: measure(split, m, data_dir, a.threads) for m in ("ours", "umap", "pca")}
+        rows = {m: measure(split, m, folder, a.threads) for m in ("ours", "umap", "pca")}
         sections.append(markdown(name, split, rows))
         print(sections[-1], flush=True)
     stamp = time.strftime("%Y-%m-%d", time.gmtime())
-    head = (f"# Engine benchmark ({stamp})\n\n`python benchmarks/bench_engine.py "
+    head = (f"# Engine benchmark ({stamp})\n\n`python -m benchmarks.bench_engine "
             f"{' '.join(argv if argv is not None else sys.argv[1:])}`\n\n"
             + "\n".join(f"- {k}: {v}" for k, v in info.items()) + "\n\n")
     a.out.mkdir(parents=True, exist_ok=True)

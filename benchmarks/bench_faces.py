@@ -1,10 +1,10 @@
 """Faces benchmark: the app's face model on CelebA at 32×32 RGB, against its targets.
 
-    python benchmarks/bench_faces.py [--minutes 5] [--data DIR] [--threads 2]
+    python -m benchmarks.bench_faces [--minutes 5] [--data DIR] [--threads 2]
 
-Trains with ``experiments/faces_model.py``'s code (the app's preset, a time
-budget) on the 8,000 faces of ``$PUMAP_DATA_DIR/celeba`` (default
-``../shared/data``), 1,000 of them held out, and reports on the held-out faces:
+Trains with :mod:`harness.faces` (the app's preset, a time budget; the code
+``experiments/faces_model.py`` trains with) on the 8,000 faces of
+``$PUMAP_DATA_DIR/celeba`` (default ``../shared/data``), 1,000 of them held out, and reports on the held-out faces:
 
 - held-out MSE: per pixel, in [0, 1] units, of decode(encode(x)), next to PCA
   with the same number of components as the code;
@@ -28,13 +28,7 @@ shifts). ``--quick`` is a seconds-long smoke run on a few rows (the test uses it
 
 from __future__ import annotations
 
-import os
-
-# torch's and numba's worker threads otherwise spin between steps: on a busy
-# two-core machine that tripled the step time of two threads (0.33 vs 0.12 s).
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import argparse  # noqa: E402
+import argparse
 import sys
 import time
 from datetime import datetime, timezone
@@ -43,37 +37,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[1]
-for p in (REPO, REPO / "experiments"):
-    if str(p) not in sys.path:
-        sys.path.insert(0, str(p))
-
-from faces_model import face_model, fit_in_budget, load_faces  # noqa: E402
-from faces_tools import (  # noqa: E402
+from harness.data import holdout
+from harness.face_judge import (
+    ATTRIBUTES,
     AttributeClassifier,
     decode_shifts,
     identity_kept,
     identity_top1,
-    image_grid,
     shift_scores,
 )
+from harness.faces import face_model, fit_in_budget, load_faces
+from harness.figures import image_grid
+from harness.methods import umap_learn
+from harness.paths import BENCHMARK_RESULTS, data_dir
+from harness.report import markdown_table
+from harness.threads import set_threads
+from pumap_core.eval.metrics import trustworthiness
+from pumap_core.features import direction_scales, feature_vectors
 
-from pumap_core.features import direction_scales, feature_vectors  # noqa: E402
-from pumap_core.metrics import trustworthiness  # noqa: E402
-
-ATTRIBUTES = ("Smiling", "Eyeglasses", "Male", "Blond_Hair", "Wearing_Hat", "Young")
-RESULTS = REPO / "benchmarks" / "results"
-#: The issue's reference numbers (other held-out CelebA faces) and targets.
+#: The targets: identity top-1 and identity kept under a +1 sd shift (shares of held-out
+#: faces), the judge's rise from −1 to +1 sd, and the map's trustworthiness gap to umap-learn.
 TARGETS = {"identity": 0.85, "attribute_rise": 0.3, "identity_kept": 0.80, "trust_gap": 0.02}
-
-
-def default_data() -> Path:
-    return Path(os.environ.get("PUMAP_DATA_DIR") or REPO.parent / "shared" / "data")
-
-
-def split(n: int, n_test: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    order = np.random.default_rng(seed).permutation(n)
-    return np.sort(order[n_test:]), np.sort(order[:n_test])
 
 
 class Probe:
@@ -102,24 +86,14 @@ def pca_scores(train_flat: np.ndarray, test_flat: np.ndarray, test_images: np.nd
 
 
 def umap_learn_trust(train_flat, test_flat, seed: int, k: int = 5) -> tuple[float, float]:
-    import umap
-
     t = time.perf_counter()
-    reducer = umap.UMAP(n_neighbors=15, random_state=seed, n_jobs=1).fit(train_flat)
+    reducer = umap_learn(seed=seed).fit(train_flat)
     emb = reducer.transform(test_flat)
     return trustworthiness(test_flat, emb, k=k), time.perf_counter() - t
 
 
 def run(args) -> dict:
-    import torch
-
-    torch.set_num_threads(args.threads)
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(args.threads)
-    except ImportError:
-        pass
+    set_threads(args.threads)
     r: dict = {"started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                "threads": args.threads, "minutes": args.minutes}
     t = time.perf_counter()
@@ -127,13 +101,13 @@ def run(args) -> dict:
     n_test = min(args.n_test, len(ds) // 3) if args.quick else args.n_test
     if not 0 < n_test < len(ds) - 20:
         raise SystemExit(f"--n-test {n_test} leaves too few of the {len(ds)} faces to train on")
-    train_idx, test_idx = split(len(ds), n_test, args.seed)
+    train_idx, test_idx = (np.sort(rows) for rows in holdout(len(ds), n_test, args.seed))
     train, test = ds.subset(train_idx), ds.subset(test_idx)
     r.update(n_train=len(train), n_test=len(test), image_shape="×".join(map(str, ds.image_shape)),
              load_s=time.perf_counter() - t)
     print(f"{len(train):,} training and {len(test):,} held-out faces at {r['image_shape']}", flush=True)
 
-    # -- train (faces_model's code: the preset under a time budget)
+    # -- train (the app's preset under a time budget)
     model = face_model(train, seed=args.seed, **(args.set or {}))
     r["overrides"] = " ".join(f"{k}={v}" for k, v in (args.set or {}).items())
     probe_at = [t for t in (15, 30, 60, 90, 120, 180, 240) if t < 60 * (args.minutes or 1e9)]
@@ -251,10 +225,7 @@ def table(r: dict) -> tuple[str, pd.DataFrame]:
         f"umap-learn transform {fmt(umap)}" if umap is not None else "umap-learn not run",
         f"within {TARGETS['trust_gap']:.2f}", umap is not None and r["trust"] >= umap - TARGETS["trust_gap"])
     frame = pd.DataFrame(rows)
-    lines = ["| measure | ours | reference | target | met |", "|---|---|---|---|---|"]
-    lines += [f"| {x['measure']} | {x['ours']} | {x['reference']} | {x['target']} | {x['met']} |"
-              for x in rows]
-    return "\n".join(lines), frame
+    return markdown_table(frame.set_index("measure")), frame
 
 
 def _setting(text: str) -> tuple[str, object]:
@@ -278,23 +249,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-umap", dest="umap", action="store_false", help="skip umap-learn")
-    p.add_argument("--out", type=Path, default=RESULTS)
+    p.add_argument("--out", type=Path, default=BENCHMARK_RESULTS)
     p.add_argument("--name", default="faces_latest", help="stem of the .md/.csv written")
     p.add_argument("--set", type=_setting, action="append", metavar="NAME=VALUE",
                    help="override a preset setting (ablations), e.g. --set batch_size=32")
     p.add_argument("--map-share", type=float, default=None,
-                   help="share of the budget for the map stage (default faces_model.MAP_SHARE)")
+                   help="share of the budget for the map stage (default harness.faces.MAP_SHARE)")
     p.add_argument("--quick", action="store_true", help="smoke run: 300 faces, 5 s, no umap-learn")
     a = p.parse_args(argv)
     a.set = dict(a.set or [])
     if a.quick:
         a.n_images, a.n_test, a.minutes, a.umap = min(a.n_images, 300), 100, 5 / 60, False
-    a.data = a.data or default_data()
+    a.data = a.data or data_dir()
     r = run(a)
     text, frame = table(r)
     head = (f"Faces benchmark, {r['started']}: {r['n_train']:,} training / {r['n_test']:,} held-out "
             f"CelebA faces at {r['image_shape']}, {r['threads']} threads, "
-            f"`python benchmarks/bench_faces.py --minutes {a.minutes:g}`"
+            f"`python -m benchmarks.bench_faces --minutes {a.minutes:g}`"
             + "".join(f" --set {k}={v}" for k, v in a.set.items())
             + (" (--quick)" if a.quick else "") + ".")
     a.out.mkdir(parents=True, exist_ok=True)

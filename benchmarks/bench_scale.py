@@ -46,7 +46,7 @@ def _load(data: str, n: int):
 def child_fit(data: str, n: int, out: str, n_epochs: int | None) -> dict:
     """One fit in this (fresh) process: load, graph, training; timings and peak RSS."""
     from pumap_core import ParametricUMAP
-    from pumap_core.eval import trustworthiness
+    from pumap_core.eval.metrics import trustworthiness
     from pumap_core.graph import build_graph
 
     t0 = time.perf_counter()
@@ -68,7 +68,7 @@ def child_fit(data: str, n: int, out: str, n_epochs: int | None) -> dict:
 def child_pca(data: str, n: int) -> dict:
     from sklearn.decomposition import PCA
 
-    from pumap_core.eval import trustworthiness
+    from pumap_core.eval.metrics import trustworthiness
 
     ds = _load(data, n)
     t0 = time.perf_counter()
@@ -82,7 +82,7 @@ def child_pca(data: str, n: int) -> dict:
 def child_umap(data: str, n: int) -> dict:
     import umap
 
-    from pumap_core.eval import trustworthiness
+    from pumap_core.eval.metrics import trustworthiness
 
     ds = _load(data, n)
     t0 = time.perf_counter()
@@ -96,9 +96,9 @@ def child_umap(data: str, n: int) -> dict:
 def child_ddp(data: str, n: int, nproc: int, n_epochs: int, out: str) -> dict:
     """A fit of ``n_epochs`` (equal edges whatever ``nproc``) on a graph built beforehand."""
     from pumap_core import ParametricUMAP
-    from pumap_core.distributed import fit_data_parallel
-    from pumap_core.eval import trustworthiness
+    from pumap_core.eval.metrics import trustworthiness
     from pumap_core.graph import build_graph
+    from pumap_core.model.data_parallel import fit_data_parallel
 
     ds = _load(data, n)
     params = {"n_epochs": n_epochs, "random_state": 0}
@@ -114,10 +114,9 @@ def child_ddp(data: str, n: int, nproc: int, n_epochs: int, out: str) -> dict:
 
 def child_app(data: str, model_path: str, n: int) -> dict:
     """The dashboard's per-frame work at n points: shade, brush (lasso) and click."""
-    from pumap_core import ParametricUMAP
-
     from app.frame import Frame
     from app.views.shading import shade_frame, warm_up
+    from pumap_core import ParametricUMAP
 
     ds = _load(data, n)
     z = ParametricUMAP.load(model_path).transform(ds.X)

@@ -1,7 +1,7 @@
 """Where a training step's time goes, phase by phase.
 
-    python benchmarks/profile_step.py                  # MNIST (digits when it is absent)
-    python benchmarks/profile_step.py --data digits --steps 200
+    python -m benchmarks.profile_step                  # MNIST (digits when it is absent)
+    python -m benchmarks.profile_step --data digits --steps 200
 
 Runs a short fit of each variant under ``torch.profiler`` and reads back the
 scopes the training loop marks (``pumap.sample``, ``pumap.gather``,
@@ -14,22 +14,17 @@ separate run without the profiler. Writes ``step_profile.md`` to ``--out``.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import numpy as np
+import pandas as pd
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from pumap_core import ParametricUMAP  # noqa: E402
-from pumap_core.knn import nearest_neighbors  # noqa: E402
+from harness.paths import BENCHMARK_RESULTS
+from harness.report import markdown_table
+from harness.threads import set_threads
+from pumap_core import ParametricUMAP
+from pumap_core.graph.neighbors import nearest_neighbors
 
 PHASES = ("sample", "gather", "encode", "decode", "losses", "backward", "optimizer")
 VARIANTS = {
@@ -97,11 +92,8 @@ def profile_variant(X: np.ndarray, knn, steps: int, params: dict) -> dict[str, f
 
 
 def markdown(rows: dict[str, dict[str, float]], header: str) -> str:
-    columns = list(next(iter(rows.values())))
-    lines = [header, "", "| variant | " + " | ".join(f"{c} ms" for c in columns) + " |",
-             "|---|" + "---|" * len(columns)]
-    for name, row in rows.items():
-        lines.append(f"| {name} | " + " | ".join(f"{row[c]:.2f}" for c in columns) + " |")
+    table = pd.DataFrame.from_dict(rows, orient="index").add_suffix(" ms")
+    lines = [header, "", markdown_table(table, "variant", digits=2)]
     base = rows["UMAP loss only"]["step (no profiler)"]
     lines += ["", "Step cost ÷ UMAP loss only: " + ", ".join(
         f"{name} {row['step (no profiler)'] / base:.2f}×" for name, row in rows.items())]
@@ -114,15 +106,15 @@ def main(argv=None) -> int:
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--steps", type=int, default=300)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
+    p.add_argument("--out", type=Path, default=BENCHMARK_RESULTS)
     a = p.parse_args(argv)
-    torch.set_num_threads(a.threads)
+    set_threads(a.threads)
     name, X = load_rows(a.data, a.limit)
     knn = nearest_neighbors(X, 15, "euclidean", "auto", 0)
     rows = {variant: profile_variant(X, knn, a.steps, params) for variant, params in VARIANTS.items()}
     header = (f"# Training step profile: {name}, {X.shape[0]:,} × {X.shape[1]}, batch 512 edges, "
               f"{a.steps} steps, {a.threads} threads\n\n"
-              f"`python benchmarks/profile_step.py --data {a.data} --steps {a.steps}` "
+              f"`python -m benchmarks.profile_step --data {a.data} --steps {a.steps}` "
               f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}). Milliseconds per step, CPU "
               "time of each marked scope (`losses` includes gather, encode and decode).")
     text = markdown(rows, header)

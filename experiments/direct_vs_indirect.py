@@ -1,7 +1,7 @@
 """Direct vs indirect training of small networks (paper section 5.6, Fig. 15).
 
-    python experiments/direct_vs_indirect.py --threads 1         # ~12 min, subsampled
-    python experiments/direct_vs_indirect.py --full               # all 60,000 digits
+    python -m experiments.direct_vs_indirect --threads 1         # ~12 min, subsampled
+    python -m experiments.direct_vs_indirect --full               # all 60,000 digits
 
 A network with one hidden ReLU layer of width w (pixels -> w -> 2) is trained
 two ways on the same MNIST rows and the same fuzzy graph:
@@ -15,9 +15,9 @@ at the same learning rate, and encode about as many rows per step (a direct
 step encodes the <= 2 x batch_size endpoints of its edges; an indirect step
 regresses 2 x batch_size random rows). Every embedding, the non-parametric
 one included, is then scored on that one graph with UMAP's cross-entropy
-(eq. 2.8, ``pumap_core.objective.umap_cross_entropy``; exact over all pairs up
+(eq. 2.8, ``pumap_core.eval.objective.umap_cross_entropy``; exact over all pairs up
 to 20,000 rows), with the loss negative sampling actually minimises
-(:func:`pumap_core.objective.sampled_objective`; it weights repulsion ~n/30 times less) and with
+(:func:`pumap_core.eval.objective.sampled_objective`; it weights repulsion ~n/30 times less) and with
 trustworthiness (training rows; held-out rows for the two networks).
 
 Writes direct_vs_indirect_runs.csv (one row per seed, width and method),
@@ -29,7 +29,6 @@ direct_vs_indirect_embeddings.png under --out.
 from __future__ import annotations
 
 import copy
-import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,15 +38,19 @@ import pandas as pd
 import torch
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Split, parser, set_threads, write_table  # noqa: E402
-from embedding_tools import add_size_args, load_mnist, scatter_row, size_note, timed  # noqa: E402
-
-from pumap_core import ParametricUMAP  # noqa: E402
-from pumap_core.graph import NeighborGraph  # noqa: E402
+from harness import methods
+from harness.cli import add_size_args, load_mnist, parser
+from harness.data import Split
+from harness.figures import scatter_row
+from harness.paths import EXPERIMENT_RESULTS
+from harness.report import size_note, write_table
+from harness.threads import set_threads
+from harness.timing import timed
+from pumap_core import ParametricUMAP
+from pumap_core.graph import NeighborGraph
 
 DEFAULT_WIDTHS = (2, 8, 32, 128, 512)
-N_NEIGHBORS = 15
+N_NEIGHBORS = methods.N_NEIGHBORS
 MIN_DIST = 0.1
 BATCH_SIZE = 512  # edges per direct step (the estimator's default)
 NEGATIVE_SAMPLE_RATE = 5  # the estimator's and umap-learn's default
@@ -80,14 +83,8 @@ def one_hidden_layer(n_features: int, width: int, seed: int) -> nn.Sequential:
 def umap_learn_embedding(X: np.ndarray, knn: tuple[np.ndarray, np.ndarray],
                          seed: int) -> tuple[np.ndarray, object]:
     """umap-learn's non-parametric UMAP on our kNN; its embedding and its own graph."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from benchmarks.peers import import_umap_without_tensorflow
-
-    import_umap_without_tensorflow()
-    import umap
-
-    model = umap.UMAP(n_neighbors=N_NEIGHBORS, min_dist=MIN_DIST, random_state=seed,
-                      negative_sample_rate=NEGATIVE_SAMPLE_RATE, precomputed_knn=knn)
+    model = methods.umap_learn(seed=seed, min_dist=MIN_DIST,
+                               negative_sample_rate=NEGATIVE_SAMPLE_RATE, precomputed_knn=knn)
     with warnings.catch_warnings():  # "no search index: no transform", "seed: one thread"
         warnings.simplefilter("ignore", UserWarning)
         Z = model.fit_transform(X)
@@ -103,9 +100,8 @@ def graph_difference(ours: NeighborGraph, theirs) -> float:
 def prepare(split: Split, seed: int) -> tuple[Shared, float]:
     """kNN once, our graph from it, and umap-learn's embedding from the same kNN."""
     from pumap_core.graph import build_graph
-    from pumap_core.knn import nearest_neighbors
 
-    knn = nearest_neighbors(split.X_train, N_NEIGHBORS, random_state=seed)
+    knn = methods.knn_for(split.X_train, seed=seed)
     graph = build_graph(split.X_train, N_NEIGHBORS, knn=knn)
     Z, their_graph = umap_learn_embedding(split.X_train, knn, seed)
     return Shared(split, knn, graph, Z, seed), graph_difference(graph, their_graph)
@@ -126,7 +122,7 @@ def fit_direct(shared: Shared, net: nn.Module, epochs: int | None) -> Parametric
 
 def direct_steps(model: ParametricUMAP) -> int:
     """How many Adam steps the direct fit took (edge mass / batch, per epoch)."""
-    from pumap_core.sampling import EdgeSampler
+    from pumap_core.graph.sampling import EdgeSampler
 
     return EdgeSampler(model.graph_.edges, model.batch_size).steps_per_epoch * model.n_epochs_
 
@@ -180,8 +176,8 @@ def _embed(net: nn.Module, X: np.ndarray) -> np.ndarray:
 
 def score(shared: Shared, Z: np.ndarray) -> dict[str, float]:
     """UMAP's objectives on the shared graph and trustworthiness, all on the training rows."""
-    from pumap_core.metrics import trustworthiness
-    from pumap_core.objective import sampled_objective, umap_cross_entropy
+    from pumap_core.eval.metrics import trustworthiness
+    from pumap_core.eval.objective import sampled_objective, umap_cross_entropy
 
     ce = umap_cross_entropy(Z, shared.graph.edges, MIN_DIST, seed=shared.seed)
     return {"objective": ce.total, "attraction": ce.attraction, "repulsion": ce.repulsion,
@@ -196,17 +192,16 @@ def run_width(shared: Shared, width: int, epochs: int | None) -> tuple[list[dict
     ``train_loss_*``: the direct fit's UMAP loss (per-epoch mean) and the indirect
     fit's MSE, half-way and at the end; ``test_trustworthiness``: held-out rows.
     """
-    from pumap_core.metrics import trustworthiness
+    from pumap_core.eval.metrics import trustworthiness
 
     split = shared.split
     net = one_hidden_layer(split.X_train.shape[1], width, shared.seed * 1000 + width)
     t: dict[str, float] = {}
-    with timed(t, "direct"):
-        model = fit_direct(shared, copy.deepcopy(net), epochs)
+    model, t["direct"] = timed(lambda: fit_direct(shared, copy.deepcopy(net), epochs))
     direct, steps = model.encoder_, direct_steps(model)
-    with timed(t, "indirect"):
-        indirect, mse = fit_indirect(split.X_train, shared.umap_embedding, copy.deepcopy(net),
-                                     steps, 2 * BATCH_SIZE, shared.seed)
+    (indirect, mse), t["indirect"] = timed(lambda: fit_indirect(
+        split.X_train, shared.umap_embedding, copy.deepcopy(net), steps, 2 * BATCH_SIZE,
+        shared.seed))
     history = [epoch["umap"] for epoch in model.loss_history_]
     losses = {"direct": (history[len(history) // 2], history[-1]), "indirect": mse}
     rows, embeddings = [], {}
@@ -224,11 +219,9 @@ def run_width(shared: Shared, width: int, epochs: int | None) -> tuple[list[dict
 def run_seed(split: Split, widths: list[int], epochs: int | None,
              seed: int) -> tuple[pd.DataFrame, dict, float]:
     """Every width at one seed, plus the non-parametric reference row (width NaN)."""
-    t: dict[str, float] = {}
-    with timed(t, "umap"):
-        shared, graph_diff = prepare(split, seed)
+    (shared, graph_diff), umap_s = timed(lambda: prepare(split, seed))
     rows = [{"seed": seed, "width": np.nan, "method": "umap-learn (non-parametric)",
-             **score(shared, shared.umap_embedding), "fit_s": t["umap"]}]
+             **score(shared, shared.umap_embedding), "fit_s": umap_s}]
     embeddings = {("umap-learn", 0): shared.umap_embedding}
     for w in widths:
         more_rows, more = run_width(shared, w, epochs)
@@ -339,7 +332,7 @@ class Result:
 
 
 def main(argv: list[str] | None = None) -> Result:
-    p = parser(__doc__.split("\n\n")[0])
+    p = parser(__doc__.split("\n\n")[0], EXPERIMENT_RESULTS)
     add_size_args(p, n_train=2_000, n_test=500)
     p.add_argument("--widths", type=int, nargs="+", default=list(DEFAULT_WIDTHS))
     p.add_argument("--seeds", type=int, nargs="+", default=None,

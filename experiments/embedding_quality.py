@@ -1,7 +1,7 @@
 """Paper experiment 1 (section 5.1): how well held-out data are embedded.
 
-    python experiments/embedding_quality.py --threads 1          # subsampled: ~15 min
-    python experiments/embedding_quality.py --threads 1 --full   # paper sizes: hours
+    python -m experiments.embedding_quality --threads 1          # subsampled: ~15 min
+    python -m experiments.embedding_quality --threads 1 --full   # paper sizes: hours
 
 For MNIST and Fashion-MNIST, in 2 and 64 dimensions, four methods are fitted
 on training rows and then embed the held-out test rows:
@@ -12,7 +12,7 @@ on training rows and then embed the held-out test rows:
 - scikit-learn ``PCA``.
 
 The test embeddings are scored with every metric of
-``pumap_core.metrics.evaluate`` (kNN classifiers fitted on the training
+``pumap_core.eval.metrics.evaluate`` (kNN classifiers fitted on the training
 embedding, scored on the test embedding). The kNN of each training set is
 computed once and passed to every fit of ours. The MNIST 2-D table shows the
 paper's numbers beside ours.
@@ -24,18 +24,22 @@ Writes ``embedding_quality.csv`` (a row per data set, dimension and method),
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import paper_methods as pm  # noqa: E402  (puts the repository on the path)
-from common import PAPER_MNIST_2D, load_split, markdown_table, parser, set_threads  # noqa: E402
-
-from pumap_core.metrics import evaluate  # noqa: E402
+from harness import methods
+from harness.cli import add_methods_argument, parser
+from harness.data import Split, load_split
+from harness.figures import scatter_row
+from harness.paper import PAPER_MNIST_2D
+from harness.paths import EXPERIMENT_RESULTS
+from harness.report import TIMING_NOTE, markdown_table, size_note, write_sections
+from harness.scoring import score
+from harness.threads import set_threads
+from harness.timing import timed
 
 #: Short name (``--methods``) -> label in the tables.
 METHODS = {"ours": "ours", "ours-ae": "ours + AE", "umap": "umap-learn UMAP", "pca": "PCA"}
@@ -62,31 +66,27 @@ DEFAULT_SIZES = Sizes(n_train=12_000, n_test=2_000, n_epochs=10)
 FULL_SIZES = Sizes(n_train=None, n_test=None, n_epochs=None)
 
 
-def fit_method(method: str, dim: int, split, knn, n_epochs: int | None,
+def fit_method(method: str, dim: int, split: Split, knn, n_epochs: int | None,
                seed: int) -> tuple[np.ndarray, np.ndarray, float]:
     """Fit ``method`` on the training rows; ``(train codes, test codes, fit seconds)``."""
     if method in ("ours", "ours-ae"):
-        model = pm.ours(dim, reconstruction=method == "ours-ae", n_epochs=n_epochs, seed=seed)
-        _, seconds = pm.timed(lambda: model.fit(split.X_train, knn=knn))
+        model = methods.ours(dim, reconstruction=method == "ours-ae", n_epochs=n_epochs,
+                             seed=seed)
+        _, seconds = timed(lambda: model.fit(split.X_train, knn=knn))
         return model.embedding_, model.transform(split.X_test), seconds
-    model = pm.umap_learn(dim, seed=seed) if method == "umap" else pm.pca(dim, seed)
-    Z_train, seconds = pm.timed(lambda: model.fit_transform(split.X_train))
+    model = methods.umap_learn(dim, seed=seed) if method == "umap" else methods.pca(dim, seed)
+    Z_train, seconds = timed(lambda: model.fit_transform(split.X_train))
     return np.asarray(Z_train), np.asarray(model.transform(split.X_test)), seconds
 
 
-def score(split, Z_train: np.ndarray, Z_test: np.ndarray, seed: int) -> dict[str, float]:
-    """Every metric of ``evaluate`` on the test rows (kNN classifiers fitted on train)."""
-    return evaluate(split.X_test, Z_test, split.y_test, Z_train, split.y_train,
-                    random_state=seed)
-
-
-def run_split(split, methods: list[str], dims: list[int], n_epochs: int | None,
+def run_split(split: Split, names: list[str], dims: list[int], n_epochs: int | None,
               seed: int) -> tuple[list[dict], dict[str, np.ndarray]]:
-    """``methods`` in all ``dims`` on one data set: result rows and the 2-D test codes."""
-    knn = pm.knn_for(split.X_train, seed=seed)
+    """The methods ``names`` in all ``dims`` on one data set: result rows and the 2-D test
+    codes."""
+    knn = methods.knn_for(split.X_train, seed=seed)
     rows, panels = [], {}
     for dim in dims:
-        for method in methods:
+        for method in names:
             Z_train, Z_test, seconds = fit_method(method, dim, split, knn, n_epochs, seed)
             metrics = score(split, Z_train, Z_test, seed)
             label = METHODS[method]
@@ -118,14 +118,14 @@ def write_tables(results: pd.DataFrame, out: Path, notes: list[str]) -> str:
         table = table_for(results, dataset, dim)
         parts.append(f"### {dataset}, {dim}-D (held-out test rows)\n\n"
                      + markdown_table(table).replace("| nan ", "| — "))
-    return pm.write_sections(out, "embedding_quality_tables", parts, notes)
+    return write_sections(out, "embedding_quality_tables", parts, notes)
 
 
 def main(argv: list[str] | None = None) -> pd.DataFrame:
-    p = parser(__doc__.split("\n\n")[0])
+    p = parser(__doc__.split("\n\n")[0], EXPERIMENT_RESULTS)
     p.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"])
     p.add_argument("--dims", nargs="+", type=int, default=[2, 64])
-    pm.add_methods_argument(p, METHODS)
+    add_methods_argument(p, METHODS)
     p.add_argument("--n-train", type=int, help="training rows (default 12,000; --full: all)")
     p.add_argument("--n-test", type=int, help="test rows (default 2,000; --full: all)")
     p.add_argument("--epochs", type=int, help="epochs of ours (default 10; --full: auto)")
@@ -136,19 +136,21 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     a.out.mkdir(parents=True, exist_ok=True)
     rows, notes = [], []
     for name in a.datasets:
-        split = load_split(name, sizes.n_train, sizes.n_test, a.seed, a.data_dir)
-        notes.append(pm.sizes_note(split, a.full))
+        split = load_split(name, a.data_dir, n_train=sizes.n_train, n_test=sizes.n_test,
+                           seed=a.seed)
+        notes.append(size_note(split))
         print(notes[-1], flush=True)
         split_rows, panels = run_split(split, a.methods, a.dims, sizes.n_epochs, a.seed)
         rows += split_rows
         if panels:
-            pm.scatter_panels(panels, split.y_test, f"{name}: 2-D embeddings of held-out rows",
-                              a.out / f"embedding_quality_{name}.png",
-                              FASHION_CLASSES if name == "fashion-mnist" else None)
+            scatter_row([(label, Z, split.y_test) for label, Z in panels.items()],
+                        a.out / f"embedding_quality_{name}.png",
+                        f"{name}: 2-D embeddings of held-out rows", size=3.6, colorbar=True,
+                        class_names=FASHION_CLASSES if name == "fashion-mnist" else None)
     epochs = "its default ('auto')" if sizes.n_epochs is None else f"n_epochs={sizes.n_epochs}"
     notes += [f"ours trained with {epochs}; umap-learn with its defaults; seed {a.seed}.",
               "fit_s: ours from the precomputed kNN (computed once per data set, not counted); "
-              "umap-learn including its own kNN. " + pm.TIMING_NOTE,
+              "umap-learn including its own kNN. " + TIMING_NOTE,
               "Paper rows: Sainburg, McInnes & Gentner (2021), MNIST 2-D, 60,000 training "
               "rows; — = not reported."]
     results = pd.DataFrame(rows)

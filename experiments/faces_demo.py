@@ -1,6 +1,6 @@
 """The faces demo: latent feature vectors of a Parametric UMAP autoencoder on CelebA.
 
-    python experiments/faces_demo.py [--data-dir DIR] [--n-images 8000] [--epochs 1]
+    python -m experiments.faces_demo [--data-dir DIR] [--n-images 8000] [--epochs 1]
 
 1. Load the CelebA subset (64x64 RGB, 40 binary attributes; ``--data-dir``,
    else $PUMAP_DATA_DIR, else ../shared/data) and hold out ``--n-test`` faces.
@@ -20,8 +20,6 @@ shared two-core machine (``--nets small``: ~0.6x).
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,23 +28,20 @@ import numpy as np
 import pandas as pd
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from faces_tools import (  # noqa: E402
+from experiments.faces_tools import SmallConvDecoder, SmallConvEncoder, pca_knn
+from harness.data import holdout
+from harness.face_judge import (
+    ATTRIBUTES,
     AttributeClassifier,
-    SmallConvDecoder,
-    SmallConvEncoder,
     decode_shifts,
-    image_grid,
-    pca_knn,
     shift_scores,
     shift_sizes,
 )
-
-from pumap_core import ParametricUMAP  # noqa: E402
-from pumap_core.features import feature_vectors  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-ATTRIBUTES = ("Smiling", "Eyeglasses", "Male", "Blond_Hair", "Wearing_Hat", "Young")
+from harness.figures import image_grid
+from harness.paths import EXPERIMENT_RESULTS, data_dir
+from harness.threads import set_threads
+from pumap_core import ParametricUMAP
+from pumap_core.features import feature_vectors
 
 
 @dataclass
@@ -54,7 +49,7 @@ class DemoConfig:
     """Every knob of the demo; the defaults are the documented run."""
 
     data_dir: Path | None = None
-    out_dir: Path = REPO / "experiments" / "results"
+    out_dir: Path = EXPERIMENT_RESULTS
     n_images: int = 8000
     n_test: int = 1000
     image_size: int = 64
@@ -107,22 +102,17 @@ class Faces:
     attributes: pd.DataFrame
 
 
-def default_data_dir() -> Path:
-    return Path(os.environ.get("PUMAP_DATA_DIR") or REPO.parent / "shared" / "data")
-
-
 def load_faces(cfg: DemoConfig) -> Faces:
     from pumap_core.data import load
 
-    ds = load("celeba", data_dir=cfg.data_dir or default_data_dir(),
+    ds = load("celeba", data_dir=data_dir(cfg.data_dir),
               image_size=cfg.image_size, limit=cfg.n_images)
     return Faces(ds.images, ds.attributes.reset_index(drop=True))
 
 
 def split(faces: Faces, n_test: int, seed: int) -> tuple[Faces, Faces]:
     """A random hold-out (file order follows CelebA's celebrity ids only loosely)."""
-    order = np.random.default_rng(seed).permutation(len(faces.images))
-    test, train = order[:n_test], order[n_test:]
+    train, test = holdout(len(faces.images), n_test, seed)
     return (Faces(faces.images[train], faces.attributes.iloc[train].reset_index(drop=True)),
             Faces(faces.images[test], faces.attributes.iloc[test].reset_index(drop=True)))
 
@@ -233,7 +223,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out-dir", type=Path, default=DemoConfig.out_dir)
     p.add_argument("--save-model", type=Path, help="also save the fitted model here")
     a = p.parse_args(argv)
-    torch.set_num_threads(2)
+    set_threads(2)
     cfg = DemoConfig(data_dir=a.data_dir, out_dir=a.out_dir, n_images=a.n_images, n_test=a.n_test,
                      n_epochs=a.epochs, n_components=a.n_components, batch_size=a.batch_size,
                      learning_rate=a.learning_rate, nets=a.nets, shift_stds=tuple(a.shift_stds),

@@ -1,7 +1,7 @@
 """Global structure (paper section 5.3, eq. 5.1, Fig. 9): the local/global trade-off.
 
-    python experiments/global_structure.py --threads 1          # ~8 min, subsampled
-    python experiments/global_structure.py --full                # 60,000 / 10,000 rows
+    python -m experiments.global_structure --threads 1          # ~8 min, subsampled
+    python -m experiments.global_structure --full                # 60,000 / 10,000 rows
 
 ParametricUMAP on MNIST (2-D) is trained with the global-structure term
 (minus the Pearson correlation of data and embedding distances within each
@@ -20,22 +20,20 @@ global_structure_embeddings.png (the held-out embeddings) under --out.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Split, parser, set_threads, write_table  # noqa: E402
-from embedding_tools import (  # noqa: E402
-    add_size_args,
-    held_out_metrics,
-    load_mnist,
-    scatter_row,
-    size_note,
-    timed,
-)
+from harness import methods
+from harness.cli import add_size_args, load_mnist, parser
+from harness.data import Split
+from harness.figures import scatter_row
+from harness.paths import EXPERIMENT_RESULTS
+from harness.report import size_note, write_table
+from harness.scoring import held_out_metrics
+from harness.threads import set_threads
+from harness.timing import timed
 
 #: Pearson distance correlation the reference implementation (umap-learn's Keras
 #: ParametricUMAP) reported on MNIST at these global_correlation_loss_weight values.
@@ -49,7 +47,7 @@ DEFAULT_WEIGHTS = (0.0, 0.1, 0.3, 0.6, 1.0, 6.0)
 #: Default epochs on the subsample: ~40 passes over the edge mass of 10,000 digits
 #: (the "auto" choice would be ~90 there; --full uses "auto", ~15 at 60,000).
 DEFAULT_EPOCHS = 40
-N_NEIGHBORS = 15
+N_NEIGHBORS = methods.N_NEIGHBORS
 
 
 def reference_pearson(weight: float) -> float:
@@ -61,36 +59,25 @@ def reference_pearson(weight: float) -> float:
 def fit_weight(split: Split, knn: tuple[np.ndarray, np.ndarray], weight: float,
                epochs: int | None, seed: int) -> tuple[dict[str, float], np.ndarray]:
     """Train at one global-correlation weight; its held-out metrics and test embedding."""
-    from pumap_core import ParametricUMAP
-
-    seconds: dict[str, float] = {}
-    model = ParametricUMAP(n_neighbors=N_NEIGHBORS, n_epochs=epochs,
-                           global_correlation_weight=weight, random_state=seed)
-    with timed(seconds, "fit_s"):
-        model.fit(split.X_train, knn=knn)
+    model = methods.ours(n_epochs=epochs, seed=seed, global_correlation_weight=weight)
+    _, fit_s = timed(lambda: model.fit(split.X_train, knn=knn))
     Z_test = model.transform(split.X_test)
     row = held_out_metrics(split, model.embedding_, Z_test, seed=seed)
-    return {"weight": weight, **row, "epochs": model.n_epochs_, **seconds}, Z_test
+    return {"weight": weight, **row, "epochs": model.n_epochs_, "fit_s": fit_s}, Z_test
 
 
 def fit_pca(split: Split, seed: int) -> tuple[dict[str, float], np.ndarray]:
     """PCA(2) fitted on the training rows: the linear, purely global reference."""
-    from sklearn.decomposition import PCA
-
-    seconds: dict[str, float] = {}
-    with timed(seconds, "fit_s"):
-        pca = PCA(n_components=2, random_state=seed).fit(split.X_train)
+    pca, fit_s = timed(lambda: methods.pca(2, seed).fit(split.X_train))
     Z_test = pca.transform(split.X_test)
     row = held_out_metrics(split, pca.transform(split.X_train), Z_test, seed=seed)
-    return {"weight": np.nan, **row, "epochs": np.nan, **seconds}, Z_test
+    return {"weight": np.nan, **row, "epochs": np.nan, "fit_s": fit_s}, Z_test
 
 
 def run(split: Split, weights: list[float], epochs: int | None,
         seed: int) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """One row per weight plus PCA; the test embeddings by the same names."""
-    from pumap_core.knn import nearest_neighbors
-
-    knn = nearest_neighbors(split.X_train, N_NEIGHBORS, random_state=seed)  # shared by all fits
+    knn = methods.knn_for(split.X_train, seed=seed)  # shared by all fits
     rows, embeddings = {}, {}
     for w in weights:
         name = f"pumap weight {w:g}"
@@ -154,7 +141,7 @@ def notes(split: Split, epochs: int | None, table: pd.DataFrame) -> str:
 
 
 def main(argv: list[str] | None = None) -> pd.DataFrame:
-    p = parser(__doc__.split("\n\n")[0])
+    p = parser(__doc__.split("\n\n")[0], EXPERIMENT_RESULTS)
     add_size_args(p, n_train=10_000, n_test=2_000)
     p.add_argument("--weights", type=float, nargs="+", default=list(DEFAULT_WEIGHTS),
                    help="global_correlation_weight values (default: 0 0.1 0.3 0.6 1 6)")

@@ -1,7 +1,7 @@
 """Paper experiment 3 (section 5.4.1): decoding held-out images from 2-D codes.
 
-    python experiments/reconstruction.py --threads 1          # subsampled: ~10 min
-    python experiments/reconstruction.py --threads 1 --full   # paper sizes: hours
+    python -m experiments.reconstruction --threads 1          # subsampled: ~10 min
+    python -m experiments.reconstruction --threads 1 --full   # paper sizes: hours
 
 For MNIST and Fashion-MNIST each method encodes held-out test images to 2-D
 and decodes them back; the score is the mean squared error per pixel (pixels
@@ -33,7 +33,6 @@ reconstruction) under ``--out``.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,15 +40,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import paper_methods as pm  # noqa: E402  (puts the repository on the path)
-from common import load_split, markdown_table, parser, set_threads  # noqa: E402
+from harness import methods
+from harness.cli import add_methods_argument, parser
+from harness.data import Split, load_split
+from harness.paths import EXPERIMENT_RESULTS
+from harness.report import TIMING_NOTE, markdown_table, size_note, write_sections
+from harness.threads import set_threads
+from harness.timing import seconds_per_1000, timed
 
 #: Short name (``--methods``) -> label in the tables.
 METHODS = {"ours-ae": "ours, AE loss", "ours-decoder": "ours, no AE loss on codes",
            "pca": "PCA", "umap": "umap-learn UMAP", "mean": "mean training image"}
 #: Default run: ~10 minutes at one thread on a shared two-core machine (the sizes
-#: of embedding_quality.py; ours far below its default "auto" epochs, ~75 here).
+#: of experiments.embedding_quality; ours far below its default "auto" epochs, ~75 here).
 DEFAULT_TRAIN, DEFAULT_TEST, DEFAULT_EPOCHS = 12_000, 2_000, 10
 
 
@@ -63,18 +66,18 @@ class Decoded:
     fit_s: float
 
 
-def fit_decoder(method: str, split, knn, n_epochs: int | None,
+def fit_decoder(method: str, split: Split, knn, n_epochs: int | None,
                 seed: int) -> tuple[Callable, Callable, float]:
     """Fit ``method``; ``(encode, decode, fit seconds)`` with flat rows in and out."""
     if method == "mean":  # the reference every decoder should beat: one image for all
         return mean_image_decoder(split.X_train)
     if method.startswith("ours"):
-        model = pm.ours(2, reconstruction=True, reconstruction_grad=method == "ours-ae",
-                        n_epochs=n_epochs, seed=seed)
-        _, seconds = pm.timed(lambda: model.fit(split.X_train, knn=knn))
+        model = methods.ours(2, reconstruction=True, reconstruction_grad=method == "ours-ae",
+                             n_epochs=n_epochs, seed=seed)
+        _, seconds = timed(lambda: model.fit(split.X_train, knn=knn))
     else:
-        model = pm.pca(2, seed) if method == "pca" else pm.umap_learn(2, seed=seed)
-        _, seconds = pm.timed(lambda: model.fit(split.X_train))
+        model = methods.pca(2, seed) if method == "pca" else methods.umap_learn(2, seed=seed)
+        _, seconds = timed(lambda: model.fit(split.X_train))
 
     def decode(Z: np.ndarray) -> np.ndarray:
         return np.asarray(model.inverse_transform(Z)).reshape(len(Z), -1)
@@ -89,31 +92,31 @@ def mean_image_decoder(X_train: np.ndarray) -> tuple[Callable, Callable, float]:
             lambda Z: np.repeat(mean[None], len(Z), axis=0), 0.0)
 
 
-def decode_test_rows(method: str, split, knn, n_epochs: int | None, subsample: np.ndarray,
+def decode_test_rows(method: str, split: Split, knn, n_epochs: int | None, subsample: np.ndarray,
                      repeats: int, seed: int) -> Decoded:
     """Fit, encode the test rows (umap-learn: only the subsample), decode and time it."""
     encode, decode, fit_s = fit_decoder(method, split, knn, n_epochs, seed)
     rows = subsample if method == "umap" else np.arange(len(split.X_test))
     Z = np.asarray(encode(split.X_test[rows]))
-    speed = pm.seconds_per_1000(decode, Z, 1 if method == "umap" else repeats)
+    speed = seconds_per_1000(decode, Z, 1 if method == "umap" else repeats)
     return Decoded(rows, decode(Z), speed, fit_s)
 
 
-def mse(split, decoded: Decoded, rows: np.ndarray | None = None) -> float:
+def mse(split: Split, decoded: Decoded, rows: np.ndarray | None = None) -> float:
     """Mean squared error per pixel over ``rows`` of the test set (default: all decoded)."""
     keep = slice(None) if rows is None else np.searchsorted(decoded.rows, rows)
     return float(np.mean((decoded.images[keep] - split.X_test[decoded.rows[keep]]) ** 2))
 
 
-def run_split(split, methods: list[str], n_epochs: int | None, umap_rows: int, repeats: int,
+def run_split(split: Split, names: list[str], n_epochs: int | None, umap_rows: int, repeats: int,
               seed: int) -> tuple[list[dict], dict[str, Decoded], np.ndarray]:
     """All methods on one data set: result rows, reconstructions and the shared subsample."""
     rng = np.random.default_rng(seed)
     subsample = np.sort(rng.choice(len(split.X_test), min(umap_rows, len(split.X_test)),
                                    replace=False))
-    knn = pm.knn_for(split.X_train, seed=seed)
+    knn = methods.knn_for(split.X_train, seed=seed)
     rows, decoded = [], {}
-    for method in methods:
+    for method in names:
         d = decoded[METHODS[method]] = decode_test_rows(method, split, knn, n_epochs, subsample,
                                                repeats, seed)
         everything = mse(split, d) if len(d.rows) == len(split.X_test) else float("nan")
@@ -125,7 +128,7 @@ def run_split(split, methods: list[str], n_epochs: int | None, umap_rows: int, r
     return rows, decoded, subsample
 
 
-def plot_reconstructions(split, decoded: dict[str, Decoded], shown: np.ndarray,
+def plot_reconstructions(split: Split, decoded: dict[str, Decoded], shown: np.ndarray,
                          path: Path) -> Path:
     """Rows: the originals, then each method's decodes of the same test images."""
     import matplotlib
@@ -156,13 +159,13 @@ def write_tables(results: pd.DataFrame, out: Path, notes: list[str]) -> str:
              + markdown_table(part.drop(columns="dataset").set_index("method"))
              .replace("| nan ", "| — ")
              for name, part in results.groupby("dataset", sort=False)]
-    return pm.write_sections(out, "reconstruction_tables", parts, notes)
+    return write_sections(out, "reconstruction_tables", parts, notes)
 
 
 def main(argv: list[str] | None = None) -> pd.DataFrame:
-    p = parser(__doc__.split("\n\n")[0])
+    p = parser(__doc__.split("\n\n")[0], EXPERIMENT_RESULTS)
     p.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"])
-    pm.add_methods_argument(p, METHODS)
+    add_methods_argument(p, METHODS)
     p.add_argument("--n-train", type=int, help=f"training rows (default {DEFAULT_TRAIN:,})")
     p.add_argument("--n-test", type=int, help=f"test rows (default {DEFAULT_TEST:,})")
     p.add_argument("--epochs", type=int, help=f"epochs of ours (default {DEFAULT_EPOCHS}; "
@@ -179,8 +182,8 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     a.out.mkdir(parents=True, exist_ok=True)
     rows, notes = [], []
     for name in a.datasets:
-        split = load_split(name, n_train, n_test, a.seed, a.data_dir)
-        notes.append(pm.sizes_note(split, a.full))
+        split = load_split(name, a.data_dir, n_train=n_train, n_test=n_test, seed=a.seed)
+        notes.append(size_note(split))
         print(notes[-1], flush=True)
         split_rows, decoded, subsample = run_split(split, a.methods, n_epochs, a.umap_rows, a.repeats,
                                                    a.seed)
@@ -194,7 +197,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
               "umap-learn's inverse_transform decoded (— : not decoded on all rows).",
               "decode_s_per_1000: median of repeated decodes of all decoded rows after a "
               "warm-up on 16 codes (umap-learn: one timed call). fit_s: ours from the "
-              "precomputed kNN, umap-learn including its own. " + pm.TIMING_NOTE]
+              "precomputed kNN, umap-learn including its own. " + TIMING_NOTE]
     results = pd.DataFrame(rows)
     results.to_csv(a.out / "reconstruction.csv", index=False, float_format="%.5g")
     print(write_tables(results, a.out, notes), flush=True)

@@ -1,7 +1,7 @@
 """Paper experiment 4: semi-supervised learning with a UMAP loss (paper §4.2, §5.5, Fig. 3).
 
-    python experiments/semi_supervised.py --threads 1          # default sizes, ~10.5 min
-    python experiments/semi_supervised.py --threads 1 --full   # all rows, 5 seeds: hours
+    python -m experiments.semi_supervised --threads 1          # default sizes, ~10.5 min
+    python -m experiments.semi_supervised --threads 1 --full   # all rows, 5 seeds: hours
 
 A Y-shaped network: one MLP encoder maps a row to a latent layer z; UMAP's
 cross-entropy (on the graph of ALL training rows, labelled or not) shapes z
@@ -24,7 +24,6 @@ Writes into ``--out`` (default experiments/results/): semi_supervised_moons.csv
 
 from __future__ import annotations
 
-import sys
 import textwrap
 import time
 from collections.abc import Sequence
@@ -36,13 +35,15 @@ import pandas as pd
 import torch
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Split, load_split, parser, set_threads, write_table  # noqa: E402
-
-from pumap_core import ParametricUMAP  # noqa: E402
-from pumap_core.augment import Augmented, ImageJitter  # noqa: E402
-from pumap_core.knn import nearest_neighbors  # noqa: E402
-from pumap_core.nets import MLPEncoder  # noqa: E402
+from harness.cli import parser
+from harness.data import Split, load_split
+from harness.methods import N_NEIGHBORS, knn_for
+from harness.paths import EXPERIMENT_RESULTS
+from harness.report import size_note, write_table
+from harness.threads import set_threads
+from pumap_core import ParametricUMAP
+from pumap_core.nets import MLPEncoder
+from pumap_core.nets.augment import Augmented, ImageJitter
 
 DATASETS = ("mnist", "fashion-mnist")
 LABELS_PER_CLASS = (4, 16, 64, 256)
@@ -75,7 +76,7 @@ class Settings:
     moons_epochs: int
     moons_seeds: int
     max_shift: int = 2  # whole pixels of random translation (augmented arms)
-    n_neighbors: int = 15
+    n_neighbors: int = N_NEIGHBORS
 
     @classmethod
     def for_args(cls, args) -> Settings:
@@ -196,7 +197,7 @@ def plot_moons(shown: dict[str, tuple[ParametricUMAP, np.ndarray]], s: Settings,
 def run_images(split: Split, s: Settings, labels_per_class: Sequence[int],
                methods: Sequence[Method]) -> pd.DataFrame:
     """Every method × labels per class × seed on one data set (one kNN for all)."""
-    knn = nearest_neighbors(split.X_train, s.n_neighbors, random_state=0)
+    knn = knn_for(split.X_train, s.n_neighbors, seed=0)
     d = split.X_train.shape[1]
     rows = []
     for per_class in labels_per_class:
@@ -313,8 +314,9 @@ def main_images(s: Settings, args, out: Path, sizes: str) -> pd.DataFrame:
     methods = [m for m in METHODS if m.name in args.methods]
     parts = []
     for name in args.datasets:
-        split = load_split(name, s.n_train, s.n_test, seed=args.seed, directory=args.data_dir)
-        print(split.describe(), flush=True)
+        split = load_split(name, args.data_dir, n_train=s.n_train, n_test=s.n_test,
+                           seed=args.seed)
+        print(size_note(split), flush=True)
         parts.append(run_images(split, s, args.labels_per_class, methods))
     runs = pd.concat(parts, ignore_index=True)
     runs.to_csv(out / "semi_supervised_runs.csv", index=False, float_format="%.4f")
@@ -326,7 +328,7 @@ def main_images(s: Settings, args, out: Path, sizes: str) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = parser(__doc__.split("\n\n")[0])
+    p = parser(__doc__.split("\n\n")[0], EXPERIMENT_RESULTS)
     add_arguments(p)
     args = p.parse_args(argv)
     set_threads(args.threads)

@@ -3,8 +3,13 @@
 >>> from pumap_core import ParametricUMAP
 >>> Z = ParametricUMAP(n_components=2).fit_transform(X)   # doctest: +SKIP
 
+The package follows the pipeline: ``data`` (loading) → ``graph`` (neighbours,
+fuzzy graph, edge sampling) → ``training`` (losses, loop, live controls) with
+``nets`` (the networks) → ``model`` (the estimator) → ``eval`` (metrics, the
+objective); ``persistence`` reads and writes model files. See ARCHITECTURE.md.
+
 The top-level names are imported lazily, so ``pumap_core.data`` and
-``pumap_core.metrics`` load without torch.
+``pumap_core.eval.metrics`` load without torch.
 """
 
 from __future__ import annotations
@@ -14,8 +19,8 @@ import importlib
 __all__ = ["ParametricUMAP", "Snapshot", "TrainingControls", "ModelFileError"]
 __version__ = "0.1.0"
 
-_LAZY = {"ParametricUMAP": "estimator", "Snapshot": "controls",
-         "TrainingControls": "controls", "ModelFileError": "io"}
+_LAZY = {"ParametricUMAP": "model.estimator", "Snapshot": "training.live",
+         "TrainingControls": "training.live", "ModelFileError": "persistence"}
 
 
 def __getattr__(name: str):

@@ -14,6 +14,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .validation import check_array, check_same_rows
+
 
 def _is_label_vector(attributes) -> bool:
     if isinstance(attributes, pd.DataFrame):
@@ -65,20 +67,6 @@ def attribute_design(attributes, label_names=None) -> pd.DataFrame:
     return pd.DataFrame(parts, index=pd.RangeIndex(len(attributes)))
 
 
-def _check_Z(Z) -> np.ndarray:
-    Z = np.asarray(Z)
-    if Z.ndim != 2:
-        raise ValueError(f"Z must be 2-D (n_samples, n_components), got shape {Z.shape}")
-    if Z.dtype.kind not in "biuf":
-        raise ValueError(f"Z must be numeric, got dtype {Z.dtype}")
-    Z = Z.astype(np.float64)
-    if not np.isfinite(Z).all():
-        raise ValueError("Z contains NaN or inf")
-    if len(Z) < 2:
-        raise ValueError(f"need at least 2 samples to fit feature vectors, got {len(Z)}")
-    return Z
-
-
 def feature_vectors(Z, attributes, label_names=None, method: str = "ols") -> pd.DataFrame:
     """Latent direction of each attribute, by OLS of ``Z`` on ``[1, attributes]``.
 
@@ -106,10 +94,9 @@ def feature_vectors(Z, attributes, label_names=None, method: str = "ols") -> pd.
     minus the mean of the class centroids (the one-hot columns plus an
     intercept are collinear; this is the solution whose directions sum to 0).
     """
-    Z = _check_Z(Z)
+    Z = check_array(Z, name="Z", dtype=np.float64, min_rows=2)
     A = attribute_design(attributes, label_names)
-    if len(A) != len(Z):
-        raise ValueError(f"attributes have {len(A)} rows but Z has {len(Z)}")
+    check_same_rows(len(A), len(Z), "attributes", "Z")
     if A.shape[1] == 0:
         raise ValueError("no attribute columns to fit")
     constant = [c for c in A.columns if np.ptp(A[c].to_numpy()) == 0]
@@ -191,7 +178,7 @@ def direction_scales(Z, directions: pd.DataFrame, n_std: float = 1.0) -> pd.Seri
     these units a slider at 1 is "one typical spread of the data along this
     direction" for every attribute.
     """
-    Z = _check_Z(Z)
+    Z = check_array(Z, name="Z", dtype=np.float64, min_rows=2)
     W = directions.to_numpy(dtype=np.float64)
     if W.shape[1] != Z.shape[1]:
         raise ValueError(f"Z has {Z.shape[1]} components but directions have {W.shape[1]}")
@@ -213,7 +200,7 @@ def direction_strengths(model, codes, directions: pd.DataFrame, n_std: float = 1
     (for images in [0, 1]: 0.1 ≈ 25 grey levels). ``model`` is anything with
     ``decode(codes)`` (a fitted :class:`~pumap_core.ParametricUMAP`).
     """
-    Z = _check_Z(codes)
+    Z = check_array(codes, name="codes", dtype=np.float64, min_rows=2)
     alphas = direction_scales(Z, directions, n_std)
     rng = np.random.default_rng(seed)
     sample = Z if len(Z) <= max_codes else Z[rng.choice(len(Z), max_codes, replace=False)]
@@ -252,18 +239,13 @@ def interpolate_codes(points, map_points, codes, k: int = 8,
     """
     from scipy.spatial import cKDTree
 
-    P = np.asarray(points, dtype=np.float64)
-    M = np.asarray(map_points, dtype=np.float64)
-    C = np.asarray(codes, dtype=np.float64)
-    if P.ndim != 2 or M.ndim != 2 or P.shape[1] != M.shape[1]:
-        raise ValueError(f"points {P.shape} and map points {M.shape} must be 2-D with the same "
+    P = check_array(points, name="points", dtype=np.float64)
+    M = check_array(map_points, name="map points", dtype=np.float64)
+    C = check_array(codes, name="codes", dtype=np.float64)
+    if P.shape[1] != M.shape[1]:
+        raise ValueError(f"points {P.shape} and map points {M.shape} must have the same "
                          "number of columns")
-    if C.ndim != 2 or len(C) != len(M):
-        raise ValueError(f"codes {C.shape} must have one row per map point ({len(M)})")
-    if len(M) == 0:
-        raise ValueError("no reference points to interpolate from")
-    if not (np.isfinite(P).all() and np.isfinite(M).all()):
-        raise ValueError("points or map points contain NaN or inf")
+    check_same_rows(len(C), len(M), "codes", "map points")
     tree = cKDTree(M)
     k = int(max(1, min(k, len(M))))
     if bandwidth is None:

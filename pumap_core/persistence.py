@@ -1,16 +1,133 @@
-"""Saving, loading and exporting a fitted :class:`ParametricUMAP`."""
+"""Model files: saving, loading and exporting a fitted :class:`ParametricUMAP`.
+
+A model file is one ``.safetensors`` file: the networks' weights (and, on
+request, the neighbour graph) as tensors, and in its metadata
+``format = "pumap-model"``, ``format_version`` and ``config`` (JSON: the
+estimator's parameters, each network's description and the fitted
+attributes). Reading it parses a length-prefixed JSON header and raw tensor
+bytes: nothing in the file is ever executed, and pickles are refused
+outright. Networks are named by their description's ``type`` ("mlp_encoder",
+"code_map_encoder", ...), never by a Python module or class path, so files
+survive moving code around.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from . import io, nets
-from .graph import EdgeSet, NeighborGraph
+from .device import resolve_device
+from .graph.build import NeighborGraph
+from .graph.edges import EdgeSet
+from .nets.describe import network_config
+from .nets.factory import build_network
+from .nets.two_code import CodeMapEncoder
+
+FORMAT = "pumap-model"
+#: The newest format this version reads and writes. 1: single-code models (the map is
+#: the code); 2: adds two-code models (a ``code_map_encoder`` and the training ``codes``).
+#: Single-code models are still written as 1, so older readers keep reading them.
+FORMAT_VERSION = 2
+_MAX_HEADER = 100 * 1024 * 1024
+
+
+class ModelFileError(ValueError):
+    """The file is missing, unreadable, corrupt, foreign or from a newer version."""
+
+
+def save_model(path: str | os.PathLike, tensors: dict[str, torch.Tensor], config: dict[str, Any],
+               version: int = FORMAT_VERSION) -> Path:
+    """Write atomically (temp file + rename): a crash never leaves half a model behind.
+
+    ``version``: the format version recorded (the oldest that can read these contents)."""
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    metadata = {"format": FORMAT, "format_version": str(int(version)),
+                "config": json.dumps(config, allow_nan=False)}
+    clean = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        save_file(clean, tmp, metadata=metadata)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def load_model(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Read ``(tensors, config)``; every failure is a :class:`ModelFileError` naming the file."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    if not path.exists():
+        raise ModelFileError(f"model file not found: {path}")
+    if path.is_dir():
+        raise ModelFileError(f"{path} is a folder, not a model file")
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(9)
+    if size == 0:
+        raise ModelFileError(f"{path} is empty")
+    header_len = int.from_bytes(head[:8], "little")
+    # safetensors: 8-byte header length, then a JSON object. Its first byte may be
+    # anything (0x80 or "PK" included), so recognise it before sniffing for pickles.
+    looks_safetensors = len(head) == 9 and head[8:9] == b"{" and 0 < header_len <= size - 8
+    if not looks_safetensors and (head[:2] == b"PK" or head[:1] == b"\x80"):
+        raise ModelFileError(f"{path} is a pickle/torch.save file; refusing to load it because "
+                             "unpickling can execute code. Save models with ParametricUMAP.save().")
+    if len(head) < 9:
+        raise ModelFileError(f"{path} is truncated ({size} bytes): not a pumap model file")
+    if not looks_safetensors or header_len > _MAX_HEADER:
+        raise ModelFileError(f"{path} is not a pumap model file (or it is truncated/corrupt)")
+    with open(path, "rb") as fh:
+        fh.seek(8)
+        try:
+            header = json.loads(fh.read(header_len))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ModelFileError(f"{path} has a corrupt header: {exc}") from exc
+    metadata = header.get("__metadata__") or {} if isinstance(header, dict) else {}
+    if metadata.get("format") != FORMAT:
+        raise ModelFileError(f"{path} is a safetensors file but not a pumap model "
+                             f"(format={metadata.get('format')!r})")
+    try:
+        version = int(metadata.get("format_version", "0"))
+    except ValueError as exc:
+        raise ModelFileError(f"{path} has an unreadable format version") from exc
+    if version > FORMAT_VERSION:
+        raise ModelFileError(f"{path} was written by a newer pumap_core (format {version}; this "
+                             f"version reads up to {FORMAT_VERSION}); upgrade pumap_core")
+    if version < 1:
+        raise ModelFileError(f"{path} has an invalid format version {version}")
+    try:
+        config = json.loads(metadata["config"])
+        tensors = load_file(str(path))
+    except (KeyError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{path} has a missing or corrupt model config") from exc
+    except (SafetensorError, OSError, RuntimeError, ValueError) as exc:
+        raise ModelFileError(f"{path} is corrupt or truncated: {exc}") from exc
+    return tensors, config
+
+
+def _prefixed(prefix: str, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {f"{prefix}.{k}": v for k, v in state.items()}
+
+
+def _unprefixed(prefix: str, tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    start = prefix + "."
+    return {k[len(start):]: v for k, v in tensors.items() if k.startswith(start)}
+
 
 #: Constructor parameters that are objects rather than settings; never stored.
 _NOT_STORED = ("callback",)
@@ -49,8 +166,8 @@ def model_to_file(model, path: str | os.PathLike, include_graph: bool = False) -
     for part in ("encoder", "decoder", "classifier"):
         net = getattr(model, f"{part}_")
         if net is not None:
-            tensors.update(io.prefixed(part, net.state_dict()))
-            networks[part] = nets.network_config(net)
+            tensors.update(_prefixed(part, net.state_dict()))
+            networks[part] = network_config(net)
     if include_graph:
         edges = model.graph_.edges
         tensors.update({"graph.head": torch.from_numpy(edges.head),
@@ -60,7 +177,7 @@ def model_to_file(model, path: str | os.PathLike, include_graph: bool = False) -
                         "graph.knn_dists": torch.from_numpy(np.ascontiguousarray(model.graph_.knn_dists))})
     if getattr(model, "embedding_", None) is not None:
         tensors["embedding"] = torch.from_numpy(np.ascontiguousarray(model.embedding_))
-    two_codes = isinstance(model.encoder_, nets.CodeMapEncoder)
+    two_codes = isinstance(model.encoder_, CodeMapEncoder)
     if two_codes and getattr(model, "codes_", None) is not None:
         tensors["codes"] = torch.from_numpy(np.ascontiguousarray(model.codes_, dtype=np.float32))
     config = {
@@ -78,7 +195,7 @@ def model_to_file(model, path: str | os.PathLike, include_graph: bool = False) -
         },
     }
     # one-code models keep writing format 1, byte for byte what older versions read
-    io.save_model(path, tensors, config, version=2 if two_codes else 1)
+    save_model(path, tensors, config, version=2 if two_codes else 1)
 
 
 def _restore_network(kind: str, config: dict, given: nn.Module | None, tensors, path) -> nn.Module:
@@ -86,45 +203,43 @@ def _restore_network(kind: str, config: dict, given: nn.Module | None, tensors, 
             (config.get("code_net") or {}).get("type") == "custom":
         # a user's code network behind the built-in map head: the user passes the former
         if given is None:
-            raise io.ModelFileError(
+            raise ModelFileError(
                 f"{path} holds a custom code network ({config['code_net'].get('class')}); pass an "
                 f"instance of it as ParametricUMAP.load(path, encoder=...) — model files never "
                 "carry code")
         try:
             rest = {k: v for k, v in config.items() if k not in ("type", "code_net")}
-            net = nets.CodeMapEncoder(given, **rest)
+            net = CodeMapEncoder(given, **rest)
         except (TypeError, ValueError) as exc:
-            raise io.ModelFileError(f"{path} has an invalid {kind} description: {exc}") from exc
+            raise ModelFileError(f"{path} has an invalid {kind} description: {exc}") from exc
     elif config.get("type") == "custom":
         if given is None:
-            raise io.ModelFileError(
+            raise ModelFileError(
                 f"{path} holds a custom {kind} ({config.get('class')}); pass an instance of it as "
                 f"ParametricUMAP.load(path, {kind}=...) — model files never carry code")
         net = given
     else:
         try:
-            net = nets.build_network(config)
+            net = build_network(config)
         except (TypeError, ValueError, KeyError) as exc:
-            raise io.ModelFileError(f"{path} has an invalid {kind} description: {exc}") from exc
+            raise ModelFileError(f"{path} has an invalid {kind} description: {exc}") from exc
     try:
-        net.load_state_dict(io.unprefixed(kind, tensors), strict=True)
+        net.load_state_dict(_unprefixed(kind, tensors), strict=True)
     except RuntimeError as exc:
-        raise io.ModelFileError(f"{path}: the {kind} weights do not fit the network: {exc}") from exc
+        raise ModelFileError(f"{path}: the {kind} weights do not fit the network: {exc}") from exc
     net.eval()
     return net
 
 
 def model_from_file(cls, path, encoder=None, decoder=None, device="auto"):
-    from .estimator import resolve_device
-
-    tensors, config = io.load_model(path)
+    tensors, config = load_model(path)
     try:
         params, networks, fitted = config["params"], config["networks"], config["fitted"]
         model = cls(**{k: v for k, v in params.items() if v != "custom"})
     except (KeyError, TypeError) as exc:
-        raise io.ModelFileError(f"{path} has an incomplete or foreign model config: {exc}") from exc
+        raise ModelFileError(f"{path} has an incomplete or foreign model config: {exc}") from exc
     if "encoder" not in networks:
-        raise io.ModelFileError(f"{path} holds no encoder")
+        raise ModelFileError(f"{path} holds no encoder")
     given = {"encoder": encoder, "decoder": decoder, "classifier": None}
     model.device_ = resolve_device(device)
     for part in ("encoder", "decoder", "classifier"):
@@ -138,7 +253,7 @@ def model_from_file(cls, path, encoder=None, decoder=None, device="auto"):
     model.classes_ = np.asarray(fitted["classes_"]) if fitted["classes_"] is not None else None
     model.loss_history_ = fitted["loss_history_"]
     model.embedding_ = tensors["embedding"].numpy() if "embedding" in tensors else None
-    if isinstance(model.encoder_, nets.CodeMapEncoder):
+    if isinstance(model.encoder_, CodeMapEncoder):
         model.codes_ = tensors["codes"].numpy() if "codes" in tensors else None
     else:
         model.codes_ = model.embedding_

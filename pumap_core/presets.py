@@ -33,7 +33,7 @@ FACE_SETTINGS: dict[str, Any] = {
     # decodes visibly while identity holds. Its effect grows with training: in 5
     # minutes on two cores (~2,200 steps) 0.3 made Eyeglasses/Wearing_Hat shifts leave
     # the person (identity kept .65); in 2 busy minutes (~500 steps) 0.1 was too weak
-    # (Eyeglasses rise .23). See README, "Faces benchmark".
+    # (Eyeglasses rise .23): benchmarks/results/faces_design.md.
     "code_umap_weight": 0.1,
     "map_grad": 0.0,
     # ~45 map-stage epochs fit in 90 s on two busy cores (3×256 head, 512-edge batches)

@@ -1,5 +1,11 @@
 """Input checks in the spirit of scikit-learn's ``check_array``: every problem
-gets an error that names it."""
+gets an error that names it.
+
+:func:`check_array` is the one array check of the package: the estimator, the
+metrics, the objective and the feature directions all read their matrices
+through it, with options for what differs between them (precision, images,
+a minimum number of rows). Needs neither torch nor pandas to import.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,57 @@ import numpy as np
 import scipy.sparse
 
 
-def as_float_rows(X: Any, *, name: str = "X") -> tuple[np.ndarray, tuple[int, ...] | None]:
-    """Return ``(rows, image_shape)``: X as a C-contiguous float32 n×d array.
+def check_array(
+    X: Any,
+    *,
+    name: str = "X",
+    dtype: type[np.floating] | None = np.float32,
+    allow_images: bool = False,
+    scale_uint8: bool = False,
+    min_rows: int = 1,
+) -> np.ndarray:
+    """``X`` as a finite, C-contiguous float array of shape (n_samples, n_features).
 
-    Accepts numpy arrays (float, int, uint8 — uint8 is scaled to [0, 1]),
-    pandas DataFrames (numeric columns only), scipy sparse matrices and
-    images n×h×w[×c] (flattened channel-last; ``image_shape`` is (h, w[, c])).
+    Reads numpy arrays, lists, pandas DataFrames (numeric columns only), scipy
+    sparse matrices and torch tensors. ``dtype``: the float type returned;
+    ``None`` keeps float32 as float32 and makes anything else float64 (the
+    metrics compute in the input's precision). ``allow_images``: n × h × w and
+    n × h × w × c (1, 3 or 4 channels, channel-last) are accepted and returned
+    in that shape. ``scale_uint8``: uint8 values (pixels) are scaled to [0, 1].
+    ``min_rows``: fewer rows are an error.
     """
-    image_shape = None
+    arr = _as_numbers(X, name)
+    if arr.ndim in (3, 4) and allow_images:
+        if arr.ndim == 4 and arr.shape[3] not in (1, 3, 4):
+            raise ValueError(f"{name} looks like images of shape {arr.shape[1:]}; expected "
+                             "n × h × w × c with 1, 3 or 4 channels (channel-last)")
+    elif arr.ndim == 1:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got 1-D shape {arr.shape}; "
+                         "reshape with X.reshape(-1, 1) for a single feature")
+    elif arr.ndim != 2:
+        images = ", or images n × h × w [× c]" if allow_images else ""
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features){images}, got "
+                         f"{arr.ndim} dimensions (shape {arr.shape})")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape})")
+    if arr.shape[0] < min_rows:
+        raise ValueError(f"{name} has {arr.shape[0]} rows; at least {min_rows} are needed")
+    if dtype is None:
+        dtype = np.float32 if arr.dtype == np.float32 else np.float64
+    scale = scale_uint8 and arr.dtype == np.uint8
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if scale:
+        arr *= dtype(1.0 / 255.0)
+    _check_finite(arr, name)
+    return arr
+
+
+def _as_numbers(X: Any, name: str) -> np.ndarray:
+    """Any array-like as a numpy array of booleans, integers or reals."""
     if X is None:
         raise ValueError(f"{name} is None; expected an array of shape (n_samples, n_features)")
+    if hasattr(X, "detach") and hasattr(X, "cpu"):  # torch.Tensor, without importing torch
+        X = X.detach().cpu().numpy()
     if scipy.sparse.issparse(X):
         X = X.toarray()
     elif hasattr(X, "dtypes") and hasattr(X, "columns"):  # pandas DataFrame
@@ -36,33 +83,20 @@ def as_float_rows(X: Any, *, name: str = "X") -> tuple[np.ndarray, tuple[int, ..
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{name} contains non-numeric values ({exc})") from exc
     if arr.dtype.kind not in "biuf":
-        raise ValueError(f"{name} has dtype {arr.dtype}; expected numbers")
-    if arr.ndim in (3, 4):
-        image_shape = tuple(int(s) for s in arr.shape[1:])
-        if arr.ndim == 4 and image_shape[2] not in (1, 3, 4):
-            raise ValueError(f"{name} looks like images of shape {image_shape}; expected "
-                             "n × h × w × c with 1, 3 or 4 channels (channel-last)")
-        arr = arr.reshape(arr.shape[0], -1)
-    elif arr.ndim == 1:
-        raise ValueError(f"{name} is 1-D (shape {arr.shape}); expected 2-D (n_samples, n_features). "
-                         "Reshape with X.reshape(-1, 1) for a single feature.")
-    elif arr.ndim != 2:
-        raise ValueError(f"{name} has {arr.ndim} dimensions (shape {arr.shape}); expected 2-D "
-                         "rows, or images n × h × w [× c]")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape})")
-    scale = 1.0 / 255.0 if arr.dtype == np.uint8 else None
-    arr = np.ascontiguousarray(arr, dtype=np.float32)
-    if scale is not None:
-        arr *= scale
-    if not np.isfinite(arr).all():
-        bad = ~np.isfinite(arr)
-        rows = np.flatnonzero(bad.any(1))
-        kind = "NaN" if np.isnan(arr[bad]).any() else "inf"
-        raise ValueError(f"{name} contains {kind} values ({int(bad.sum())} entries, in rows "
-                         f"{rows[:5].tolist()}{'...' if len(rows) > 5 else ''}); "
-                         "impute or drop them first")
-    return arr, image_shape
+        raise ValueError(f"{name} has dtype {arr.dtype}; expected real numbers (non-numeric)")
+    return arr
+
+
+def _check_finite(arr: np.ndarray, name: str) -> None:
+    finite = np.isfinite(arr)
+    if finite.all():
+        return
+    bad = ~finite.reshape(len(arr), -1)
+    rows = np.flatnonzero(bad.any(1))
+    kind = "NaN" if np.isnan(arr).any() else "infinite values (inf)"
+    raise ValueError(f"{name} contains {kind} ({int(bad.sum())} entries, in rows "
+                     f"{rows[:5].tolist()}{'...' if len(rows) > 5 else ''}; first in row "
+                     f"{int(rows[0])}); impute or drop them first")
 
 
 def _non_numeric(df) -> list[str]:
@@ -70,6 +104,27 @@ def _non_numeric(df) -> list[str]:
 
     return [str(c) for c in df.columns
             if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))]
+
+
+def check_same_rows(n_a: int, n_b: int, a: str, b: str) -> None:
+    """Two inputs that describe the same samples must have as many rows."""
+    if n_a != n_b:
+        raise ValueError(f"{a} has {n_a} rows but {b} has {n_b}; they must match")
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """A parameter of the wrong type or out of range (both a ValueError and a TypeError,
+    as in scikit-learn, so callers may catch either)."""
+
+
+def check_int(value: Any, name: str, low: int, high: int | None = None, why: str = "") -> int:
+    """``value`` as an int in [low, high] (no upper bound when ``high`` is None)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise InvalidParameterError(f"{name} must be an integer, got {value!r}")
+    if value < low or (high is not None and value > high):
+        bounds = f"in [{low}, {high}]" if high is not None else f">= {low}"
+        raise InvalidParameterError(f"{name}={value} is out of range: it must be {bounds}{why}")
+    return int(value)
 
 
 def check_fit_data(X: np.ndarray, n_neighbors: int) -> None:

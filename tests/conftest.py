@@ -34,3 +34,20 @@ def shared_data_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"shared data folder not found at {path} (set PUMAP_DATA_DIR)")
     return path
+
+
+@pytest.fixture(scope="module")
+def data():
+    """300 digits as a Dataset: the app tests' data (a run takes seconds)."""
+    from pumap_core.data import load_digits
+
+    return load_digits(limit=300)
+
+
+@pytest.fixture
+def state(data):
+    """An app session with ``data`` loaded, as after the page opened; closed afterwards."""
+    from tests.app_support import open_state
+
+    with open_state(data) as s:
+        yield s

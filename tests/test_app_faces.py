@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from app import colors, decode, faces
-from app.state import SessionState
 from app.views.inspect import N_SLIDERS, InspectPanel
 from pumap_core.data import Dataset
+from tests.app_support import open_state
 
 hv.extension("bokeh")
 pytestmark = pytest.mark.timeout(240)
@@ -36,26 +36,24 @@ def toy_faces(n: int = 240, side: int = 8, seed: int = 0) -> Dataset:
 
 @pytest.fixture(scope="module")
 def data():
+    """The toy faces (in place of the shared digits)."""
     return toy_faces()
 
 
-def _session(data, **settings) -> SessionState:
-    c = SessionState()
-    c.worker.set_dataset(data, prebuild=False)
-    c.poll()
-    c.param.update(**{"n_epochs": 8, "random_state": 0, "reconstruction": True, **settings})
-    return c
+def face_state(data, **settings):
+    """A session on ``data`` set for a short run with a decoder; closed on exit."""
+    settings = {"n_epochs": 8, "random_state": 0, "reconstruction": True, **settings}
+    return open_state(data, prebuild=False, **settings)
 
 
 @pytest.fixture(scope="module")
 def trained(data):
     """A finished run on the toy faces, with a decoder (and the face preset, if any)."""
-    c = _session(data)
-    c.train(wait=True)
-    c.poll()
-    assert c.phase == "done", c.error
-    yield c
-    c.close()
+    with face_state(data) as c:
+        c.train(wait=True)
+        c.poll()
+        assert c.phase == "done", c.error
+        yield c
 
 
 def _pixels(html: str) -> bytes:
@@ -127,8 +125,7 @@ def test_pick_list_adds_any_attribute(trained):
 
 
 def test_sliders_come_back_after_restart_reset_and_load(data):
-    c = _session(data, n_epochs=3)
-    try:
+    with face_state(data, n_epochs=3) as c:
         panel = InspectPanel(state=c)
 
         def click_shows_sliders():
@@ -148,19 +145,14 @@ def test_sliders_come_back_after_restart_reset_and_load(data):
         assert c.load_model_bytes(blob, "faces.safetensors"), c.error
         assert click_shows_sliders()
         assert panel.steer.face.object.count("<img") == 1
-    finally:
-        c.close()
 
 
 def test_colour_by_names_the_attribute_with_yes_no(data):
-    c = _session(data)
-    try:
+    with face_state(data) as c:
         assert c.color_by == "Smiling"
         codes, legend = colors.color_codes(data, "Eyeglasses")
         assert [name for name, _ in legend] == ["Eyeglasses: no", "Eyeglasses: yes"]
         np.testing.assert_array_equal(codes, data.attributes["Eyeglasses"].to_numpy())
-    finally:
-        c.close()
     assert colors.default_color_by(["label", "Male"]) == "label"
     assert colors.default_color_by(["a", "b"]) == "a"
 
@@ -168,10 +160,7 @@ def test_colour_by_names_the_attribute_with_yes_no(data):
 def test_face_model_on_other_images_says_so_and_keeps_running(trained, data):
     blob = trained.model_bytes()
     other = toy_faces(n=120, side=6)  # another image size: 108 values, not 192
-    c = SessionState()
-    try:
-        c.worker.set_dataset(other, prebuild=False)
-        c.poll()
+    with open_state(other, prebuild=False) as c:
         assert not c.load_model_bytes(blob, "faces.safetensors")
         err = c.error
         assert "8×8×3" in err and "6×6×3" in err and "faces.safetensors" in err
@@ -180,8 +169,6 @@ def test_face_model_on_other_images_says_so_and_keeps_running(trained, data):
                        images=data.images[..., 0], name="grey")
         with pytest.raises(ValueError, match="8×8×3"):
             faces.check_model_fits(trained.model, grey)
-    finally:
-        c.close()
 
 
 def test_face_folders_load_at_one_size(tmp_path):
@@ -199,10 +186,7 @@ def test_face_data_shows_and_trains_with_the_face_settings(data):
 
     face = preset_for(data)
     assert face.get("code_components")  # colour images get the two-code face model
-    c = SessionState()
-    try:
-        c.worker.set_dataset(data, prebuild=False)
-        c.poll()
+    with open_state(data, prebuild=False) as c:
         assert c.reconstruction_weight == face["reconstruction_weight"]
         assert c.batch_size == face["batch_size"] and c.learning_rate == face["learning_rate"]
         params = faces.training_params(data, c.training_params())
@@ -215,8 +199,6 @@ def test_face_data_shows_and_trains_with_the_face_settings(data):
         engine = ParametricUMAP().get_params()
         assert c.reconstruction_weight == engine["reconstruction_weight"]
         assert "code_components" not in faces.training_params(c.dataset, c.training_params())
-    finally:
-        c.close()
 
 
 def test_picked_attributes_survive_a_new_ranking(trained):
@@ -251,8 +233,7 @@ def test_a_face_model_decodes_faces_it_never_saw(tmp_path):
     clicks decode the new faces at once."""
     seen = _celeba_folder(tmp_path / "seen", toy_faces(n=120, seed=1), 1)
     unseen = _celeba_folder(tmp_path / "unseen", toy_faces(n=60, seed=2), 500)
-    c = SessionState()
-    try:
+    with open_state() as c:
         c.load(str(seen), wait=True)
         c.poll()
         assert c.dataset.image_shape == (faces.FACE_SIZE, faces.FACE_SIZE, 3)
@@ -269,5 +250,3 @@ def test_a_face_model_decodes_faces_it_never_saw(tmp_path):
         click = c.click_at(float(f.xy[7, 0]), float(f.xy[7, 1]))
         assert click.on_point and click.nearest == 7 and click.decoded.shape == (32, 32, 3)
         assert c.steering() is not None
-    finally:
-        c.close()

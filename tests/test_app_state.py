@@ -1,4 +1,4 @@
-"""AppState + Controller without a browser: what the widgets do and what the views read."""
+"""SessionState without a browser: what the widgets do and what the views read."""
 
 from __future__ import annotations
 
@@ -12,33 +12,19 @@ from app.frame import Frame  # noqa: E402
 from app.state import SessionState
 from app.views.selection import selection_table  # noqa: E402
 from pumap_core.data import load_digits  # noqa: E402
-from tests.app_support import poll_until  # noqa: E402
+from tests.app_support import open_state, poll_until  # noqa: E402
 
 pytestmark = pytest.mark.timeout(180)
 
 
-@pytest.fixture(scope="module")
-def data():
-    return load_digits(limit=300)
-
-
 @pytest.fixture
-def ctl(data):
-    c = SessionState()
-    c.worker.set_dataset(data)
-    c.poll()
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def trained(ctl):
+def trained(state):
     """A finished small run with a decoder."""
-    ctl.param.update(n_epochs=15, random_state=0, reconstruction=True)
-    ctl.train(wait=True)
-    ctl.poll()
-    assert ctl.phase == "done", ctl.error
-    return ctl
+    state.param.update(n_epochs=15, random_state=0, reconstruction=True)
+    state.train(wait=True)
+    state.poll()
+    assert state.phase == "done", state.error
+    return state
 
 
 def test_training_params_map_to_the_estimator():
@@ -48,42 +34,40 @@ def test_training_params_map_to_the_estimator():
     assert p["min_dist"] == 0.3 and p["global_correlation_weight"] == 0.2
     assert p["reconstruction_weight"] == 0.5
     from pumap_core import ParametricUMAP
+    from pumap_core.model.params import check_params
 
-    ParametricUMAP(**p)._check_params()
+    check_params(ParametricUMAP(**p))
 
 
-def test_dataset_fills_state(ctl, data):
-    st = ctl
-    assert st.phase == "ready" and "300 items × 64 features" in st.dataset_info
-    assert st.param.color_by.objects == ["label"] and st.color_by == "label"
-    assert st.reconstruction  # small data: decoder on by default
+def test_dataset_fills_state(state, data):
+    assert state.phase == "ready" and "300 items × 64 features" in state.dataset_info
+    assert state.param.color_by.objects == ["label"] and state.color_by == "label"
+    assert state.reconstruction  # small data: decoder on by default
 
 
 def test_large_data_defaults_to_no_reconstruction(data, monkeypatch):
     import app.state
 
     monkeypatch.setattr(app.state, "RECONSTRUCTION_AUTO_LIMIT", data.X.size - 1)
-    c = SessionState()
-    c.worker.set_dataset(data, prebuild=False)
-    c.poll()
-    assert not c.reconstruction
+    with open_state(data, prebuild=False) as state:
+        assert not state.reconstruction
 
 
-def test_frames_progress_and_live_min_dist(ctl, data):
-    ctl.param.update(n_epochs=500, random_state=0)
-    ctl.train()
-    poll_until(ctl, lambda: ctl.frame is not None)
-    assert len(ctl.frame) == data.n_samples
-    assert ctl.phase == "training"
-    ctl.min_dist = 0.55  # what the slider does
-    poll_until(ctl, lambda: ctl.progress.settings.get("min_dist") == 0.55)
-    ctl.pause()
-    assert ctl.phase == "paused"
-    ctl.resume()
-    ctl.stop()
-    poll_until(ctl, lambda: ctl.phase == "stopped")
-    assert ctl.notice == "Training stopped."
-    assert len(ctl.losses) >= 1
+def test_frames_progress_and_live_min_dist(state, data):
+    state.param.update(n_epochs=500, random_state=0)
+    state.train()
+    poll_until(state, lambda: state.frame is not None)
+    assert len(state.frame) == data.n_samples
+    assert state.phase == "training"
+    state.min_dist = 0.55  # what the slider does
+    poll_until(state, lambda: state.progress.settings.get("min_dist") == 0.55)
+    state.pause()
+    assert state.phase == "paused"
+    state.resume()
+    state.stop()
+    poll_until(state, lambda: state.phase == "stopped")
+    assert state.notice == "Training stopped."
+    assert len(state.losses) >= 1
 
 
 def test_frame_normalises_and_maps_back():
@@ -96,15 +80,15 @@ def test_frame_normalises_and_maps_back():
     assert f.nearest(50.0, 50.0, max_distance=0.1) == -1
 
 
-def test_box_and_lasso_selection(ctl):
+def test_box_and_lasso_selection(state):
     xy = np.array([[-0.2, 0.1], [0.5, 0.6], [-0.5, 0.5], [0.9, -0.9], [2, 2]], np.float32)
-    ctl.frame = Frame(z=xy, xy=xy, center=np.zeros(2, np.float32), scale=1.0)
-    assert list(ctl.select_box(-0.6, -0.1, 0.6, 0.65)) == [0, 1, 2]
-    assert list(ctl.selection) == [0, 1, 2]
+    state.frame = Frame(z=xy, xy=xy, center=np.zeros(2, np.float32), scale=1.0)
+    assert list(state.select_box(-0.6, -0.1, 0.6, 0.65)) == [0, 1, 2]
+    assert list(state.selection) == [0, 1, 2]
     triangle = ([-1, 1, 1], [-1, -1, 1])  # below the diagonal y = x
-    assert list(ctl.select_polygon(*triangle)) == [3]
-    ctl.clear_selection()
-    assert len(ctl.selection) == 0
+    assert list(state.select_polygon(*triangle)) == [3]
+    state.clear_selection()
+    assert len(state.selection) == 0
 
 
 def test_selection_table_and_csv(trained, data):
@@ -134,19 +118,17 @@ def test_click_decodes_and_finds_neighbours(trained, data):
     assert message == "" and not np.allclose(moved, c.decoded)
 
 
-def test_click_without_decoder_says_so(ctl):
-    ctl.param.update(n_epochs=2, random_state=0, reconstruction=False)
-    ctl.train(wait=True)
-    ctl.poll()
-    c = ctl.click_at(0.0, 0.0)
+def test_click_without_decoder_says_so(state):
+    state.param.update(n_epochs=2, random_state=0, reconstruction=False)
+    state.train(wait=True)
+    state.poll()
+    c = state.click_at(0.0, 0.0)
     assert c.decoded is None and "reconstruction" in c.message
 
 
 def test_quality_refreshes(trained):
-    trained.quality_monitor._at = 0.0
-    trained.poll()
-    trained.wait_quality()
-    trained.poll()
+    # the page's poll starts the monitor on the final frame and picks up its result
+    poll_until(trained, lambda: trained.quality.get("step") == trained.frame.step)
     q = trained.quality
     assert 0.5 < q["trustworthiness"] <= 1.0 and -1 <= q["distance_correlation"] <= 1
     assert q["n"] == 300 and q["step"] == trained.frame.step
@@ -164,39 +146,36 @@ def test_model_round_trip_and_bad_file(trained):
     assert trained.frame is not None and len(trained.frame) == 300
 
 
-def test_save_refused_while_training(ctl):
-    ctl.param.update(n_epochs=500, random_state=0)
-    ctl.train()
-    poll_until(ctl, lambda: ctl.frame is not None)
+def test_save_refused_while_training(state):
+    state.param.update(n_epochs=500, random_state=0)
+    state.train()
+    poll_until(state, lambda: state.frame is not None)
     with pytest.raises(RuntimeError, match="Stop training"):
-        ctl.model_bytes()
+        state.model_bytes()
 
 
-def test_bad_path_shows_error_and_keeps_data(ctl, data):
-    ctl.load("/nonexistent/folder/data.csv", wait=True)
-    ctl.poll()
-    assert "no such file" in ctl.error
-    assert ctl.dataset is data and ctl.phase == "ready"
-    ctl.load("   ")
-    assert "Type a path" in ctl.error
+def test_bad_path_shows_error_and_keeps_data(state, data):
+    state.load("/nonexistent/folder/data.csv", wait=True)
+    state.poll()
+    assert "no such file" in state.error
+    assert state.dataset is data and state.phase == "ready"
+    state.load("   ")
+    assert "Type a path" in state.error
 
 
-def test_training_error_shows_in_state(ctl):
-    ctl.n_neighbors = 200
-    ctl.worker.set_dataset(load_digits(limit=50))
-    ctl.poll()
-    ctl.train(wait=True)
-    ctl.poll()
-    assert ctl.phase == "failed" and "Training failed" in ctl.error
+def test_training_error_shows_in_state(state):
+    state.n_neighbors = 200
+    state.worker.set_dataset(load_digits(limit=50))
+    state.poll()
+    state.train(wait=True)
+    state.poll()
+    assert state.phase == "failed" and "Training failed" in state.error
 
 
-def test_close_stops_training(data):
-    c = SessionState()
-    c.worker.set_dataset(data)
-    c.poll()
-    c.param.update(n_epochs=500)
-    c.train()
-    poll_until(c, lambda: c.frame is not None)
-    thread = c.worker._thread
-    c.close()
+def test_close_stops_training(state):
+    state.param.update(n_epochs=500)
+    state.train()
+    poll_until(state, lambda: state.frame is not None)
+    thread = state.worker._thread
+    state.close()
     assert not thread.is_alive()

@@ -11,11 +11,12 @@ import pytest
 from app import colors  # noqa: E402
 from app.decode import Click  # noqa: E402
 from app.frame import Frame  # noqa: E402
-from app.progress import LossPoint, Progress  # noqa: E402
+from app.progress import LossPoint  # noqa: E402
 from app.state import SessionState  # noqa: E402
 from app.views import status  # noqa: E402
 from app.views.inspect import InspectPanel, click_html, hover_html, neighbours_html  # noqa: E402
 from app.views.selection import MAX_THUMBS, SelectionPanel, histogram  # noqa: E402
+from pumap_core import Snapshot
 from pumap_core.data import Dataset, load_digits  # noqa: E402
 
 hv.extension("bokeh")
@@ -26,20 +27,6 @@ pytestmark = pytest.mark.timeout(120)
 def clean_panel_state():
     yield
     pn.state.reset()
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_digits(limit=300)
-
-
-@pytest.fixture
-def ctl(data):
-    c = SessionState()
-    c.worker.set_dataset(data)
-    c.poll()
-    yield c
-    c.close()
 
 
 def random_frame(n, seed=0):
@@ -66,8 +53,8 @@ def test_color_codes_labels_and_attributes():
 
 
 def test_status_line_shows_running_settings():
-    p = Progress(step=120, epoch=2.5, n_epochs=10, total_steps=480, elapsed=12.0,
-                 edges_per_second=10240.0,
+    p = Snapshot(step=120, epoch=2.5, n_epochs=10, elapsed=12.0, losses={},
+                 edges_per_second=10240.0, extra={"total_steps": 480},
                  settings={"min_dist": 0.5, "global_correlation_weight": 0.25,
                            "learning_rate": 1e-3, "reconstruction_weight": 1.0})
     text = status.status_text("training", p)
@@ -86,34 +73,35 @@ def test_dashboard_builds_and_validates(data):
 
     from app.dashboard import build
 
-    template, ctl = build()
+    template, state = build()
     try:
         doc = Document()
         template.server_doc(doc)
         assert not check_integrity(list(doc.roots)).error
-        ctl.worker.set_dataset(data)
-        ctl.poll()
-        assert "300 items" in ctl.dataset_info
-        ctl.frame = random_frame(data.n_samples)  # the scatter view sends it to its pipe
-        assert template.scatter.frames_sent >= 1
-        assert template.scatter.legend.object.count("legend-item") == 10
-        ctl.select_box(-1, -1, 1, 1)
-        ctl.click_at(0.0, 0.0)
-        ctl.worker.set_dataset(data.subset(np.arange(100)), prebuild=False)
-        ctl.poll()  # one update clears selection and click together: every view follows
-        assert ctl.dataset.n_samples == 100 and ctl.click is None and not len(ctl.selection)
+        state.worker.set_dataset(data)
+        state.poll()
+        assert "300 items" in state.dataset_info
+        state.frame = random_frame(data.n_samples)  # the scatter view shades it, legend and all
+        legend = next(p for p in template.main[0].select(pn.pane.HTML)
+                      if "legend-pane" in p.css_classes)
+        assert legend.object.count("legend-item") == 10
+        state.select_box(-1, -1, 1, 1)
+        state.click_at(0.0, 0.0)
+        state.worker.set_dataset(data.subset(np.arange(100)), prebuild=False)
+        state.poll()  # one update clears selection and click together: every view follows
+        assert state.dataset.n_samples == 100 and state.click is None and not len(state.selection)
     finally:
-        ctl.close()
+        state.close()
 
 
-def test_scatter_renders_frames_and_selection(ctl, data):
+def test_scatter_renders_frames_and_selection(state, data):
     from app.views.scatter import ScatterView
 
-    view = ScatterView(state=ctl)
+    view = ScatterView(state=state)
     plot = hv.renderer("bokeh").get_plot(view.plot)
-    ctl.frame = random_frame(data.n_samples)
-    ctl.select_box(-0.5, -0.5, 0.5, 0.5)
-    ctl.frame = random_frame(data.n_samples, seed=1)
+    state.frame = random_frame(data.n_samples)
+    state.select_box(-0.5, -0.5, 0.5, 0.5)
+    state.frame = random_frame(data.n_samples, seed=1)
     assert view.frames_sent == 3
     image = view.last_image
     assert image.shape[2] == 4 and image[..., 3].any()
@@ -121,19 +109,19 @@ def test_scatter_renders_frames_and_selection(ctl, data):
     assert (grey & (image[..., 3] > 0)).any() and (~grey & (image[..., 3] > 0)).any()
     assert isinstance(view.pipe.data, hv.RGB)
     view._on_tap(x=0.0, y=0.0)
-    assert ctl.click is not None and ctl.click.nearest >= 0
+    assert state.click is not None and state.click.nearest >= 0
     view._on_lasso(geometry=np.array([[-2, -2], [2, -2], [2, 2], [-2, 2]]))
-    assert len(ctl.selection) > 0.9 * data.n_samples
-    view._on_pointer(x=float(ctl.frame.xy[3, 0]), y=float(ctl.frame.xy[3, 1]))
-    assert ctl.hover == 3
-    ctl.color_by = "label"
+    assert len(state.selection) > 0.9 * data.n_samples
+    view._on_pointer(x=float(state.frame.xy[3, 0]), y=float(state.frame.xy[3, 1]))
+    assert state.hover == 3
+    state.color_by = "label"
     assert plot.state is not None
 
 
-def test_selection_panel(ctl, data):
-    panel = SelectionPanel(state=ctl)
-    ctl.frame = random_frame(data.n_samples)
-    ctl.selection = np.arange(100)
+def test_selection_panel(state, data):
+    panel = SelectionPanel(state=state)
+    state.frame = random_frame(data.n_samples)
+    state.selection = np.arange(100)
     assert "100</b> selected of 300" in panel.count.object
     assert panel.gallery.object.count("<img") == MAX_THUMBS
     assert not panel.download.disabled
@@ -141,12 +129,12 @@ def test_selection_panel(ctl, data):
     assert sum(c for _, c, _ in counts) == 100
     csv = panel._csv().read()
     assert csv.splitlines()[0].startswith("index,label") and len(csv.splitlines()) == 101
-    ctl.clear_selection()
+    state.clear_selection()
     assert panel.download.disabled and "Nothing selected" in panel.count.object
 
 
-def test_inspect_panel_html(ctl, data):
-    panel = InspectPanel(state=ctl)
+def test_inspect_panel_html(state, data):
+    panel = InspectPanel(state=state)
     click = Click(x=0.0, y=0.0, z=np.zeros((1, 2), np.float32), nearest=4,
                   neighbours=np.array([1, 2, 3]), decoded=np.full(64, 0.5, np.float32), ms=3.0)
     html = click_html(data, click)
@@ -155,7 +143,7 @@ def test_inspect_panel_html(ctl, data):
     assert neighbours_html(data, click).count("<img") == 3
     no_decoder = Click(x=0, y=0, z=np.zeros((1, 2)), message="no decoder: train with reconstruction")
     assert "no decoder" in click_html(data, no_decoder)
-    ctl.click = no_decoder
+    state.click = no_decoder
     assert panel.retrain.visible
     assert "<img" in hover_html(data, 7) and "Hover" in hover_html(data, -1)
 
@@ -166,8 +154,6 @@ def test_loss_curves_table():
     points = [LossPoint(i, i / 10, i / 10, {"total": 2.0 / i, "umap": 1.0 / i}) for i in (1, 2, 3)]
     table = loss_table(points)
     assert list(table["step"]) == [1, 2, 3] and table["global"].isna().all()
-    from app.state import SessionState
-
     st = SessionState()
     curves = LossCurves(state=st)
     hv.renderer("bokeh").get_plot(curves.pane.object)
@@ -178,16 +164,16 @@ def test_loss_curves_table():
     assert len(curves.pipe.data) == 3  # throttled while training
 
 
-def test_controls_follow_phase(ctl):
-    from app.views.controls import Controls
+def test_sidebar_follows_phase(state):
+    from app.views.sidebar import Sidebar
 
-    controls = Controls(state=ctl)
-    assert not controls.train.disabled and controls.pause.disabled and controls.save.disabled
-    ctl.phase = "training"
-    assert not controls.pause.disabled and not controls.stop.disabled and controls.resume.disabled
-    assert controls.train.label == "Restart"
-    ctl.phase = "paused"
-    assert not controls.resume.disabled
+    sidebar = Sidebar(state=state)
+    assert not sidebar.train.disabled and sidebar.pause.disabled and sidebar.save.disabled
+    state.phase = "training"
+    assert not sidebar.pause.disabled and not sidebar.stop.disabled and sidebar.resume.disabled
+    assert sidebar.train.label == "Restart"
+    state.phase = "paused"
+    assert not sidebar.resume.disabled
 
 
 def test_loss_chart_draws_every_term_with_a_legend_beside_it():

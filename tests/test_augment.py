@@ -1,4 +1,4 @@
-"""Training-only augmentation (pumap_core.augment) and the estimator's umap_weight."""
+"""Training-only augmentation (pumap_core.nets.augment) and the estimator's umap_weight."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import pytest
 import torch
 
 from pumap_core import ParametricUMAP
-from pumap_core.augment import Augmented, GaussianNoise, ImageJitter
-from pumap_core.nets import ClassifierHead, MLPEncoder, encode_with_features
+from pumap_core.nets import ClassifierHead, MLPEncoder
+from pumap_core.nets.augment import Augmented, GaussianNoise, ImageJitter
+from pumap_core.nets.classifier import encode_with_features
 
 
 def _blobs(n: int = 8, shape=(8, 8)) -> torch.Tensor:

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from pumap_core import losses
-from pumap_core.curve import find_ab_params
+from pumap_core.training import losses
+from pumap_core.training.curve import find_ab_params
 
 
 @pytest.mark.parametrize("min_dist,spread", [(0.0, 1.0), (0.1, 1.0), (0.5, 1.0), (0.25, 2.0)])
@@ -26,16 +26,16 @@ def test_cross_entropy_is_exact_eq_2_8():
     d2_neg = torch.tensor([0.5, 4.0, 9.0, 0.01])
     q = lambda d2: 1.0 / (1.0 + a * d2 ** b)  # noqa: E731
     expected = (-torch.log(q(d2_pos)).sum() - 2.0 * torch.log(1 - q(d2_neg)).sum()) / 2
-    got = losses.umap_cross_entropy(d2_pos, d2_neg, a, b, repulsion_strength=2.0)
+    got = losses.umap_batch_loss(d2_pos, d2_neg, a, b, repulsion_strength=2.0)
     assert torch.allclose(got, expected, rtol=1e-5)
     # repulsion is not capped at log 2 (umap-learn's logit bug): near points repel strongly
-    assert losses.umap_cross_entropy(torch.tensor([1.0]), torch.tensor([1e-4]), a, b) > 3 * np.log(2)
+    assert losses.umap_batch_loss(torch.tensor([1.0]), torch.tensor([1e-4]), a, b) > 3 * np.log(2)
 
 
 def test_cross_entropy_has_finite_gradients_at_zero_distance():
     z = torch.zeros(4, 2, requires_grad=True)
     d2 = losses.squared_distances(z[:2], z[2:])
-    loss = losses.umap_cross_entropy(d2, d2, 1.58, 0.9)
+    loss = losses.umap_batch_loss(d2, d2, 1.58, 0.9)
     loss.backward()
     assert torch.isfinite(loss) and torch.isfinite(z.grad).all()
 

@@ -7,8 +7,10 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
-from pumap_core import ParametricUMAP, distributed
-from pumap_core.metrics import trustworthiness
+from pumap_core import ParametricUMAP
+from pumap_core.eval.metrics import trustworthiness
+from pumap_core.model.data_parallel import fit_data_parallel, load_graph, save_graph
+from pumap_core.training import distributed
 
 
 def _gradient_job(out: str) -> None:
@@ -48,7 +50,7 @@ def digits():
 def test_two_process_fit_matches_one_process_quality(digits, tmp_path):
     X, _ = digits
     params = dict(n_epochs=20, random_state=0, init="pca")
-    distributed.fit_data_parallel(params, X, nproc=2, out=tmp_path / "ddp.pumap")
+    fit_data_parallel(params, X, nproc=2, out=tmp_path / "ddp.pumap")
     model = ParametricUMAP.load(tmp_path / "ddp.pumap")
     single = ParametricUMAP(**params).fit(X)
     t_ddp = trustworthiness(X, model.transform(X), 10)
@@ -60,6 +62,17 @@ def test_two_process_fit_matches_one_process_quality(digits, tmp_path):
 def test_bad_parameters_fail_before_any_process_starts(digits, tmp_path):
     X, _ = digits
     with pytest.raises(ValueError):
-        distributed.fit_data_parallel({"n_neighbors": 10_000}, X, nproc=2, out=tmp_path / "m")
+        fit_data_parallel({"n_neighbors": 10_000}, X, nproc=2, out=tmp_path / "m")
     with pytest.raises(ValueError, match="nproc"):
         distributed.spawn(0, _gradient_job, ("x",))
+
+
+def test_a_graph_file_round_trips(digits, tmp_path):
+    X, _ = digits
+    graph = ParametricUMAP(n_epochs=1, random_state=0).fit(X[:200]).graph_
+    save_graph(graph, tmp_path / "g.npz")
+    back = load_graph(tmp_path / "g.npz")
+    for name in ("knn_indices", "knn_dists", "sigmas", "rhos"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(graph, name))
+    np.testing.assert_array_equal(back.edges.weight, graph.edges.weight)
+    assert (back.n_neighbors, back.metric, back.edges.n_vertices) == (15, "euclidean", 200)

@@ -9,19 +9,14 @@ independently from the data and must match the table.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "experiments"))
-import direct_vs_indirect  # noqa: E402
-
-from pumap_core.graph import build_graph  # noqa: E402
-from pumap_core.knn import nearest_neighbors  # noqa: E402
-from pumap_core.objective import umap_cross_entropy  # noqa: E402
+from experiments import direct_vs_indirect
+from pumap_core.eval.objective import umap_cross_entropy
+from pumap_core.graph import build_graph
+from pumap_core.graph.neighbors import nearest_neighbors
 
 
 def test_direct_vs_indirect_tiny(shared_data_dir, tmp_path):
@@ -51,7 +46,7 @@ def test_direct_vs_indirect_tiny(shared_data_dir, tmp_path):
     # One graph, built here from the data alone, scores every embedding as the table says.
     X = result.split.X_train
     graph = build_graph(X, direct_vs_indirect.N_NEIGHBORS,
-                        knn=nearest_neighbors(X, direct_vs_indirect.N_NEIGHBORS), cache=False)
+                        knn=nearest_neighbors(X, direct_vs_indirect.N_NEIGHBORS))
     expected = {("umap-learn (non-parametric)", 0): result.embeddings[("umap-learn", 0)],
                 **{(m, w): result.embeddings[(m, w)] for m in ("direct", "indirect")
                    for w in (2, 16)}}

@@ -8,15 +8,11 @@ margin of 0.02 is safe.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "experiments"))
-import global_structure  # noqa: E402
+from experiments import global_structure
 
 
 def test_global_structure_tiny(shared_data_dir, tmp_path):

@@ -7,14 +7,12 @@ umap-learn compiles for ~30 s in a fresh process, so its path is a slow test.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "experiments"))
-import embedding_quality  # noqa: E402
+from experiments import embedding_quality
 
 TINY = ["--threads", "1", "--n-train", "300", "--n-test", "100", "--datasets", "mnist"]
 FASHION = Path("/usr/share/datasets/fashion-mnist")

@@ -10,15 +10,13 @@ with the seed. umap-learn (a ~30 s compile in a fresh process) is a slow test.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "experiments"))
-import reconstruction  # noqa: E402
+from experiments import reconstruction
 
 TINY = ["--threads", "1", "--n-train", "300", "--n-test", "100", "--datasets", "mnist",
         "--repeats", "2"]

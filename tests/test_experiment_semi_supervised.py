@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "experiments"))
-import semi_supervised  # noqa: E402
+from experiments import semi_supervised
 
 FASHION = Path("/usr/share/datasets/fashion-mnist")
 
@@ -29,7 +27,7 @@ def test_y_network_head_reads_the_latent_layer():
     import numpy as np
     import torch
 
-    from pumap_core.augment import Augmented
+    from pumap_core.nets.augment import Augmented
 
     plain = semi_supervised.y_network(16, 5, seed=0)
     wrapped = semi_supervised.y_network(16, 5, seed=0, image_shape=(4, 4), max_shift=1)

@@ -9,7 +9,6 @@ run is not part of the test suite (minutes of CPU).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,20 +16,17 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "experiments"))
-import faces_demo  # noqa: E402
-from faces_tools import (  # noqa: E402
+from experiments import faces_demo
+from experiments.faces_tools import SmallConvDecoder, SmallConvEncoder
+from harness.face_judge import (
     AttributeClassifier,
-    SmallConvDecoder,
-    SmallConvEncoder,
     decode_shifts,
     downsample,
-    image_grid,
     shift_scores,
     shift_sizes,
 )
-
-from pumap_core.features import feature_vectors  # noqa: E402
+from harness.figures import image_grid
+from pumap_core.features import feature_vectors
 
 ATTRS = ("Bright", "Red")
 

@@ -1,21 +1,19 @@
-"""experiments/faces_model.py and benchmarks/bench_faces.py on a tiny CelebA-layout
-folder of synthetic faces, in seconds (the real runs take minutes: README)."""
+"""experiments/faces_model.py, harness/faces.py and benchmarks/bench_faces.py on a tiny
+CelebA-layout folder of synthetic faces, in seconds (the real runs take minutes: README)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from benchmarks import bench_faces
+from experiments import faces_model
+from harness.faces import face_model, load_faces
 from pumap_core import ParametricUMAP
 from pumap_core.presets import FACE_CODE
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "experiments"))
-sys.path.insert(0, str(REPO / "benchmarks"))
 
 ATTRS = ["Smiling", "Eyeglasses", "Male", "Blond_Hair", "Wearing_Hat", "Young", "Bald"]
 
@@ -46,8 +44,6 @@ def faces_dir(tmp_path_factory):
 
 
 def test_faces_model_script_trains_and_saves(faces_dir, tmp_path, capsys):
-    import faces_model
-
     out = tmp_path / "faces.safetensors"
     assert faces_model.main(["--data", str(faces_dir), "--out", str(out), "--minutes", "0.05",
                              "--threads", "1"]) == 0
@@ -57,8 +53,6 @@ def test_faces_model_script_trains_and_saves(faces_dir, tmp_path, capsys):
     assert model.has_two_codes and model.code_width == FACE_CODE
     assert model.image_shape_ == (32, 32, 3)
     assert model.n_epochs >= 1 and model.n_epochs < 10_000  # what ran, not the placeholder
-    from faces_model import load_faces
-
     ds = load_faces(faces_dir)
     assert model.decode(model.encode(ds.images[:3])).shape == (3, 32, 32, 3)
     # the folder above celeba/ works too
@@ -67,18 +61,14 @@ def test_faces_model_script_trains_and_saves(faces_dir, tmp_path, capsys):
 
 
 def test_faces_model_refuses_grey_images(tmp_path):
-    import faces_model
-
     from pumap_core.data import Dataset
 
     grey = Dataset(images=np.zeros((20, 8, 8), np.uint8))
     with pytest.raises(ValueError, match="not colour images"):
-        faces_model.face_model(grey)
+        face_model(grey)
 
 
 def test_bench_faces_quick(faces_dir, tmp_path, capsys):
-    import bench_faces
-
     assert bench_faces.main(["--quick", "--data", str(faces_dir), "--out", str(tmp_path),
                              "--threads", "1"]) == 0
     text = (tmp_path / "faces_latest.md").read_text()

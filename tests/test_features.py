@@ -106,7 +106,7 @@ def test_shift_codes_scalar_and_stacked_alphas():
     "Z, attrs, error, message",
     [
         (np.zeros(5), pd.DataFrame({"a": range(5)}), ValueError, "2-D"),
-        (np.full((3, 2), np.nan), pd.DataFrame({"a": [0, 1, 0]}), ValueError, "NaN or inf"),
+        (np.full((3, 2), np.nan), pd.DataFrame({"a": [0, 1, 0]}), ValueError, "Z contains NaN"),
         (np.zeros((3, 2)), pd.DataFrame({"a": [0, 1]}), ValueError, "2 rows but Z has 3"),
         (np.zeros((3, 2)), pd.DataFrame({"a": [0.0, np.nan, 1.0]}), ValueError, "'a' has NaN"),
         (np.zeros((3, 2)), pd.DataFrame(index=range(3)), ValueError, "no attribute columns"),

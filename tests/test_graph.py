@@ -4,8 +4,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.neighbors import NearestNeighbors
 
-from pumap_core.graph import build_graph, clear_graph_cache, edges_from_graph, fuzzy_simplicial_set
-from pumap_core.knn import nearest_neighbors
+from pumap_core.graph import build_graph
+from pumap_core.graph.edges import edges_from_graph
+from pumap_core.graph.fuzzy import fuzzy_simplicial_set
+from pumap_core.graph.neighbors import nearest_neighbors
 
 
 @pytest.mark.parametrize("metric", ["euclidean", "cosine", "manhattan"])
@@ -74,24 +76,13 @@ def test_pruning_drops_only_weak_edges(small_digits):
     assert kept.weight.min() >= graph.data.max() / 5
 
 
-def test_graph_is_cached_by_data_and_settings(small_digits):
-    X, _ = small_digits
-    clear_graph_cache()
-    g1 = build_graph(X, 10)
-    assert build_graph(X.copy(), 10) is g1  # same content, same graph
-    assert build_graph(X, 12) is not g1
-    X2 = X.copy()
-    X2[0, 0] += 1.0
-    assert build_graph(X2, 10) is not g1
-
-
 def test_precomputed_knn_and_distance_matrix(small_digits):
     X, _ = small_digits
     X = X + np.random.default_rng(0).normal(0, 1e-3, X.shape).astype(np.float32)  # no ties
     idx, dist = nearest_neighbors(X, 10)
-    from_knn = build_graph(X, 10, knn=(idx, dist), cache=False)
+    from_knn = build_graph(X, 10, knn=(idx, dist))
     from scipy.spatial.distance import cdist
 
-    from_matrix = build_graph(cdist(X, X), 10, metric="precomputed", cache=False)
+    from_matrix = build_graph(cdist(X, X), 10, metric="precomputed")
     a, b = from_knn.edges.to_sparse(), from_matrix.edges.to_sparse()
     assert abs(a - b).max() < 1e-4

@@ -89,7 +89,7 @@ def test_out_of_range_update_is_refused_and_the_run_goes_on(small_digits):
 
 
 def test_fit_keeps_the_settings_it_was_trained_with(small_digits, tmp_path):
-    from pumap_core.curve import find_ab_params
+    from pumap_core.training.curve import find_ab_params
 
     X, _ = small_digits
     controls = TrainingControls()

@@ -5,14 +5,14 @@ settings and checks the 10,000 held-out test images, the protocol of the
 paper's Table 1 (Parametric UMAP: trustworthiness .9573, 1-NN .9402).
 
 This is a regression guard at the level measured on 2026-11-28
-(trustworthiness .939–.941, 1-NN .916); the product target (≥ .95, within
-0.01 of umap-learn's UMAP) is not reached yet and is tracked in the issues.
+(trustworthiness .939–.941, 1-NN .916); the latest figures beside umap-learn's
+are in benchmarks/results/engine_latest.md.
 """
 
 import pytest
 
 from pumap_core import ParametricUMAP
-from pumap_core.metrics import knn_accuracy, trustworthiness
+from pumap_core.eval.metrics import knn_accuracy, trustworthiness
 
 pytestmark = pytest.mark.slow
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from pumap_core.curve import find_ab_params
+from pumap_core.eval.objective import sampled_objective, umap_cross_entropy
 from pumap_core.graph import build_graph
-from pumap_core.objective import sampled_objective, umap_cross_entropy
+from pumap_core.training.curve import find_ab_params
 
 
 @pytest.fixture(scope="module")

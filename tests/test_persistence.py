@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from pumap_core import ModelFileError, ParametricUMAP
-from pumap_core.io import FORMAT_VERSION
+from pumap_core.persistence import FORMAT_VERSION
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +130,7 @@ def test_export_onnx_runs_the_real_encoder(fitted, small_digits, tmp_path):
 
 def test_a_model_whose_header_length_starts_with_the_pickle_byte_loads(tmp_path):
     """safetensors' first byte is its header length's low byte; 0x80 is not a pickle there."""
-    from pumap_core.io import load_model, save_model
+    from pumap_core.persistence import load_model, save_model
 
     tensors = {"w": torch.arange(6, dtype=torch.float32).reshape(2, 3)}
     for pad in range(300):

@@ -6,14 +6,15 @@ import pytest
 import torch
 
 from pumap_core import ParametricUMAP, nets
-from pumap_core.convergence import ConvergenceMonitor, neighbour_recall
-from pumap_core.estimator import resolve_device
-from pumap_core.initialization import initial_layout, pca_layout, spectral_layout
-from pumap_core.training import reconstruction_subset, warm_start
+from pumap_core.device import resolve_device
+from pumap_core.model import fitting
+from pumap_core.training.convergence import ConvergenceMonitor, neighbour_recall
+from pumap_core.training.initialization import initial_layout, pca_layout, spectral_layout
+from pumap_core.training.loop import reconstruction_subset, warm_start
 
 
 def data_knn(X: np.ndarray, k: int = 15) -> np.ndarray:
-    from pumap_core.knn import nearest_neighbors
+    from pumap_core.graph.neighbors import nearest_neighbors
 
     return nearest_neighbors(X, k)[0]
 
@@ -42,7 +43,7 @@ def test_auto_epochs_stop_early_on_a_toy_set():
     rng = np.random.default_rng(0)
     X = np.concatenate([rng.normal(c, 0.3, size=(150, 6)) for c in (0, 5, 10)]).astype(np.float32)
     model = ParametricUMAP(random_state=0).fit(X)
-    cap = model._resolve_epochs()
+    cap = fitting.resolve_epochs(model)
     assert model.n_epochs_ < cap / 2
     assert model.loss_history_[-1]["epoch"] < cap
 
@@ -105,7 +106,7 @@ def test_warm_start_regresses_the_encoder_onto_the_layout(digits):
 def test_warm_start_and_noise_raise_held_out_quality(digits):
     """Small data: the spectral warm start and input noise keep unseen rows as
     faithful as training rows (without them the map over-fits)."""
-    from pumap_core.metrics import trustworthiness
+    from pumap_core.eval.metrics import trustworthiness
 
     X, _ = digits
     rows = np.random.default_rng(0).permutation(len(X))
@@ -113,7 +114,7 @@ def test_warm_start_and_noise_raise_held_out_quality(digits):
     plain = ParametricUMAP(n_epochs=15, batch_size=256, init=None, input_noise=None,
                            random_state=0).fit(train)
     regular = ParametricUMAP(n_epochs=15, batch_size=256, random_state=0).fit(train)
-    assert regular._input_noise() > 0
+    assert fitting.input_noise(regular) > 0
     t_plain = trustworthiness(test, plain.transform(test))
     t_regular = trustworthiness(test, regular.transform(test))
     assert t_regular > t_plain

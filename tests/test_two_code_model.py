@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 import torch
 
-from pumap_core import ModelFileError, ParametricUMAP
-from pumap_core import io as pio
+from pumap_core import ModelFileError, ParametricUMAP, persistence
 from pumap_core.data import Dataset
 from pumap_core.features import (
     direction_scales,
@@ -121,7 +120,7 @@ def test_save_load_two_code_exactly(two_code, faces, tmp_path):
     np.testing.assert_array_equal(loaded.decode(C), two_code.decode(C))
     Z = two_code.transform(images[:4])
     np.testing.assert_array_equal(loaded.inverse_transform(Z), two_code.inverse_transform(Z))
-    _, config = pio.load_model(path)
+    _, config = persistence.load_model(path)
     assert config["networks"]["encoder"]["type"] == "code_map_encoder"
     with open(path, "rb") as fh:
         assert b'"format_version":"2"' in fh.read(20000).replace(b" ", b"")
@@ -130,7 +129,7 @@ def test_save_load_two_code_exactly(two_code, faces, tmp_path):
 def test_one_code_files_stay_format_1(one_code, tmp_path):
     path = tmp_path / "one.pumap"
     one_code.save(path)
-    _, config = pio.load_model(path)
+    _, config = persistence.load_model(path)
     assert "code_components" not in config["params"]
     with open(path, "rb") as fh:
         assert b'"format_version":"1"' in fh.read(20000).replace(b" ", b"")
@@ -228,7 +227,7 @@ def test_interpolate_codes():
     np.testing.assert_allclose(middle, [[0.5]], atol=1e-6)
     far = interpolate_codes([[-100.0, -100.0]], M, C, k=4)
     np.testing.assert_allclose(far, [[0.0]], atol=1e-6)
-    with pytest.raises(ValueError, match="one row per map point"):
+    with pytest.raises(ValueError, match="codes has 2 rows but map points has 4"):
         interpolate_codes([[0.0, 0.0]], M, C[:2])
 
 
@@ -249,7 +248,7 @@ def test_preset_for(faces, digits):
 def test_pca_conv_nets_start_as_whitened_pca(faces):
     from sklearn.decomposition import PCA
 
-    from pumap_core.nets import PCAConvDecoder, PCAConvEncoder, pca_init
+    from pumap_core.nets.conv import PCAConvDecoder, PCAConvEncoder, pca_init
 
     images, _ = faces
     X = images.reshape(len(images), -1).astype(np.float32) / 255

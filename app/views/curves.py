@@ -10,7 +10,7 @@ import pandas as pd
 import panel as pn
 import param
 
-from pumap_core.controls import WEIGHT_OF
+from pumap_core.training.live import WEIGHT_OF
 
 from ..state import SessionState
 

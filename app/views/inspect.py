@@ -8,7 +8,7 @@ import numpy as np
 import panel as pn
 import param
 
-from ..images import as_image, img_tag, row_table
+from ..html_blocks import as_image, img_tag, row_table
 from ..state import SessionState
 from ..style import html_pane
 

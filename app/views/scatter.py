@@ -22,12 +22,10 @@ import param
 
 from ..colors import NEW, NEW_COLOR, color_codes
 from ..frame import EXTENT
-from ..images import legend_html
+from ..html_blocks import legend_html
 from ..state import SessionState
 from ..style import html_pane
-from .shading import shade_frame, warm_up
-
-__all__ = ["ScatterView", "warm_up"]
+from .shading import shade_frame
 
 HOME = (-EXTENT, EXTENT)
 

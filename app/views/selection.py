@@ -10,7 +10,7 @@ import panel as pn
 import param
 
 from ..colors import color_codes
-from ..images import GREY, PALETTE, as_image, bars_html, img_tag
+from ..html_blocks import GREY, PALETTE, as_image, bars_html, img_tag
 from ..state import LABEL, SessionState
 from ..style import html_pane
 

@@ -7,9 +7,10 @@ import html
 import panel as pn
 import param
 
-from pumap_core.controls import LIVE
+from pumap_core import Snapshot
+from pumap_core.training.live import LIVE
 
-from ..progress import Progress, clock
+from ..progress import clock
 from ..state import SessionState
 from ..style import html_pane
 
@@ -17,7 +18,7 @@ _PHASES = {"empty": "No data", "ready": "Ready", "training": "Training", "paused
            "stopping": "Stopping…", "stopped": "Stopped", "done": "Done", "failed": "Failed"}
 
 
-def status_text(phase: str, progress: Progress | None, loading: str = "",
+def status_text(phase: str, progress: Snapshot | None, loading: str = "",
                 fps: float = 0.0, preparing: str = "", added=None) -> str:
     """One line: phase, epoch, steps/s, time left and the running settings."""
     parts = [f"<b>{_PHASES.get(phase, phase)}</b>"]
@@ -26,15 +27,15 @@ def status_text(phase: str, progress: Progress | None, loading: str = "",
     elif preparing:
         parts.append(html.escape(preparing))
     if progress is not None and progress.step:
-        p = progress
+        p, total = progress, int(progress.extra.get("total_steps", 0))
         rate = p.step / max(p.elapsed, 1e-9)
         parts.append(f"epoch {p.epoch:.1f} / {p.n_epochs}")
-        parts.append(f"step {p.step:,}" + (f" / {p.total_steps:,}" if p.total_steps else ""))
+        parts.append(f"step {p.step:,}" + (f" / {total:,}" if total else ""))
         parts.append(f"{rate:.1f} steps/s · {p.edges_per_second:,.0f} edges/s")
         if fps and phase in ("training", "paused"):
             parts.append(f"{fps:.1f} frames/s")
-        if p.total_steps and phase in ("training", "paused"):
-            parts.append(f"{clock((p.total_steps - p.step) / max(rate, 1e-9))} left")
+        if total and phase in ("training", "paused"):
+            parts.append(f"{clock((total - p.step) / max(rate, 1e-9))} left")
         else:
             parts.append(f"{clock(p.elapsed)} elapsed")
         if p.settings:

@@ -11,6 +11,7 @@ from .celeba import load_celeba
 from .dataset import DataError, Dataset
 from .idx import load_idx
 from .imagefolder import load_image_folder
+from .shards import load_shards, shard_files
 from .sources import NAMES, detect_format, find_named, split_name
 from .tables import load_h5ad, load_npy, load_npz, read_table, table_to_dataset
 
@@ -88,7 +89,8 @@ def load(
     source : "digits", "mnist", "mnist-test", "fashion-mnist",
         "fashion-mnist-test", "celeba", or a path. A path's format is found
         from its content: IDX (MNIST layout, a folder or one images file),
-        CelebA's layout, a folder of images, .npy, .npz, .csv, .parquet, .h5ad.
+        CelebA's layout, a folder of images, .npy, .npz, .csv, .parquet, .h5ad,
+        or a folder of .npy or Parquet shards (read in natural name order).
     split : IDX only. "train", "test" or "all" (train then test, with a
         ``split`` attribute column). Default: "train" when present (names
         ending in "-test" mean "test"); a single images file is its own split.
@@ -101,7 +103,7 @@ def load(
         a column name, or None for no labels. For CelebA an attribute name
         (default: no labels).
     data_dir : root folder holding mnist/, fashion-mnist/, celeba/ for names.
-    feature_columns : tables only, the columns to embed (default: every
+    feature_columns : tables and Parquet shards only, the columns to embed (default: every
         numeric non-label column; the rest become ``attributes``).
     attributes : image folders only, the CSV of per-image attributes
         (default: the folder's only .csv file, if any).
@@ -113,6 +115,9 @@ def load(
     if isinstance(source, str) and split_name(source)[0] in NAMES and not Path(source).exists():
         return _load_named(source, split, limit, image_size, label_column, data_dir)
     path = Path(source).expanduser()
+    if shard_files(path) is not None:
+        return load_shards(path, limit=limit, label_column=label_column,
+                           feature_columns=feature_columns, name=name)
     fmt = detect_format(path)
     if fmt == "idx":
         return load_idx(path, split=split, limit=limit, name=name)

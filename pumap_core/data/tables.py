@@ -174,13 +174,18 @@ def array_to_dataset(arr: np.ndarray, where, **fields) -> Dataset:
     raise DataError(f"{where}: image values must lie in [0, 1] or [0, 255]; got [{lo}, {hi}]")
 
 
-def load_npy(path: Path, limit: int | None = None, name: str | None = None) -> Dataset:
+def open_npy(path: Path) -> np.ndarray:
+    """A ``.npy`` file memory-mapped (rows are read when sliced), never unpickled."""
     if path.stat().st_size == 0:
         raise DataError(f"{path}: empty file")
     try:
-        arr = np.load(path, allow_pickle=False, mmap_mode="r")
+        return np.load(path, allow_pickle=False, mmap_mode="r")
     except ValueError as e:
         raise DataError(f"{path}: cannot read .npy ({e}); object arrays are not loaded") from e
+
+
+def load_npy(path: Path, limit: int | None = None, name: str | None = None) -> Dataset:
+    arr = open_npy(path)
     arr = np.asarray(arr[:limit] if limit is not None else arr)
     return array_to_dataset(arr, path, name=name or path.stem, source=str(path))
 

@@ -70,10 +70,15 @@ def test_status_stays_in_view_when_the_page_scrolls(page):
         page.set_viewport_size({"width": 1500, "height": 1100})
 
 
-def test_new_rows_land_on_the_map(page, rows):
-    page.locator(".add-path input").fill(str(rows / "more-digits.npy"))
+def place_rows(page, path) -> None:
+    """Type the path of new rows, then press "Place on the map", as a person does."""
+    page.locator(".add-path input").fill(str(path))
     page.wait_for_timeout(500)  # a person types, then clicks: the typed path reaches the server
     page.locator(".add-data button").click()
+
+
+def test_new_rows_land_on_the_map(page, rows):
+    place_rows(page, rows / "more-digits.npy")
     legend = page.locator(".legend-pane")
     legend.get_by_text("new: more-digits (400)").wait_for(timeout=30 * MS)
     line = page.locator(".status-line .added-status")
@@ -89,9 +94,7 @@ def test_new_rows_land_on_the_map(page, rows):
 
 
 def test_rows_with_other_features_get_a_clear_message(page, rows):
-    page.locator(".add-path input").fill(str(rows / "narrow.npy"))
-    page.wait_for_timeout(500)  # a person types, then clicks: the typed path reaches the server
-    page.locator(".add-data button").click()
+    place_rows(page, rows / "narrow.npy")
     alert = page.locator(".error-alert .error-text")
     alert.get_by_text("features per item").wait_for(timeout=30 * MS)
     shot(page, "flow-03-wrong-features")

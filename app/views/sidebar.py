@@ -1,0 +1,149 @@
+"""Sidebar widgets: data chooser, training settings, run buttons, live sliders, models."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import panel as pn
+import param
+
+from ..state import RUNNING, SessionState
+from ..style import html_pane
+
+#: the learning-rate menu: label -> value, labels in one notation
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
+
+
+def rate_label(value: float) -> str:
+    """``3e-03`` -> "3e-3": one notation for every entry of the menu."""
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def rate_options(current: float) -> dict[str, float]:
+    """The menu, with the current value in its place (once, in the same notation)."""
+    values = sorted({*LEARNING_RATES, float(current)})
+    return {rate_label(v): v for v in values}
+
+
+def model_filename(ds) -> str:
+    """``mnist-all.pumap.safetensors``: the data set's name, safe as a file name."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", getattr(ds, "name", "") or "").strip("-.")
+    return f"{name or 'model'}.pumap.safetensors"
+
+
+def css_class(name: str) -> str:
+    return name.replace("_", "-")
+
+
+class Sidebar(pn.viewable.Viewer):
+    """The sidebar; every widget edits the session state or calls one of its actions."""
+
+    state = param.ClassSelector(class_=SessionState)
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        st = self.state
+        self.source = pn.widgets.Select(label="Data set", options=st.sources, value=st.source,
+                                        css_classes=["source-select"])
+        self.source.param.watch(lambda e: st.load(e.new), ["value"])
+        self.path = pn.widgets.TextInput(label="…or a file or folder", placeholder="/path/to/data",
+                                         css_classes=["path-input"])
+        self.open = pn.widgets.Button(label="Open path", color="default",
+                                      css_classes=["open-path"])
+        self.open.on_click(lambda _: st.load(self.path.value_input or self.path.value))
+        self.path.param.watch(lambda _: st.load(self.path.value), ["enter_pressed"])
+        self.info = html_pane(pn.bind(lambda s: f'<div class="muted">{s}</div>',
+                                      st.param.dataset_info), sizing_mode="stretch_width")
+
+        self.n_neighbors = pn.widgets.IntSlider.from_param(st.param.n_neighbors)
+        self.epochs = pn.widgets.IntInput.from_param(st.param.n_epochs, label="Epochs (0 = auto)",
+                                                     step=10, css_classes=["epochs"])
+        self.lr = pn.widgets.Select(label=st.param.learning_rate.label,
+                                    options=rate_options(st.learning_rate), value=st.learning_rate,
+                                    css_classes=["learning-rate"])
+        self.lr.param.watch(lambda e: setattr(st, "learning_rate", e.new), ["value"])
+        self.recon = pn.widgets.Checkbox.from_param(st.param.reconstruction,
+                                                    label="Reconstruction (decoder: click to decode)")
+        self.recon_note = html_pane(
+            '<div class="muted">The decoder reconstructs 128 rows of each batch, about the cost '
+            "of a step without it; turn it off (or the weight to 0) to train the map alone.</div>", sizing_mode="stretch_width")
+
+        self.train = pn.widgets.Button(label="Train", color="primary", css_classes=["train"])
+        self.pause = pn.widgets.Button(label="Pause", css_classes=["pause"])
+        self.resume = pn.widgets.Button(label="Resume", css_classes=["resume"])
+        self.stop = pn.widgets.Button(label="Stop", color="danger", css_classes=["stop"])
+        self.reset = pn.widgets.Button(label="Reset", css_classes=["reset"])
+        for button, action in ((self.train, st.train), (self.pause, st.pause),
+                               (self.resume, st.resume), (self.stop, st.stop),
+                               (self.reset, st.reset)):
+            button.on_click(lambda _, action=action: action())
+
+        # one slider per live setting the state offers (bounds and labels from the engine)
+        self.live = {name: pn.widgets.FloatSlider.from_param(
+            st.param[name], css_classes=[css_class(name)])
+            for name in st.live_names() if name != "learning_rate"}
+        self.color_by = pn.widgets.Select.from_param(st.param.color_by, label="Colour by")
+
+        self.add_source = pn.widgets.Select(label="New rows: a data set…",
+                                            options={"(choose)": "", **st.sources},
+                                            css_classes=["add-source"])
+        self.add_path = pn.widgets.TextInput(label="…or a file or folder",
+                                             placeholder="/path/to/more/rows",
+                                             css_classes=["add-path"])
+        self.add = pn.widgets.Button(label="Place on the map", color="primary",
+                                     css_classes=["add-data"])
+        self.add.on_click(lambda _: st.add_data(
+            self.add_path.value_input or self.add_path.value or self.add_source.value))
+        self.add_path.param.watch(lambda _: st.add_data(self.add_path.value), ["enter_pressed"])
+        self.clear_added = pn.widgets.Button(label="Remove new rows", css_classes=["clear-added"])
+        self.clear_added.on_click(lambda _: st.clear_added())
+
+        self.save = pn.widgets.FileDownload(callback=self._model_file, filename="model.safetensors",
+                                            label="Save model", color="success",
+                                            disabled=True, css_classes=["save-model"])
+        self.upload = pn.widgets.FileInput(accept=".safetensors,.pumap", multiple=False,
+                                           css_classes=["load-model"])
+        self.upload.param.watch(self._on_upload, ["value"])
+        st.param.watch(self._on_phase, ["phase", "loading", "model"])
+        st.param.watch(self._on_dataset, ["dataset"])
+        self._on_phase()
+
+    def _model_file(self):
+        try:
+            return io.BytesIO(self.state.model_bytes())
+        except (RuntimeError, ValueError, OSError) as e:
+            self.state.error = f"Could not save the model: {e}"
+            raise
+
+    def _on_upload(self, event) -> None:
+        if event.new:
+            self.state.load_model_bytes(event.new, self.upload.filename or "model")
+
+    def _on_phase(self, *_) -> None:
+        st = self.state
+        phase, running = st.phase, st.phase in RUNNING
+        self.train.disabled = phase == "empty" or bool(st.loading)
+        self.train.label = "Restart" if running else "Train"
+        self.pause.disabled = phase != "training"
+        self.resume.disabled = phase != "paused"
+        self.stop.disabled = not running
+        self.save.disabled = phase not in ("done", "stopped") or st.model is None
+        self.add.disabled = st.model is None
+
+    def _on_dataset(self, *_) -> None:
+        self.save.filename = model_filename(self.state.dataset)
+
+    def __panel__(self) -> pn.Column:
+        section = lambda text: html_pane(f'<div class="section">{text}</div>')  # noqa: E731
+        return pn.Column(
+            section("Data"), self.source, self.path, self.open, self.info,
+            section("Training"), self.n_neighbors, self.epochs, self.lr, self.recon, self.recon_note,
+            pn.Row(self.train, self.pause, self.resume), pn.Row(self.stop, self.reset),
+            section("Live (acts on the running optimisation)"), *self.live.values(),
+            section("View"), self.color_by,
+            section("New rows on the map (same features)"), self.add_source, self.add_path,
+            pn.Row(self.add, self.clear_added),
+            section("Model"), self.save, html_pane('<div class="muted">Load a saved model:</div>'),
+            self.upload, sizing_mode="stretch_width")

@@ -1,0 +1,118 @@
+"""The three commands, in process: ``fit``, ``transform`` and ``inverse``.
+
+Each checks what it can before the long part (the output path, the device,
+the model file, the data's width), then works under a progress bar and
+writes its result whole or not at all (:mod:`.output`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .columns import decoded_frame, embedding_frame
+from .errors import CLIError
+from .inputs import check_device, check_fits, load_model, model_input, read_codes, read_data
+from .output import atomic_output, check_out, write_npy, write_parquet
+from .progress import bar
+
+
+def _report(args: argparse.Namespace, text: str) -> None:
+    if not args.quiet:
+        print(text)
+
+
+def in_chunks(fn: Callable[[np.ndarray], np.ndarray], rows: np.ndarray, batch: int,
+              desc: str, progress: bool) -> np.ndarray:
+    """``fn`` over ``rows`` a batch at a time, under a bar counting rows."""
+    parts = []
+    with bar(len(rows), desc, "row", progress) as pbar:
+        for start in range(0, len(rows), batch):
+            parts.append(fn(rows[start:start + batch]))
+            pbar.update(len(parts[-1]))
+    return np.concatenate(parts)
+
+
+def estimator_params(args: argparse.Namespace) -> dict[str, Any]:
+    """The estimator's constructor arguments from the command line."""
+    return dict(
+        n_components=args.n_components, n_neighbors=args.n_neighbors, min_dist=args.min_dist,
+        spread=args.spread, metric=args.metric, n_epochs=args.n_epochs,
+        batch_size=args.batch_size, learning_rate=args.learning_rate,
+        init=None if args.init == "none" else args.init, encoder=args.encoder,
+        global_correlation_weight=args.global_correlation_weight,
+        reconstruction=args.reconstruction, code_components=args.code_components,
+        map_epochs=args.map_epochs, random_state=args.random_state, device=args.device,
+        verbose=not args.quiet)
+
+
+def fit(args: argparse.Namespace) -> int:
+    """Train on DATA and save the model (the estimator's own bar shows the training)."""
+    from pumap_core import ParametricUMAP
+
+    out = check_out(args.out)
+    check_device(args.device)
+    ds = read_data(args, progress=not args.quiet)
+    if args.supervised and ds.labels is None:
+        raise CLIError(f"{args.data}: --supervised needs labels, and these data have none "
+                       "(see --label-column)")
+    model = ParametricUMAP(**estimator_params(args))
+    model.fit(model_input(ds), ds.labels if args.supervised else None)
+    with atomic_output(out) as tmp:
+        model.save(tmp, include_graph=args.include_graph)
+    _report(args, f"fitted {ds.n_samples} rows x {ds.n_features} features "
+                  f"({model.n_epochs_} epochs); model saved to {out}")
+    return 0
+
+
+def transform(args: argparse.Namespace) -> int:
+    """Embed DATA and write one Parquet table (or, with Dask, a folder of parts)."""
+    if args.workers or args.scheduler:
+        from .dask_transform import dask_transform
+
+        return dask_transform(args)
+    out = check_out(args.out)
+    model = load_model(args.model, args.device)
+    ds = read_data(args, progress=not args.quiet)
+    inputs = model_input(ds)
+    check_fits(model, inputs, args.data)
+    Z = in_chunks(lambda rows: model.transform(rows, batch_size=args.batch_size), inputs,
+                  args.batch_size, "transform", not args.quiet)
+    frame = embedding_frame(Z, 0, ds.labels, ds.label_names, ds.attributes)
+    with atomic_output(out) as tmp:
+        write_parquet(frame, tmp, not args.quiet)
+    _report(args, f"embedded {len(frame)} rows into {Z.shape[1]} dimensions; wrote {out}")
+    return 0
+
+
+def _decoder(model: Any, width: int, args: argparse.Namespace) -> Callable:
+    """Map points go through ``inverse_transform``, a two-code model's codes through ``decode``."""
+    if model.decoder_ is None:
+        raise CLIError(f"{args.model}: this model has no decoder, so it cannot decode; "
+                       "fit one with --reconstruction")
+    if width == model.n_components:
+        return lambda Z: model.inverse_transform(Z, batch_size=args.batch_size)
+    if model.has_two_codes and width == model.code_width:
+        return lambda C: model.decode(C, batch_size=args.batch_size)
+    codes = f" or codes of {model.code_width}" if model.has_two_codes else ""
+    raise CLIError(f"{args.codes}: {width} columns, but {args.model} decodes map points of "
+                   f"{model.n_components}{codes}")
+
+
+def inverse(args: argparse.Namespace) -> int:
+    """Decode map points (or codes) and write the rows as Parquet, or .npy."""
+    out = check_out(args.out)
+    model = load_model(args.model, args.device)
+    codes, rows = read_codes(args.codes)
+    decode = _decoder(model, codes.shape[1], args)
+    decoded = in_chunks(decode, codes, args.batch_size, "decode", not args.quiet)
+    with atomic_output(out) as tmp:
+        if out.suffix.lower() == ".npy":
+            write_npy(decoded, tmp)
+        else:
+            write_parquet(decoded_frame(rows, decoded), tmp, not args.quiet)
+    _report(args, f"decoded {len(decoded)} rows; wrote {out}")
+    return 0

@@ -1,0 +1,67 @@
+"""``fit`` in N processes: the graph built once, then data-parallel training.
+
+Each rank runs the ordinary ``ParametricUMAP.fit`` on the same rows and graph;
+the training loop sees the process group and shares the edges and gradients
+(:mod:`pumap_core.training.distributed`). Rank 0 writes the model file, which
+is the same kind of file a single-process fit writes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+import numpy as np
+import torch.distributed as dist
+
+from ..graph import EdgeSet, NeighborGraph, build_graph
+from ..training import distributed
+from ..validation import check_fit_data
+from .estimator import ParametricUMAP
+from .params import checked_rows
+
+
+def fit_data_parallel(params: dict[str, Any], X: Any, nproc: int, out: str | os.PathLike,
+                      graph: NeighborGraph | None = None, device: str = "cpu") -> None:
+    """Fit ``ParametricUMAP(**params)`` on ``X`` in ``nproc`` processes; rank 0 saves ``out``.
+
+    The neighbour graph is built here, once (or taken as given), and handed to
+    the ranks with the data through temporary files, so no rank rebuilds it.
+    Bad parameters or data fail here, before any process starts.
+    """
+    probe = ParametricUMAP(**params)
+    rows, image_shape = checked_rows(X)
+    check_fit_data(rows, probe.n_neighbors)
+    if graph is None:
+        graph = build_graph(rows, probe.n_neighbors, probe.metric, knn_method=probe.knn_method,
+                            random_state=probe.random_state)
+    with tempfile.TemporaryDirectory(prefix="pumap-ddp-") as tmp:
+        x_path, graph_path = os.path.join(tmp, "X.npy"), os.path.join(tmp, "graph.npz")
+        np.save(x_path, rows if image_shape is None else rows.reshape(-1, *image_shape))
+        save_graph(graph, graph_path)
+        distributed.spawn(nproc, _fit_rank, (x_path, graph_path, dict(params), os.fspath(out)),
+                          device)
+
+
+def _fit_rank(x_path: str, graph_path: str, params: dict[str, Any], out: str) -> None:
+    model = ParametricUMAP(**params)
+    model.fit(np.load(x_path), graph=load_graph(graph_path))
+    if distributed.rank() == 0:
+        model.save(out)
+    dist.barrier()
+
+
+def save_graph(graph: NeighborGraph, path: str | os.PathLike) -> None:
+    """The graph's arrays in one ``.npz`` (plain arrays: loading runs no code)."""
+    e = graph.edges
+    np.savez(path, knn_indices=graph.knn_indices, knn_dists=graph.knn_dists,
+             sigmas=graph.sigmas, rhos=graph.rhos, head=e.head, tail=e.tail, weight=e.weight,
+             n_vertices=e.n_vertices, n_neighbors=graph.n_neighbors, metric=graph.metric)
+
+
+def load_graph(path: str | os.PathLike) -> NeighborGraph:
+    with np.load(path, allow_pickle=False) as f:
+        edges = EdgeSet(f["head"], f["tail"], f["weight"], int(f["n_vertices"]))
+        return NeighborGraph(f["knn_indices"], f["knn_dists"], f["sigmas"], f["rhos"], edges,
+                             int(f["n_neighbors"]), str(f["metric"]))

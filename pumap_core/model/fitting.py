@@ -1,0 +1,221 @@
+"""From an estimator's parameters and its data to a training run: the networks, the
+``"auto"`` choices, and the loop's data and configuration.
+
+Each function reads the parameters (and, once built, the fitted graph) of a
+:class:`~pumap_core.model.estimator.ParametricUMAP`; none of them sets an
+attribute: ``fit`` decides what the estimator keeps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..graph.sampling import EdgeSampler
+from ..nets.classifier import ClassifierHead
+from ..nets.conv import CONV_WIDTHS, PCAConvDecoder, PCAConvEncoder, pca_init
+from ..nets.factory import default_decoder, default_encoder
+from ..nets.mlp import MLPEncoder
+from ..nets.projection import InputProjection, ProjectedEncoder
+from ..nets.two_code import CodeMapEncoder
+from ..training.initialization import initial_layout
+from ..training.loop import TrainingConfig, TrainingData
+
+#: "auto" epochs aim at about this many sampled edges (bounded by AUTO_EPOCHS).
+AUTO_EDGE_SAMPLES = 6_000_000
+AUTO_EPOCHS = (10, 100)
+#: "auto" input projection: PCA to this many dimensions for wider MLP inputs.
+AUTO_PROJECTION = 100
+#: Learning rate of the map stage (``refine_map``): the map head is small and its
+#: inputs fixed; on CelebA codes 1e-2 reached a higher held-out trustworthiness in 30
+#: epochs than 3e-3 (.854 vs .849; benchmarks/results/faces_design.md).
+MAP_LEARNING_RATE = 1e-2
+#: regression steps onto the initial layout before UMAP's loss takes over.
+WARM_START_STEPS = 300
+#: "auto" input noise: noise in data space whose expected length is this multiple of
+#: the median distance from a row to its nearest neighbour (a noisy row stays near
+#: its neighbourhood); seen through a frozen projection, only its projected part is left.
+AUTO_NOISE_SCALE = 1.5
+#: ... at full strength up to this many rows, then shrinking as 1/sqrt(rows): small data
+#: over-fits without it (digits, 1,500 rows: held-out 1-NN .93 -> .97), large data is
+#: its own regulariser and loses class separation to it (MNIST: 1-NN .93 -> .90);
+#: benchmarks/results/engine_choices.md.
+AUTO_NOISE_ROWS = 5000
+#: "auto" reconstruction: decode at most this many rows of each batch.
+AUTO_RECONSTRUCTION_ROWS = 128
+
+
+def seed_of(random_state) -> int:
+    """One int seed for everything random in a fit (fresh entropy for None)."""
+    if random_state is None:
+        return int(np.random.SeedSequence().generate_state(1)[0])
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(2**31 - 1))
+    return int(random_state)
+
+
+def build_networks(est, X: np.ndarray, image_shape, labels: np.ndarray | None, seed: int
+                   ) -> tuple[tuple[nn.Module, nn.Module | None, nn.Module | None], torch.Tensor]:
+    """``((encoder, decoder, classifier), inputs)``: the networks ``est`` asks for and
+    what the encoder reads (``X``, or ``X`` through a frozen projection)."""
+    d = X.shape[1]
+    inputs = torch.from_numpy(X)
+    width = est.code_components or est.n_components  # what the decoder reads
+    widths = tuple(est.conv_widths) if est.conv_widths else CONV_WIDTHS
+    pca = None
+    if "pca_conv" in (est.encoder, est.decoder if est.reconstruction else None):
+        pca = pca_init(X, width, random_state=seed % 2**31)
+    if isinstance(est.encoder, nn.Module):
+        encoder = est.encoder
+    else:
+        encoder = default_encoder(d, width, image_shape, est.encoder, widths)
+        if isinstance(encoder, PCAConvEncoder):
+            encoder.init_pca(*pca)
+        n_proj = projection_size(est, d, encoder)
+        if n_proj:
+            projection = InputProjection.pca(X, n_proj, random_state=seed % 2**31)
+            encoder = ProjectedEncoder(projection, MLPEncoder(n_proj, width))
+            with torch.no_grad():
+                inputs = projection(inputs)
+    if est.code_components is not None:
+        encoder = CodeMapEncoder(encoder, est.n_components, map_grad=est.map_grad,
+                                 code_components=width)
+    decoder = None
+    if est.reconstruction:
+        if isinstance(est.decoder, nn.Module):
+            decoder = est.decoder
+        else:
+            unit = bool(X.min() >= 0.0 and X.max() <= 1.0)
+            decoder = default_decoder(d, width, image_shape, unit, est.decoder, widths)
+            if isinstance(decoder, PCAConvDecoder):
+                decoder.init_pca(*pca)
+    classifier = None
+    if est.classes_ is not None and len(est.classes_) and classifier_weight(est, labels) > 0:
+        n_classes = int(est.classes_.max()) + 1
+        reads = est.n_components if est.classifier_input == "latent" else \
+            getattr(encoder, "n_hidden_features", est.n_components)
+        classifier = ClassifierHead(reads, n_classes)
+    return (encoder, decoder, classifier), inputs
+
+
+def starting_layout(est, X: np.ndarray, seed: int) -> torch.Tensor | None:
+    """The layout of ``est.init`` that the warm start regresses onto, on ``est.device_``."""
+    layout = initial_layout(est.init, X, est.graph_.edges, est.n_components, seed % 2**31)
+    return None if layout is None else torch.from_numpy(layout).to(est.device_)
+
+
+def projection_size(est, d: int, encoder: nn.Module) -> int:
+    """Width of the frozen PCA layer in front of an MLP encoder (0: none)."""
+    if not isinstance(encoder, MLPEncoder) or est.input_projection is None:
+        return 0
+    if est.input_projection == "auto":
+        return AUTO_PROJECTION if d > 2 * AUTO_PROJECTION else 0
+    return int(est.input_projection)
+
+
+def trainable_encoder(encoder: nn.Module) -> nn.Module:
+    """With a frozen projection the data are projected once; train the MLP behind it."""
+    if isinstance(encoder, ProjectedEncoder):
+        return encoder.encoder
+    if isinstance(encoder, CodeMapEncoder) and isinstance(encoder.code_net, ProjectedEncoder):
+        return encoder.with_code_net(encoder.code_net.encoder)
+    return encoder
+
+
+def classifier_weight(est, labels: np.ndarray | None) -> float:
+    """The classifier's weight: 0 without labelled rows, 1 unless ``est`` says otherwise."""
+    if labels is None or not (labels >= 0).any():
+        return 0.0
+    return 1.0 if est.classifier_weight is None else float(est.classifier_weight)
+
+
+def input_noise(est) -> float:
+    """``"auto"``: per-feature noise whose length over all features is
+    :data:`AUTO_NOISE_SCALE` times the median nearest-neighbour distance, less on
+    data of more than :data:`AUTO_NOISE_ROWS` rows."""
+    if est.input_noise is None:
+        return 0.0
+    if est.input_noise != "auto":
+        return float(est.input_noise)
+    graph = est.graph_
+    # ρ is the distance to the nearest other row; graphs read from a file keep only the kNN
+    rhos = graph.rhos if graph.rhos is not None else graph.knn_dists[:, 1]
+    rho = float(np.median(rhos))
+    if est.metric != "euclidean" or not np.isfinite(rho) or rho <= 0:
+        return 0.0
+    shrink = min(1.0, float(np.sqrt(AUTO_NOISE_ROWS / graph.n_vertices)))
+    return shrink * AUTO_NOISE_SCALE * rho / float(np.sqrt(est.n_features_in_))
+
+
+def resolve_epochs(est) -> int:
+    """``n_epochs``, or for None the cap that ``AUTO_EDGE_SAMPLES`` sets on this graph."""
+    if est.n_epochs is not None:
+        return int(est.n_epochs)
+    mass = float(est.graph_.edges.weight.sum())
+    low, high = AUTO_EPOCHS
+    return int(np.clip(round(AUTO_EDGE_SAMPLES / max(mass, 1.0)), low, high))
+
+
+def training_data(est, X: np.ndarray, inputs: torch.Tensor, labels) -> TrainingData:
+    """The loop's tensors on ``est.device_``: what to encode, reconstruct and classify."""
+    dev = est.device_
+    targets = torch.from_numpy(X).to(dev) if est.decoder_ is not None else None
+    return TrainingData(
+        inputs=inputs.to(dev), edges=est.graph_.edges, targets=targets,
+        labels=torch.from_numpy(labels).to(dev) if est.classifier_ is not None else None)
+
+
+def training_config(est, seed: int, labels) -> TrainingConfig:
+    """The joint training run ``est``'s parameters describe."""
+    loss = est.reconstruction_loss
+    if loss == "auto":
+        loss = "bce" if getattr(est.decoder_, "sigmoid_output", False) else "mse"
+    rows = None if est.reconstruction_rows is None else int(
+        AUTO_RECONSTRUCTION_ROWS if est.reconstruction_rows == "auto" else est.reconstruction_rows)
+    return TrainingConfig(
+        n_epochs=est.n_epochs_, batch_size=est.batch_size,
+        negative_sample_rate=est.negative_sample_rate, negatives=est.negatives,
+        learning_rate=est.learning_rate, min_dist=est.min_dist, spread=est.spread,
+        repulsion_strength=est.repulsion_strength, umap_weight=float(est.umap_weight),
+        global_correlation_weight=est.global_correlation_weight,
+        reconstruction_weight=est.reconstruction_weight if est.decoder_ is not None else 0.0,
+        reconstruction_loss=loss, reconstruction_grad=est.reconstruction_grad,
+        classifier_weight=classifier_weight(est, labels) if est.classifier_ is not None else 0.0,
+        code_umap_weight=float(est.code_umap_weight) if est.code_components is not None else 0.0,
+        classifier_input=est.classifier_input,
+        warm_start_steps=WARM_START_STEPS if est.init is not None else 0,
+        reconstruction_rows=rows, input_noise=input_noise(est),
+        snapshot_interval=est.snapshot_interval, snapshot_rows=snapshot_rows(est, seed), seed=seed)
+
+
+def map_config(est, n_epochs: int, batch_size: int, learning_rate: float, seed: int
+               ) -> TrainingConfig:
+    """The map stage of a two-code model: UMAP's loss alone, on the map head."""
+    return TrainingConfig(
+        n_epochs=int(n_epochs), batch_size=int(batch_size),
+        negative_sample_rate=est.negative_sample_rate, negatives="batch_all",
+        learning_rate=float(learning_rate), min_dist=est.min_dist, spread=est.spread,
+        repulsion_strength=est.repulsion_strength, umap_weight=1.0,
+        snapshot_interval=est.snapshot_interval, snapshot_rows=snapshot_rows(est, seed), seed=seed)
+
+
+def snapshot_rows(est, seed: int) -> np.ndarray | None:
+    """The rows whose embedding snapshots carry (``snapshot_embedding``)."""
+    n = est.graph_.n_vertices
+    if est.snapshot_embedding == "all":
+        return np.arange(n)
+    if est.snapshot_embedding is not None:
+        k = min(int(est.snapshot_embedding), n)
+        return np.sort(np.random.default_rng(seed).choice(n, k, replace=False))
+    return None
+
+
+def progress_bar(est, config: TrainingConfig, data: TrainingData):
+    """A tqdm bar over the planned steps when ``verbose``, else None."""
+    if not est.verbose:
+        return None
+    from tqdm.auto import tqdm
+
+    steps = EdgeSampler(data.edges, config.batch_size).steps_per_epoch * config.n_epochs
+    return tqdm(total=steps, desc="ParametricUMAP", unit="step")

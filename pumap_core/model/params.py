@@ -1,0 +1,111 @@
+"""Every parameter and input of :class:`~pumap_core.model.estimator.ParametricUMAP`
+checked, with an error that names the problem.
+
+A neighbour graph of a large data set takes minutes; a typo in a parameter
+must not wait for it, so ``fit`` runs :func:`check_params` (the estimator
+alone) and :func:`check_fit_inputs` (with the data) before any expensive
+step. :func:`check_new_rows` checks data for a fitted model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from torch import nn
+
+from ..graph.build import NeighborGraph, check_graph
+from ..graph.neighbors import KNN_METHODS
+from ..graph.sampling import NEGATIVE_MODES
+from ..nets.classifier import CLASSIFIER_INPUTS
+from ..nets.factory import wants_conv
+from ..training.initialization import INITS
+from ..training.live import LIVE, check_live_settings
+from ..validation import InvalidParameterError, check_array, check_fit_data, check_int
+
+
+def _shape_text(shape) -> str:
+    """(32, 32, 3) → "32×32×3"."""
+    return "×".join(str(int(s)) for s in shape)
+
+
+def checked_rows(X: Any, name: str = "X") -> tuple[np.ndarray, tuple[int, ...] | None]:
+    """``(rows, image_shape)``: checked float32 rows, images flattened channel-last."""
+    arr = check_array(X, name=name, allow_images=True, scale_uint8=True)
+    image_shape = tuple(int(s) for s in arr.shape[1:]) if arr.ndim > 2 else None
+    return arr.reshape(arr.shape[0], -1), image_shape
+
+
+def check_new_rows(est, X: Any) -> np.ndarray:
+    """Rows of ``X`` for the fitted ``est``'s encoder, or a ValueError that says how they
+    differ from what it was fitted on (image size, channels, number of features)."""
+    X, image_shape = checked_rows(X)
+    fitted = est.image_shape_
+    if image_shape is not None and fitted is not None and tuple(image_shape) != tuple(fitted):
+        raise ValueError(f"X holds images of shape {_shape_text(image_shape)}, but this model "
+                         f"was fitted on {_shape_text(fitted)} images; load or resize the "
+                         "data to that size and channel count")
+    if X.shape[1] != est.n_features_in_:
+        what = f" ({_shape_text(fitted)} images)" if fitted is not None else ""
+        raise ValueError(f"X has {X.shape[1]} features, but this model was fitted with "
+                         f"{est.n_features_in_}{what}")
+    return X
+
+
+def _one_of(name: str, value: Any, choices: tuple) -> None:
+    if value not in choices:
+        raise InvalidParameterError(f"{name} must be one of {choices}, got {value!r}")
+
+
+def check_params(est) -> None:
+    """Raise a ValueError naming the first parameter of ``est`` that is out of range."""
+    for name, low in (("n_components", 1), ("n_neighbors", 2), ("batch_size", 1),
+                      ("negative_sample_rate", 0), ("map_epochs", 0)):
+        check_int(getattr(est, name), name, low)
+    for name in ("n_epochs", "code_components"):
+        if getattr(est, name) is not None:
+            check_int(getattr(est, name), name, 1)
+    check_live_settings({name: getattr(est, name) for name in LIVE
+                         if getattr(est, name, None) is not None}, {"spread": est.spread})
+    if not 0.0 <= float(est.map_grad) <= 1.0:
+        raise InvalidParameterError(f"map_grad must be in [0, 1], got {est.map_grad!r}")
+    _one_of("classifier_input", est.classifier_input, CLASSIFIER_INPUTS)
+    _one_of("init", est.init, INITS)
+    _one_of("negatives", est.negatives, NEGATIVE_MODES)
+    _one_of("knn_method", est.knn_method, KNN_METHODS)
+    _one_of("reconstruction_loss", est.reconstruction_loss, ("auto", "mse", "bce"))
+    if est.input_noise not in (None, "auto") and not float(est.input_noise) >= 0:
+        raise InvalidParameterError(f"input_noise must be 'auto', None or a number >= 0, "
+                                    f"got {est.input_noise!r}")
+    for name in ("reconstruction_rows", "input_projection"):
+        if getattr(est, name) not in (None, "auto"):
+            check_int(getattr(est, name), name, 1)
+    if est.snapshot_embedding not in (None, "all"):
+        check_int(est.snapshot_embedding, "snapshot_embedding", 1)
+    if est.conv_widths is not None:
+        for width in est.conv_widths:
+            check_int(width, "conv_widths", 1)
+    if not isinstance(est.metric, str):
+        raise InvalidParameterError(f"metric must be a metric's name, got {est.metric!r}")
+
+
+def check_fit_inputs(est, X: np.ndarray, image_shape: tuple[int, ...] | None,
+                     graph: NeighborGraph | None, knn: tuple | None) -> None:
+    """What depends on the data: enough distinct rows, a graph or kNN that belongs to
+    them, networks that can read them."""
+    if graph is not None and knn is not None:
+        raise ValueError("pass either graph= or knn=, not both")
+    if est.metric == "precomputed" and graph is None and knn is None:
+        raise ValueError("metric='precomputed' needs the neighbours from elsewhere: pass the "
+                         "features X with knn=(indices, distances) or graph=build_graph(D, "
+                         "metric='precomputed'); a distance matrix alone has no features to encode")
+    check_fit_data(X, est.n_neighbors)
+    if graph is not None:
+        check_graph(graph, X.shape[0], est.n_neighbors, est.metric)
+    if est.input_projection not in (None, "auto") and est.input_projection > X.shape[1]:
+        raise InvalidParameterError(f"input_projection must be in [1, {X.shape[1]}] (the number "
+                                    f"of features), got {est.input_projection}")
+    kinds = [est.encoder] + ([est.decoder] if est.reconstruction else [])
+    for kind in kinds:
+        if not isinstance(kind, nn.Module):
+            wants_conv(kind, image_shape)

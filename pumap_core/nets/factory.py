@@ -1,0 +1,75 @@
+"""Which network to build: from a kind ("auto", "mlp", "conv", "pca_conv") when
+fitting, or from the description stored in a model file when loading."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from .classifier import ClassifierHead
+from .conv import CONV_WIDTHS, ConvDecoder, ConvEncoder, PCAConvDecoder, PCAConvEncoder
+from .mlp import MLPDecoder, MLPEncoder
+from .projection import InputProjection, ProjectedEncoder
+from .two_code import CodeMapEncoder
+
+
+def build_network(config: dict[str, Any]) -> nn.Module:
+    """Rebuild a built-in network from its ``config()`` (weights are loaded separately)."""
+    kind = config.get("type")
+    kwargs = {k: v for k, v in config.items() if k != "type"}
+    if kind == "projected_encoder":
+        d, p = kwargs["n_features"], kwargs["n_projected"]
+        projection = InputProjection(torch.zeros(d), torch.zeros(d, p))
+        return ProjectedEncoder(projection, build_network(kwargs["encoder"]))
+    if kind == "code_map_encoder":
+        return CodeMapEncoder(build_network(kwargs.pop("code_net")), **kwargs)
+    builders = {"mlp_encoder": MLPEncoder, "mlp_decoder": MLPDecoder, "conv_encoder": ConvEncoder,
+                "conv_decoder": ConvDecoder, "classifier_head": ClassifierHead,
+                "pca_conv_encoder": PCAConvEncoder, "pca_conv_decoder": PCAConvDecoder}
+    if kind not in builders:
+        raise ValueError(f"unknown network type {kind!r} in model config")
+    return builders[kind](**kwargs)
+
+
+def wants_conv(kind: str, image_shape: Sequence[int] | None) -> bool:
+    """"auto" picks convolutions for colour or large images; small grey digits train
+    faster, and as well, through an MLP."""
+    if kind in ("conv", "pca_conv"):
+        if image_shape is None or len(image_shape) < 2 or min(image_shape[:2]) < 8:
+            raise ValueError("a conv network needs image input (n × h × w [× c], h, w >= 8)")
+        return True
+    if kind == "mlp":
+        return False
+    if kind != "auto":
+        raise ValueError(f"network kind must be 'auto', 'mlp', 'conv', 'pca_conv' or an nn.Module, "
+                         f"got {kind!r}")
+    return image_shape is not None and (len(image_shape) == 3 and image_shape[2] > 1
+                                        or min(image_shape[:2]) >= 32)
+
+
+def default_encoder(n_features: int, n_components: int, image_shape: Sequence[int] | None,
+                    kind: str = "auto", conv_widths: Sequence[int] = CONV_WIDTHS) -> nn.Module:
+    """``"pca_conv"`` returns a :class:`PCAConvEncoder` whose PCA part still has to be
+    set (``init_pca``)."""
+    if wants_conv(kind, image_shape):
+        if kind == "pca_conv":
+            return PCAConvEncoder(image_shape, n_components, widths=conv_widths)
+        return ConvEncoder(image_shape, n_components, widths=conv_widths)
+    return MLPEncoder(n_features, n_components)
+
+
+def default_decoder(n_features: int, n_components: int, image_shape: Sequence[int] | None,
+                    sigmoid_output: bool, kind: str = "auto",
+                    conv_widths: Sequence[int] = CONV_WIDTHS) -> nn.Module:
+    if wants_conv(kind, image_shape):
+        if kind == "pca_conv":
+            return PCAConvDecoder(image_shape, n_components, widths=conv_widths,
+                                  clip_output=sigmoid_output)
+        return ConvDecoder(image_shape, n_components, sigmoid_output=sigmoid_output,
+                           widths=conv_widths)
+    return MLPDecoder(n_components, n_features, sigmoid_output=sigmoid_output)
+
+

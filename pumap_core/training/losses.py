@@ -1,0 +1,80 @@
+"""Loss functions: pure functions of tensors (paper eqs. 2.8 and 5.1, §4).
+
+The UMAP cross-entropy is written through the logit u = log a + b·log d²,
+for which q = sigmoid(−u), −log q = softplus(u) and −log(1 − q) = softplus(−u).
+This is the exact eq. 2.8 with q ∈ (0, 1) (no cap at 0.5), and it cannot
+produce NaN at zero distance because d² is clamped inside the log.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+#: d² is clamped to this before its log: the "clip inside the logs".
+MIN_SQUARED_DISTANCE = 1e-8
+
+
+def squared_distances(za: torch.Tensor, zb: torch.Tensor) -> torch.Tensor:
+    """Row-wise ‖za − zb‖²."""
+    return (za - zb).pow(2).sum(-1)
+
+
+def similarity_logit(d2: torch.Tensor, a: float, b: float) -> torch.Tensor:
+    """u with q = 1 / (1 + a d^{2b}) = sigmoid(−u)."""
+    return torch.log(torch.as_tensor(a, dtype=d2.dtype)) + b * torch.log(d2.clamp_min(MIN_SQUARED_DISTANCE))
+
+
+def umap_batch_loss(
+    d2_positive: torch.Tensor,
+    d2_negative: torch.Tensor,
+    a: float,
+    b: float,
+    repulsion_strength: float = 1.0,
+    negative_weights: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """UMAP's fuzzy-set cross-entropy of one batch, by negative sampling, per positive edge.
+
+    The training loss; :func:`pumap_core.eval.objective.umap_cross_entropy` is the
+    exact objective of a finished embedding that this estimates.
+
+    ``d2_positive``: (B,) squared distances of sampled edges, attracted by −log q.
+    ``d2_negative``: (B·m,) squared distances of random pairs, repelled by −log(1 − q).
+    ``negative_weights`` (optional, broadcastable to ``d2_negative``) weights each
+    repelled pair. Returns the sum of both terms divided by B.
+    """
+    attraction = F.softplus(similarity_logit(d2_positive, a, b)).sum()
+    repulsion = F.softplus(-similarity_logit(d2_negative, a, b))
+    repulsion = (repulsion * negative_weights if negative_weights is not None else repulsion).sum()
+    return (attraction + repulsion_strength * repulsion) / max(d2_positive.shape[0], 1)
+
+
+def pearson(x: torch.Tensor, y: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    xc, yc = x - x.mean(), y - y.mean()
+    return (xc * yc).sum() / (xc.norm() * yc.norm() + eps)
+
+
+def global_correlation_loss(
+    x_a: torch.Tensor, x_b: torch.Tensor, z_a: torch.Tensor, z_b: torch.Tensor
+) -> torch.Tensor:
+    """−Pearson r between data-space and latent distances of the pairs (a_i, b_i) (eq. 5.1)."""
+    dx = (x_a - x_b).pow(2).sum(-1).add(1e-12).sqrt()
+    dz = (z_a - z_b).pow(2).sum(-1).add(1e-12).sqrt()
+    return -pearson(dx, dz)
+
+
+def reconstruction_loss(x_hat: torch.Tensor, x: torch.Tensor, kind: str = "mse") -> torch.Tensor:
+    """Mean squared error, or binary cross-entropy for data in [0, 1], per element."""
+    if kind == "mse":
+        return F.mse_loss(x_hat, x)
+    if kind == "bce":
+        return F.binary_cross_entropy(x_hat.clamp(1e-6, 1 - 1e-6), x.clamp(0.0, 1.0))
+    raise ValueError(f"reconstruction loss must be 'mse' or 'bce', got {kind!r}")
+
+
+def classifier_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy over labelled rows only (label −1 means unlabelled)."""
+    mask = labels >= 0
+    if not bool(mask.any()):
+        return logits.sum() * 0.0
+    return F.cross_entropy(logits[mask], labels[mask])

@@ -76,3 +76,17 @@ def test_a_graph_file_round_trips(digits, tmp_path):
         np.testing.assert_array_equal(getattr(back, name), getattr(graph, name))
     np.testing.assert_array_equal(back.edges.weight, graph.edges.weight)
     assert (back.n_neighbors, back.metric, back.edges.n_vertices) == (15, "euclidean", 200)
+
+
+def test_cli_fit_with_two_processes_writes_an_ordinary_model(digits, tmp_path):
+    from pumap_core.cli import main
+
+    X, y = digits
+    np.save(tmp_path / "X.npy", X)
+    out = tmp_path / "m.pumap"
+    assert main(["fit", str(tmp_path / "X.npy"), "--out", str(out), "--nproc", "2",
+                 "--n-epochs", "5", "--random-state", "0", "-q"]) == 0
+    model = ParametricUMAP.load(out)
+    Z = model.transform(X)
+    assert Z.shape == (len(X), 2) and np.isfinite(Z).all()
+    assert not list(tmp_path.glob(".m.pumap.*"))  # no temporary left beside it

@@ -106,6 +106,9 @@ def _fit_parser(sub) -> None:
     g.add_argument("--device", type=device, default="auto", help="auto, cpu, cuda, cuda:N or mps")
     g.add_argument("--include-graph", action="store_true",
                    help="save the neighbour graph in the model file")
+    g.add_argument("--nproc", type=positive_int, default=1, metavar="N",
+                   help="train data-parallel in N local processes (torch.distributed: gloo on "
+                        "CPU, nccl with one GPU each); the graph is built once, before")
 
 
 def _transform_parser(sub) -> None:

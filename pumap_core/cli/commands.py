@@ -59,8 +59,18 @@ def fit(args: argparse.Namespace) -> int:
     if args.supervised and ds.labels is None:
         raise CLIError(f"{args.data}: --supervised needs labels, and these data have none "
                        "(see --label-column)")
+    labels = ds.labels if args.supervised else None
+    if args.nproc > 1:
+        from pumap_core.model.data_parallel import fit_data_parallel
+
+        with atomic_output(out) as tmp:
+            fit_data_parallel(estimator_params(args), model_input(ds), args.nproc, tmp, labels,
+                              include_graph=args.include_graph)
+        _report(args, f"fitted {ds.n_samples} rows x {ds.n_features} features in "
+                      f"{args.nproc} processes; model saved to {out}")
+        return 0
     model = ParametricUMAP(**estimator_params(args))
-    model.fit(model_input(ds), ds.labels if args.supervised else None)
+    model.fit(model_input(ds), labels)
     with atomic_output(out) as tmp:
         model.save(tmp, include_graph=args.include_graph)
     _report(args, f"fitted {ds.n_samples} rows x {ds.n_features} features "

@@ -13,26 +13,33 @@ import tempfile
 from typing import Any
 
 import numpy as np
+import torch
 import torch.distributed as dist
 
+from ..device import resolve_device
 from ..graph import EdgeSet, NeighborGraph, build_graph
 from ..training import distributed
-from ..validation import check_fit_data
+from ..validation import check_fit_data, check_labels
 from .estimator import ParametricUMAP
 from .params import checked_rows
 
 
 def fit_data_parallel(params: dict[str, Any], X: Any, nproc: int, out: str | os.PathLike,
-                      graph: NeighborGraph | None = None, device: str = "cpu") -> None:
-    """Fit ``ParametricUMAP(**params)`` on ``X`` in ``nproc`` processes; rank 0 saves ``out``.
+                      y: Any = None, graph: NeighborGraph | None = None,
+                      include_graph: bool = False) -> None:
+    """Fit ``ParametricUMAP(**params)`` on ``X`` (and labels ``y``) in ``nproc`` processes;
+    rank 0 saves the model to ``out``.
 
     The neighbour graph is built here, once (or taken as given), and handed to
     the ranks with the data through temporary files, so no rank rebuilds it.
-    Bad parameters or data fail here, before any process starts.
+    Bad parameters or data fail here, before any process starts. On CUDA each
+    rank takes its own GPU (nccl); elsewhere the ranks share the CPU (gloo).
     """
     probe = ParametricUMAP(**params)
     rows, image_shape = checked_rows(X)
     check_fit_data(rows, probe.n_neighbors)
+    labels = check_labels(y, rows.shape[0])
+    device = resolve_device(probe.device)
     if graph is None:
         graph = build_graph(rows, probe.n_neighbors, probe.metric, knn_method=probe.knn_method,
                             random_state=probe.random_state)
@@ -40,15 +47,25 @@ def fit_data_parallel(params: dict[str, Any], X: Any, nproc: int, out: str | os.
         x_path, graph_path = os.path.join(tmp, "X.npy"), os.path.join(tmp, "graph.npz")
         np.save(x_path, rows if image_shape is None else rows.reshape(-1, *image_shape))
         save_graph(graph, graph_path)
-        distributed.spawn(nproc, _fit_rank, (x_path, graph_path, dict(params), os.fspath(out)),
-                          device)
+        y_path = None
+        if labels is not None:
+            y_path = os.path.join(tmp, "y.npy")
+            np.save(y_path, labels)
+        job = (x_path, y_path, graph_path, dict(params), os.fspath(out), include_graph)
+        distributed.spawn(nproc, _fit_rank, job, device)
 
 
-def _fit_rank(x_path: str, graph_path: str, params: dict[str, Any], out: str) -> None:
+def _fit_rank(x_path: str, y_path: str | None, graph_path: str, params: dict[str, Any],
+              out: str, include_graph: bool) -> None:
+    rank = distributed.rank()
+    params["verbose"] = bool(params.get("verbose")) and rank == 0  # one progress bar
+    if resolve_device(params.get("device", "auto")).type == "cuda":
+        params["device"] = f"cuda:{rank % torch.cuda.device_count()}"
     model = ParametricUMAP(**params)
-    model.fit(np.load(x_path), graph=load_graph(graph_path))
-    if distributed.rank() == 0:
-        model.save(out)
+    y = None if y_path is None else np.load(y_path)
+    model.fit(np.load(x_path), y, graph=load_graph(graph_path))
+    if rank == 0:
+        model.save(out, include_graph=include_graph)
     dist.barrier()
 
 

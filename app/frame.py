@@ -7,6 +7,7 @@ the transform so that a click maps back to latent coordinates.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numba
@@ -14,6 +15,11 @@ import numpy as np
 
 #: The plot's fixed extent; frames fill about [-1, 1].
 EXTENT = 1.15
+#: the framing percentiles are taken on at most this many rows (evenly spaced)
+FRAMING_ROWS = 100_000
+#: frames up to this size build their KD-tree at the first query (~0.1 s); bigger ones
+#: answer by a windowed brute force while the tree builds in the background (seconds at 1M)
+TREE_NOW_ROWS = 200_000
 
 
 @dataclass
@@ -31,7 +37,7 @@ class Frame:
         """A frame of the training codes ``z``, plus ``added`` codes framed the same way
         (new rows never move the map)."""
         z = _finite(z)
-        lo, hi = np.percentile(z, [0.5, 99.5], axis=0)
+        lo, hi = np.percentile(z[:: max(1, len(z) // FRAMING_ROWS)], [0.5, 99.5], axis=0)
         center = ((lo + hi) / 2).astype(np.float32)
         scale = float(max((hi - lo).max() / 2, 1e-6))
         n_train = len(z)
@@ -58,12 +64,30 @@ class Frame:
 
     def neighbours(self, x: float, y: float, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Plot distances and rows of the ``k`` points nearest to (x, y), nearest first."""
-        if self._tree is None:
-            from scipy.spatial import cKDTree
-
-            self._tree = cKDTree(self.xy)
-        d, i = self._tree.query([x, y], k=min(k, len(self)))
+        k = min(k, len(self))
+        tree = self._tree
+        if tree is None and len(self) <= TREE_NOW_ROWS:
+            tree = self._tree = _kd_tree(self.xy)
+        elif tree is None:
+            self._build_tree_later()
+            return _nearest_in_window(self.xy, x, y, k)
+        d, i = tree.query([x, y], k=k)
         return np.atleast_1d(d), np.atleast_1d(i).astype(np.int64)
+
+    def _build_tree_later(self) -> None:
+        with _TREE_LOCK:
+            if self._tree is not None or id(self) in _BUILDING:
+                return
+            _BUILDING.add(id(self))
+
+        def build() -> None:
+            try:
+                self._tree = _kd_tree(self.xy)
+            finally:
+                with _TREE_LOCK:
+                    _BUILDING.discard(id(self))
+
+        threading.Thread(target=build, name="pumap-kdtree", daemon=True).start()
 
     def nearest(self, x: float, y: float, max_distance: float | None = None) -> int:
         """Row nearest to plot point (x, y); -1 when farther than ``max_distance``."""
@@ -83,7 +107,34 @@ class Frame:
         ys = np.asarray(ys, np.float64)
         if len(xs) < 3:
             return np.zeros(0, np.int64)
-        return np.flatnonzero(_points_in_polygon(self.xy.astype(np.float64), xs, ys))
+        return np.flatnonzero(_points_in_polygon(self.xy, xs, ys))
+
+
+_TREE_LOCK = threading.Lock()
+_BUILDING: set[int] = set()
+
+
+def _kd_tree(xy: np.ndarray):
+    from scipy.spatial import cKDTree
+
+    return cKDTree(xy)
+
+
+def _nearest_in_window(xy: np.ndarray, x: float, y: float, k: int,
+                       r: float = 0.02) -> tuple[np.ndarray, np.ndarray]:
+    """The exact ``k`` nearest rows without a tree: only rows in a square window around
+    (x, y) are measured, and the window doubles until its k-th nearest lies inside it."""
+    while r <= 8 * EXTENT:
+        rows = np.flatnonzero((np.abs(xy[:, 0] - x) <= r) & (np.abs(xy[:, 1] - y) <= r))
+        if len(rows) >= k:
+            d = np.hypot(xy[rows, 0] - x, xy[rows, 1] - y)
+            order = np.argsort(d, kind="stable")[:k]
+            if d[order[-1]] <= r:
+                return d[order], rows[order].astype(np.int64)
+        r *= 2
+    d = np.hypot(xy[:, 0] - x, xy[:, 1] - y)  # far outliers: every row
+    order = np.argsort(d, kind="stable")[:k]
+    return d[order], order.astype(np.int64)
 
 
 @numba.njit(cache=True)

@@ -33,6 +33,9 @@ TORCH_THREADS = int(os.environ.get("PUMAP_APP_TORCH_THREADS", "1"))
 ADDED_COST_RATIO = 4.0
 #: the graph built in the background as soon as data loads (the app's default n_neighbors)
 PREBUILD_NEIGHBORS = 15
+#: bigger data get only the preview: their graph takes minutes of both cores, built when
+#: the person presses Train (most open them to look with a loaded model)
+PREBUILD_MAX_ROWS = 200_000
 def load_dataset(source: str, **options: Any):
     """``pumap_core.data.load`` with the app's choices for the named sets."""
     from pumap_core.data import load
@@ -136,6 +139,8 @@ class Worker:
                 if self.dataset is ds:
                     self.preview = preview
                     self._events.append(("preview", preview))
+            if ds.n_samples > PREBUILD_MAX_ROWS:
+                return
             t0 = time.monotonic()
             build_graph(ds.X, PREBUILD_NEIGHBORS)
             prepare.record(ds, time.monotonic() - t0)

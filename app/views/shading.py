@@ -1,7 +1,8 @@
 """Datashader rendering of one frame: aggregate (count_cat) → shade → dynspread → stack.
 
-A pure function of arrays, so the scatter can run it in the session's own
-callback thread. HoloViews' ``datashade`` operation would run the same work
+The colours are mixed by :mod:`app.views.colorize` (tf.shade's categorical
+path costs ~0.5 s a frame at 800 × 600). A pure function of arrays, so the
+scatter can run it in the session's own callback thread. HoloViews' ``datashade`` operation would run the same work
 on the server's event loop (a Pipe sent from a pool thread is refreshed there),
 where ~0.1–0.3 s per frame would stall every click, lasso and button.
 """
@@ -9,13 +10,13 @@ where ~0.1–0.3 s per frame would stall every click, lasso and button.
 from __future__ import annotations
 
 import threading
-import warnings
 
 import datashader as ds
 import datashader.transfer_functions as tf
 import numpy as np
 
 from ..colors import COLOR_KEY, frame_table
+from .colorize import shade_categories
 
 MIN_ALPHA = 160
 _warm = threading.Event()
@@ -23,9 +24,7 @@ _warm = threading.Event()
 
 def _shade(df, canvas: ds.Canvas, threshold: float, max_px: int):
     agg = canvas.points(df, "x", "y", ds.count_cat("c"))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-empty aggregates warn in nanmin
-        img = tf.shade(agg, color_key=COLOR_KEY, min_alpha=MIN_ALPHA)
+    img = shade_categories(agg, COLOR_KEY, MIN_ALPHA)
     return tf.dynspread(img, threshold=threshold, max_px=max_px)
 
 

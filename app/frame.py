@@ -107,7 +107,7 @@ class Frame:
         ys = np.asarray(ys, np.float64)
         if len(xs) < 3:
             return np.zeros(0, np.int64)
-        return np.flatnonzero(_points_in_polygon(self.xy, xs, ys))
+        return np.flatnonzero(points_in_polygon(self.xy, xs, ys))
 
 
 _TREE_LOCK = threading.Lock()
@@ -138,7 +138,7 @@ def _nearest_in_window(xy: np.ndarray, x: float, y: float, k: int,
 
 
 @numba.njit(cache=True)
-def _points_in_polygon(pts, xs, ys):  # pragma: no cover - compiled
+def points_in_polygon(pts, xs, ys):  # pragma: no cover - compiled
     n, m = pts.shape[0], xs.shape[0]
     out = np.zeros(n, np.bool_)
     x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()

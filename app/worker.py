@@ -21,6 +21,7 @@ from pumap_core import ParametricUMAP, Snapshot, TrainingControls
 
 from . import prepare
 from .added import Added, check_features, embed_rows
+from .dask_map import DaskMap, is_embedding_table
 from .faces import check_model_fits, fit_input, load_options
 from .progress import LossPoint
 
@@ -88,6 +89,15 @@ class Worker:
 
         def work() -> None:
             try:
+                if is_embedding_table(source):  # a map as it is: no data set, no model
+                    table = DaskMap.open(source)
+                    with self._lock:
+                        if lgen != self._load_generation:
+                            return
+                    self.set_table(table)
+                    with self._lock:
+                        self.loading = False
+                    return
                 ds = load_dataset(source, **options)
             except Exception as e:  # noqa: BLE001 - every failure is shown to the user
                 with self._lock:
@@ -127,6 +137,17 @@ class Worker:
         self._graph_thread = threading.Thread(target=self._prebuild, args=(ds,), daemon=True,
                                               name="pumap-graph")
         self._graph_thread.start()
+
+    def set_table(self, table) -> None:
+        """Show an embedding table (:class:`app.dask_map.DaskMap`): the run stops, data and
+        model go."""
+        self.stop(wait=True)
+        with self._lock:
+            self._generation += 1
+            self.dataset, self.model, self._latest, self.history = None, None, None, []
+            self.phase, self.error, self.preview = "empty", None, None
+            self._new_rows = self.added = None
+            self._events.append(("table", table))
 
     def _prebuild(self, ds) -> None:
         """A PCA preview for the plot, then the default graph (cached for fit), while the

@@ -18,6 +18,7 @@ from ..colors import color_codes
 from ..html_blocks import GREY, PALETTE, as_image, bars_html, img_tag
 from ..state import LABEL, SessionState
 from ..style import html_pane
+from ..table_map import follow
 
 MAX_THUMBS = 64
 #: rows of the table shown for data without images
@@ -60,9 +61,12 @@ def rows_html(ds, selection: np.ndarray) -> str:
     table.insert(0, "row", shown)
     if ds.labels is not None:
         table.insert(1, "label", label_strings(ds, shown))
-    body = table.to_html(index=False, float_format=lambda v: f"{v:.3g}", border=0,
+    return frame_html(table) + showing_html(len(shown), len(selection))
+
+
+def frame_html(table: pd.DataFrame) -> str:
+    return table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0,
                          classes="row-table selection-rows")
-    return body + showing_html(len(shown), len(selection))
 
 
 def gallery_html(ds, selection: np.ndarray, px: int = 40) -> str:
@@ -121,6 +125,7 @@ class SelectionPanel(pn.viewable.Viewer):
             callback=self._csv, filename="selection.csv", label="Export selection (CSV)",
             color="primary", disabled=True, width=220)
         self.state.param.watch(self._update, ["selection"])
+        follow(self.state, self._update, ("selection",))
 
     def _csv(self) -> io.BytesIO:
         import pyarrow as pa
@@ -134,6 +139,9 @@ class SelectionPanel(pn.viewable.Viewer):
         return buf
 
     def _update(self, *_):
+        if self.state.table is not None:
+            self._update_table()
+            return
         ds, sel = self.state.shown, self.state.selection
         self.download.disabled = not len(sel)
         if ds is None or not len(sel):
@@ -146,6 +154,17 @@ class SelectionPanel(pn.viewable.Viewer):
                              f"{ds.n_samples:,}{new}</div>")
         self.bars.object = bars_html(histogram(ds, sel))
         self.gallery.object = gallery_html(ds, sel)
+
+    def _update_table(self) -> None:
+        """An embedding table's brush: counted by Dask; no CSV (it may hold millions)."""
+        from .table_panels import brush_bars_html, brush_count_html, brush_rows_html
+
+        table = self.state.table
+        brush = table.selection
+        self.download.disabled = True
+        self.count.object = brush_count_html(brush, table.map.n_rows)
+        self.bars.object = brush_bars_html(brush)
+        self.gallery.object = brush_rows_html(brush)
 
     def __panel__(self) -> pn.Column:
         return pn.Column(self.count, self.download, self.bars, self.gallery,

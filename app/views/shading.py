@@ -52,6 +52,30 @@ def shade_frame(xy: np.ndarray, codes: np.ndarray, n_slots: int, selection: np.n
     return np.ascontiguousarray(img.to_numpy()).view(np.uint8).reshape(height, width, 4)
 
 
+def shade_table(table, x_range, y_range, width: int, height: int,
+                shape: tuple | None = None) -> np.ndarray:
+    """:func:`shade_frame` for an :class:`app.dask_map.DaskMap`: one aggregate over its
+    partitions; with a brush ``shape`` the rows outside are grey, those inside on top."""
+    from ..dask_map import CAT, REST, X, Y
+
+    width, height = max(int(width), 8), max(int(height), 8)
+    lx, ly = table.to_map(x_range, y_range)
+    canvas = ds.Canvas(plot_width=width, plot_height=height, x_range=tuple(lx),
+                       y_range=tuple(ly))
+    agg = canvas.points(table.partitions(shape), X, Y, ds.count_cat(CAT))
+    key = table.color_key()
+
+    def layer(sub, threshold: float, max_px: int):
+        img = shade_categories(sub, key, MIN_ALPHA)
+        return tf.dynspread(img, threshold=threshold, max_px=max_px)
+
+    labels = [c for c in agg.coords[CAT].values if c != REST]
+    img = layer(agg.sel({CAT: labels}), 0.6, 2)
+    if shape is not None:
+        img = tf.stack(layer(agg.sel({CAT: [REST]}), 0.6, 2), layer(agg.sel({CAT: labels}), 0.9, 3))
+    return np.ascontiguousarray(img.to_numpy()).view(np.uint8).reshape(height, width, 4)
+
+
 def warm_up() -> None:
     """Pay datashader's numba compilation (seconds) once per process, not on the first frame."""
     if _warm.is_set():

@@ -89,16 +89,8 @@ class Worker:
 
         def work() -> None:
             try:
-                if is_embedding_table(source):  # a map as it is: no data set, no model
-                    table = DaskMap.open(source)
-                    with self._lock:
-                        if lgen != self._load_generation:
-                            return
-                    self.set_table(table)
-                    with self._lock:
-                        self.loading = False
-                    return
-                ds = load_dataset(source, **options)
+                table = is_embedding_table(source)  # a map as it is: no data set, no model
+                loaded = DaskMap.open(source) if table else load_dataset(source, **options)
             except Exception as e:  # noqa: BLE001 - every failure is shown to the user
                 with self._lock:
                     if lgen == self._load_generation:
@@ -108,7 +100,7 @@ class Worker:
             with self._lock:
                 if lgen != self._load_generation:
                     return
-            self.set_dataset(ds)
+            (self.set_table if table else self.set_dataset)(loaded)
             with self._lock:
                 self.loading = False
 
@@ -124,13 +116,7 @@ class Worker:
         with self._lock:
             running = self.phase in ("training", "paused", "stopping")
             stopped = self.dataset.name if running and self.dataset is not None else None
-        self.stop(wait=True)
-        with self._lock:
-            self._generation += 1
-            self.dataset, self.model, self._latest, self.history = ds, None, None, []
-            self.phase, self.error, self.preview = "ready", None, None
-            self._new_rows = self.added = None
-            self._events.append(("dataset", (ds, stopped)))
+        self._replace_data(ds, "ready", ("dataset", (ds, stopped)))
         if not prebuild:
             return
         self._graph_started = time.monotonic()
@@ -141,13 +127,17 @@ class Worker:
     def set_table(self, table) -> None:
         """Show an embedding table (:class:`app.dask_map.DaskMap`): the run stops, data and
         model go."""
+        self._replace_data(None, "empty", ("table", table))
+
+    def _replace_data(self, ds, phase: str, event: tuple[str, Any]) -> None:
+        """Stop the run; ``ds`` (None: an embedding table) replaces data, model and results."""
         self.stop(wait=True)
         with self._lock:
             self._generation += 1
-            self.dataset, self.model, self._latest, self.history = None, None, None, []
-            self.phase, self.error, self.preview = "empty", None, None
+            self.dataset, self.model, self._latest, self.history = ds, None, None, []
+            self.phase, self.error, self.preview = phase, None, None
             self._new_rows = self.added = None
-            self._events.append(("table", table))
+            self._events.append(event)
 
     def _prebuild(self, ds) -> None:
         """A PCA preview for the plot, then the default graph (cached for fit), while the

@@ -7,7 +7,6 @@ the transform so that a click maps back to latent coordinates.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 import numba
@@ -17,9 +16,9 @@ import numpy as np
 EXTENT = 1.15
 #: the framing percentiles are taken on at most this many rows (evenly spaced)
 FRAMING_ROWS = 100_000
-#: frames up to this size build their KD-tree at the first query (~0.1 s); bigger ones
-#: answer by a windowed brute force while the tree builds in the background (seconds at 1M)
-TREE_NOW_ROWS = 200_000
+#: frames up to this size build a KD-tree at the first query (~0.1 s); bigger ones answer
+#: by a windowed search (a few ms at 1M), as a tree would take seconds per training frame
+TREE_MAX_ROWS = 200_000
 
 
 @dataclass
@@ -65,29 +64,14 @@ class Frame:
     def neighbours(self, x: float, y: float, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Plot distances and rows of the ``k`` points nearest to (x, y), nearest first."""
         k = min(k, len(self))
-        tree = self._tree
-        if tree is None and len(self) <= TREE_NOW_ROWS:
-            tree = self._tree = _kd_tree(self.xy)
-        elif tree is None:
-            self._build_tree_later()
+        if len(self) > TREE_MAX_ROWS:
             return _nearest_in_window(self.xy, x, y, k)
-        d, i = tree.query([x, y], k=k)
+        if self._tree is None:
+            from scipy.spatial import cKDTree
+
+            self._tree = cKDTree(self.xy)
+        d, i = self._tree.query([x, y], k=k)
         return np.atleast_1d(d), np.atleast_1d(i).astype(np.int64)
-
-    def _build_tree_later(self) -> None:
-        with _TREE_LOCK:
-            if self._tree is not None or id(self) in _BUILDING:
-                return
-            _BUILDING.add(id(self))
-
-        def build() -> None:
-            try:
-                self._tree = _kd_tree(self.xy)
-            finally:
-                with _TREE_LOCK:
-                    _BUILDING.discard(id(self))
-
-        threading.Thread(target=build, name="pumap-kdtree", daemon=True).start()
 
     def nearest(self, x: float, y: float, max_distance: float | None = None) -> int:
         """Row nearest to plot point (x, y); -1 when farther than ``max_distance``."""
@@ -108,16 +92,6 @@ class Frame:
         if len(xs) < 3:
             return np.zeros(0, np.int64)
         return np.flatnonzero(points_in_polygon(self.xy, xs, ys))
-
-
-_TREE_LOCK = threading.Lock()
-_BUILDING: set[int] = set()
-
-
-def _kd_tree(xy: np.ndarray):
-    from scipy.spatial import cKDTree
-
-    return cKDTree(xy)
 
 
 def _nearest_in_window(xy: np.ndarray, x: float, y: float, k: int,

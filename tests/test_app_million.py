@@ -40,7 +40,7 @@ def test_shade_brush_and_click_at_a_million(million):
         image = shade_frame(xy, ds.labels, 20, sel, (-1.15, 1.15), (-1.15, 1.15), 200, 150)
         assert image.shape == (150, 200, 4) and (image[..., 3] > 0).mean() > 0.3
 
-    for x, y in [(0.0, 0.0), (0.71, -0.2), (3.0, 3.0)]:  # no tree yet: the windowed search
+    for x, y in [(0.0, 0.0), (0.71, -0.2), (3.0, 3.0)]:  # the windowed search, no KD-tree
         d, rows = frame.neighbours(x, y, 32)
         brute = np.hypot(xy[:, 0] - x, xy[:, 1] - y)
         assert np.allclose(d, np.sort(brute)[:32], atol=1e-6)

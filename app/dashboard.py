@@ -13,6 +13,7 @@ from panel.theme import fast
 from .data_choices import available_sources
 from .state import SessionState
 from .style import css, html_pane
+from .table_map import follow
 from .views.curves import LossCurves
 from .views.inspect import InspectPanel
 from .views.scatter import ScatterView
@@ -90,6 +91,13 @@ def follow_tabs(state: SessionState, tabs: pn.Tabs) -> None:
                 tabs.active = 0
 
     state.param.watch(show, ["selection", "click"])
+
+    def show_table(tab: int, name: str) -> None:
+        if state.table is not None and getattr(state.table, name) is not None:
+            tabs.active = tab
+
+    follow(state, lambda: show_table(1, "selection"), ("selection",))
+    follow(state, lambda: show_table(0, "click"), ("click",))
 
 
 def serve_session(default_source: str = "digits") -> pn.template.BaseTemplate:

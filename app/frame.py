@@ -14,6 +14,11 @@ import numpy as np
 
 #: The plot's fixed extent; frames fill about [-1, 1].
 EXTENT = 1.15
+#: the framing percentiles are taken on at most this many rows (evenly spaced)
+FRAMING_ROWS = 100_000
+#: frames up to this size build a KD-tree at the first query (~0.1 s); bigger ones answer
+#: by a windowed search (a few ms at 1M), as a tree would take seconds per training frame
+TREE_MAX_ROWS = 200_000
 
 
 @dataclass
@@ -31,7 +36,7 @@ class Frame:
         """A frame of the training codes ``z``, plus ``added`` codes framed the same way
         (new rows never move the map)."""
         z = _finite(z)
-        lo, hi = np.percentile(z, [0.5, 99.5], axis=0)
+        lo, hi = np.percentile(z[:: max(1, len(z) // FRAMING_ROWS)], [0.5, 99.5], axis=0)
         center = ((lo + hi) / 2).astype(np.float32)
         scale = float(max((hi - lo).max() / 2, 1e-6))
         n_train = len(z)
@@ -58,11 +63,14 @@ class Frame:
 
     def neighbours(self, x: float, y: float, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Plot distances and rows of the ``k`` points nearest to (x, y), nearest first."""
+        k = min(k, len(self))
+        if len(self) > TREE_MAX_ROWS:
+            return _nearest_in_window(self.xy, x, y, k)
         if self._tree is None:
             from scipy.spatial import cKDTree
 
             self._tree = cKDTree(self.xy)
-        d, i = self._tree.query([x, y], k=min(k, len(self)))
+        d, i = self._tree.query([x, y], k=k)
         return np.atleast_1d(d), np.atleast_1d(i).astype(np.int64)
 
     def nearest(self, x: float, y: float, max_distance: float | None = None) -> int:
@@ -83,11 +91,28 @@ class Frame:
         ys = np.asarray(ys, np.float64)
         if len(xs) < 3:
             return np.zeros(0, np.int64)
-        return np.flatnonzero(_points_in_polygon(self.xy.astype(np.float64), xs, ys))
+        return np.flatnonzero(points_in_polygon(self.xy, xs, ys))
+
+
+def _nearest_in_window(xy: np.ndarray, x: float, y: float, k: int,
+                       r: float = 0.02) -> tuple[np.ndarray, np.ndarray]:
+    """The exact ``k`` nearest rows without a tree: only rows in a square window around
+    (x, y) are measured, and the window doubles until its k-th nearest lies inside it."""
+    while r <= 8 * EXTENT:
+        rows = np.flatnonzero((np.abs(xy[:, 0] - x) <= r) & (np.abs(xy[:, 1] - y) <= r))
+        if len(rows) >= k:
+            d = np.hypot(xy[rows, 0] - x, xy[rows, 1] - y)
+            order = np.argsort(d, kind="stable")[:k]
+            if d[order[-1]] <= r:
+                return d[order], rows[order].astype(np.int64)
+        r *= 2
+    d = np.hypot(xy[:, 0] - x, xy[:, 1] - y)  # far outliers: every row
+    order = np.argsort(d, kind="stable")[:k]
+    return d[order], order.astype(np.int64)
 
 
 @numba.njit(cache=True)
-def _points_in_polygon(pts, xs, ys):  # pragma: no cover - compiled
+def points_in_polygon(pts, xs, ys):  # pragma: no cover - compiled
     n, m = pts.shape[0], xs.shape[0]
     out = np.zeros(n, np.bool_)
     x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()

@@ -63,6 +63,8 @@ class SessionState(param.Parameterized):
     loading = param.String(default="", doc="The source being loaded, '' when none.")
     preparing = param.String(default="", doc="What the graph builder is doing, '' when idle.")
     preview = param.Parameter(default=None, doc="A PCA Frame to show until the first embedding.")
+    table = param.Parameter(default=None,
+                            doc="app.table_map.MapTable: an opened embedding table, shown as it is.")
 
     # -- training settings (fixed for a run) -------------------------------
     n_neighbors = param.Integer(default=ENGINE["n_neighbors"], bounds=(2, 200),
@@ -139,13 +141,28 @@ class SessionState(param.Parameterized):
         if stopped:
             notice = f"Training on {stopped} stopped to switch to {ds.name}. " + notice
         self.param.update(
-            dataset=ds, shown=ds, added=None, model=None, loading="", preview=None,
+            dataset=ds, shown=ds, added=None, model=None, loading="", preview=None, table=None,
             reconstruction=ds.n_samples * ds.n_features <= RECONSTRUCTION_AUTO_LIMIT,
             color_by=default_color_by(columns), frame=None, progress=None, losses=[], quality={}, click=None,
             hover=-1, selection=np.zeros(0, np.int64), notice=notice,
             **faces.shown_settings(ds, (*self.live_names(), "batch_size", "n_neighbors"),
                                    self.dataset),
             dataset_info=f"{ds.name}: {ds.n_samples:,} items × {ds.n_features:,} features{shape}")
+
+    def _on_table(self, table) -> None:
+        """An embedding table opened: its map replaces data, model and frames."""
+        from .table_map import MapTable
+
+        shown = MapTable(map=table)
+        self.param.color_by.objects = [LABEL] if table.label else ["(none)"]
+        self.quality_monitor.reset(1)
+        self._steering = None
+        self.param.update(
+            table=shown, dataset=None, shown=None, added=None, model=None, loading="",
+            preview=None, frame=None, progress=None, losses=[], quality={}, click=None, hover=-1,
+            selection=np.zeros(0, np.int64), color_by=self.param.color_by.objects[0],
+            notice=f"Opened the map {table.name}: {table.n_rows:,} rows.",
+            dataset_info=shown.info())
 
     def add_data(self, source: str, wait: bool = False) -> None:
         """Place the rows of ``source`` (same features) on the map with the trained encoder."""
@@ -217,6 +234,8 @@ class SessionState(param.Parameterized):
         for kind, payload in w.take_events():
             if kind == "dataset":
                 self._on_dataset(*payload)
+            elif kind == "table":
+                self._on_table(payload)
             elif kind == "error":
                 self.param.update(error=payload, notice="", loading="")
             elif kind == "preview":

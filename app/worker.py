@@ -21,6 +21,7 @@ from pumap_core import ParametricUMAP, Snapshot, TrainingControls
 
 from . import prepare
 from .added import Added, check_features, embed_rows
+from .dask_map import DaskMap, is_embedding_table
 from .faces import check_model_fits, fit_input, load_options, preset
 from .graphs import graph_for_model
 from .progress import LossPoint
@@ -32,6 +33,9 @@ TORCH_THREADS = int(os.environ.get("PUMAP_APP_TORCH_THREADS", "1"))
 #: new rows are re-embedded while training at most once per this many times their
 #: embedding's duration: many rows cost the training thread at most ~1/(1+ratio) of its time
 ADDED_COST_RATIO = 4.0
+#: bigger data get only the preview: their graph takes minutes of both cores, built when
+#: the person presses Train (most open them to look with a loaded model)
+PREBUILD_MAX_ROWS = 200_000
 def load_dataset(source: str, **options: Any):
     """``pumap_core.data.load`` with the app's choices for the named sets."""
     from pumap_core.data import load
@@ -84,7 +88,8 @@ class Worker:
 
         def work() -> None:
             try:
-                ds = load_dataset(source, **options)
+                table = is_embedding_table(source)  # a map as it is: no data set, no model
+                loaded = DaskMap.open(source) if table else load_dataset(source, **options)
             except Exception as e:  # noqa: BLE001 - every failure is shown to the user
                 with self._lock:
                     if lgen == self._load_generation:
@@ -94,7 +99,7 @@ class Worker:
             with self._lock:
                 if lgen != self._load_generation:
                     return
-            self.set_dataset(ds)
+            (self.set_table if table else self.set_dataset)(loaded)
             with self._lock:
                 self.loading = False
 
@@ -110,19 +115,28 @@ class Worker:
         with self._lock:
             running = self.phase in ("training", "paused", "stopping")
             stopped = self.dataset.name if running and self.dataset is not None else None
-        self.stop(wait=True)
-        with self._lock:
-            self._generation += 1
-            self.dataset, self.model, self._latest, self.history = ds, None, None, []
-            self.phase, self.error, self.preview = "ready", None, None
-            self._new_rows = self.added = None
-            self._events.append(("dataset", (ds, stopped)))
+        self._replace_data(ds, "ready", ("dataset", (ds, stopped)))
         if not prebuild:
             return
         self._graph_started = time.monotonic()
         self._graph_thread = threading.Thread(target=self._prebuild, args=(ds,), daemon=True,
                                               name="pumap-graph")
         self._graph_thread.start()
+
+    def set_table(self, table) -> None:
+        """Show an embedding table (:class:`app.dask_map.DaskMap`): the run stops, data and
+        model go."""
+        self._replace_data(None, "empty", ("table", table))
+
+    def _replace_data(self, ds, phase: str, event: tuple[str, Any]) -> None:
+        """Stop the run; ``ds`` (None: an embedding table) replaces data, model and results."""
+        self.stop(wait=True)
+        with self._lock:
+            self._generation += 1
+            self.dataset, self.model, self._latest, self.history = ds, None, None, []
+            self.phase, self.error, self.preview = phase, None, None
+            self._new_rows = self.added = None
+            self._events.append(event)
 
     def _prebuild(self, ds) -> None:
         """A PCA preview for the plot, then the default graph (kept in ``GRAPHS`` for
@@ -133,6 +147,8 @@ class Worker:
                 if self.dataset is ds:
                     self.preview = preview
                     self._events.append(("preview", preview))
+            if ds.n_samples > PREBUILD_MAX_ROWS:
+                return
             t0 = time.monotonic()
             # the graph of the data's preset (or the engine's defaults): what Train asks for
             graph_for_model(ds.X, ParametricUMAP(**preset(ds)))

@@ -11,6 +11,7 @@ import param
 from ..html_blocks import as_image, img_tag, row_table
 from ..state import SessionState
 from ..style import html_pane
+from ..table_map import follow
 
 BIG, SMALL = 112, 44
 N_SLIDERS = 6  # sliders shown at first: the attributes that change the decode most
@@ -202,6 +203,7 @@ class InspectPanel(pn.viewable.Viewer):
         self.retrain.on_click(self._retrain)
         state.param.watch(self._on_click, ["click"])
         state.param.watch(self._on_hover, ["hover"])
+        follow(state, self._on_click, ("click",))
 
     def _retrain(self, _):
         self.state.reconstruction = True
@@ -211,6 +213,14 @@ class InspectPanel(pn.viewable.Viewer):
         self.hover.object = hover_html(self.state.shown, self.state.hover)
 
     def _on_click(self, *_):
+        if self.state.table is not None:
+            from .table_panels import picked_html
+
+            self.click.object = picked_html(self.state.table.click)
+            self.neighbours.object = ""
+            self.retrain.visible = False
+            self.steer.hide()
+            return
         c, ds = self.state.click, self.state.shown
         self.click.object = click_html(ds, c)
         self.neighbours.object = neighbours_html(ds, c)

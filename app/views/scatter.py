@@ -25,7 +25,8 @@ from ..frame import EXTENT
 from ..html_blocks import legend_html
 from ..state import SessionState
 from ..style import html_pane
-from .shading import shade_frame
+from ..table_map import follow
+from .shading import shade_frame, shade_table
 
 HOME = (-EXTENT, EXTENT)
 
@@ -45,9 +46,9 @@ def _marker(data) -> hv.Points:
         marker="circle", size=16, fill_alpha=0, line_color="black", line_width=2.5)
 
 
-def hint_text(phase: str, frame, preview, dataset, loading: str) -> str:
+def hint_text(phase: str, frame, preview, dataset, loading: str, table=None) -> str:
     """What the plot is waiting for, said above it while it has no embedding."""
-    if frame is not None:
+    if frame is not None or (table is not None and not loading):
         return ""
     if loading:
         text = f"Loading {html.escape(loading)} …"
@@ -103,13 +104,20 @@ class ScatterView(pn.viewable.Viewer):
         state.param.watch(self._on_change, ["frame", "selection", "preview"])
         state.param.watch(self._on_color, ["color_by", "added"])
         state.param.watch(self._on_click, ["click"])
+        follow(state, self._on_color, ("selection",))
+        follow(state, self._on_click, ("click",))
         self.hint = html_pane(pn.bind(hint_text, state.param.phase, state.param.frame,
                                       state.param.preview, state.param.dataset,
-                                      state.param.loading),
+                                      state.param.loading, state.param.table),
                               css_classes=["plot-hint"], sizing_mode="stretch_width")
 
     # -- state -> plot ------------------------------------------------------
     def _recolor(self) -> None:
+        table = self.state.table
+        if table is not None:
+            count = f'<span class="map-rows">{table.map.n_rows:,} rows</span>'
+            self.legend.object = legend_html(table.map.legend()) + count
+            return
         data = self.state.dataset
         if data is None:
             self._codes, self.legend.object = None, ""
@@ -126,8 +134,13 @@ class ScatterView(pn.viewable.Viewer):
         self.render()
 
     def _on_click(self, *_):
-        c = self.state.click
+        table = self.state.table
+        c = self.state.click if table is None else table.click
         self.marker.send([] if c is None else [(c.x, c.y)])
+
+    def _target(self):
+        """Who answers brushes and clicks: the opened embedding table, else the session."""
+        return self.state.table if self.state.table is not None else self.state
 
     def _on_change(self, *_):
         self.render()
@@ -146,6 +159,9 @@ class ScatterView(pn.viewable.Viewer):
         """Shade the current frame (or the PCA preview) for the current view and push it."""
         frame, selection = self.state.frame, self.state.selection
         x_range, y_range, width, height = self._view()
+        if self.state.table is not None:
+            self._send(self._shade_table(x_range, y_range, width, height), x_range, y_range)
+            return
         if frame is None:
             frame, selection = self.state.preview, np.zeros(0, np.int64)
         if frame is None:
@@ -163,31 +179,40 @@ class ScatterView(pn.viewable.Viewer):
             selection = selection[selection < len(frame)] if len(selection) else None
             image = shade_frame(frame.xy, codes, self._slots, selection, x_range, y_range,
                                 width, height, n_base=frame.n_train)
-            self.last_image = image
-            bounds = (x_range[0], y_range[0], x_range[1], y_range[1])
-            self.pipe.send(hv.RGB(image[::-1], bounds=bounds))
-            self.frames_sent += 1
+            self._send(image, x_range, y_range)
+
+    def _shade_table(self, x_range, y_range, width: int, height: int) -> np.ndarray:
+        table = self.state.table
+        with self._lock:
+            return shade_table(table.map, x_range, y_range, width, height,
+                               None if table.selection is None else table.selection.shape)
+
+    def _send(self, image: np.ndarray, x_range, y_range) -> None:
+        self.last_image = image
+        bounds = (x_range[0], y_range[0], x_range[1], y_range[1])
+        self.pipe.send(hv.RGB(image[::-1], bounds=bounds))
+        self.frames_sent += 1
 
     # -- plot -> state ---------------------------------------------------
     def _on_lasso(self, geometry=None, **_):
         if geometry is not None and len(geometry) >= 3:
             g = np.asarray(geometry)
-            self.state.select_polygon(g[:, 0], g[:, 1])
+            self._target().select_polygon(g[:, 0], g[:, 1])
 
     def _on_bounds(self, bounds=None, **_):
         if bounds is not None:
-            self.state.select_box(*bounds)
+            self._target().select_box(*bounds)
 
     def _on_tap(self, x=None, y=None, **_):
         if x is not None and y is not None:
-            self.state.click_at(x, y)
+            self._target().click_at(x, y)
 
     def _on_pointer(self, x=None, y=None, **_):
-        self.state.hover_at(x, y)
+        self._target().hover_at(x, y)
 
     def __panel__(self) -> pn.viewable.Viewable:
         clear = pn.widgets.Button(label="Clear selection", color="light", width=130)
-        clear.on_click(lambda _: self.state.clear_selection())
+        clear.on_click(lambda _: self._target().clear_selection())
         return pn.Column(self.hint, self.pane,
                          pn.Row(self.legend, clear, sizing_mode="stretch_width"),
                          sizing_mode="stretch_width")

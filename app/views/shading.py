@@ -1,7 +1,8 @@
 """Datashader rendering of one frame: aggregate (count_cat) → shade → dynspread → stack.
 
-A pure function of arrays, so the scatter can run it in the session's own
-callback thread. HoloViews' ``datashade`` operation would run the same work
+The colours are mixed by :mod:`app.views.colorize` (tf.shade's categorical
+path costs ~0.5 s a frame at 800 × 600). A pure function of arrays, so the
+scatter can run it in the session's own callback thread. HoloViews' ``datashade`` operation would run the same work
 on the server's event loop (a Pipe sent from a pool thread is refreshed there),
 where ~0.1–0.3 s per frame would stall every click, lasso and button.
 """
@@ -9,13 +10,13 @@ where ~0.1–0.3 s per frame would stall every click, lasso and button.
 from __future__ import annotations
 
 import threading
-import warnings
 
 import datashader as ds
 import datashader.transfer_functions as tf
 import numpy as np
 
 from ..colors import COLOR_KEY, frame_table
+from .colorize import shade_categories
 
 MIN_ALPHA = 160
 _warm = threading.Event()
@@ -23,9 +24,7 @@ _warm = threading.Event()
 
 def _shade(df, canvas: ds.Canvas, threshold: float, max_px: int):
     agg = canvas.points(df, "x", "y", ds.count_cat("c"))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-empty aggregates warn in nanmin
-        img = tf.shade(agg, color_key=COLOR_KEY, min_alpha=MIN_ALPHA)
+    img = shade_categories(agg, COLOR_KEY, MIN_ALPHA)
     return tf.dynspread(img, threshold=threshold, max_px=max_px)
 
 
@@ -50,6 +49,30 @@ def shade_frame(xy: np.ndarray, codes: np.ndarray, n_slots: int, selection: np.n
     if has:
         top = _shade(frame_table(xy[selection], codes[selection], n_slots), canvas, 0.9, 3)
         img = tf.stack(img, top)
+    return np.ascontiguousarray(img.to_numpy()).view(np.uint8).reshape(height, width, 4)
+
+
+def shade_table(table, x_range, y_range, width: int, height: int,
+                shape: tuple | None = None) -> np.ndarray:
+    """:func:`shade_frame` for an :class:`app.dask_map.DaskMap`: one aggregate over its
+    partitions; with a brush ``shape`` the rows outside are grey, those inside on top."""
+    from ..dask_map import CAT, REST, X, Y
+
+    width, height = max(int(width), 8), max(int(height), 8)
+    lx, ly = table.to_map(x_range, y_range)
+    canvas = ds.Canvas(plot_width=width, plot_height=height, x_range=tuple(lx),
+                       y_range=tuple(ly))
+    agg = canvas.points(table.partitions(shape), X, Y, ds.count_cat(CAT))
+    key = table.color_key()
+
+    def layer(sub, threshold: float, max_px: int):
+        img = shade_categories(sub, key, MIN_ALPHA)
+        return tf.dynspread(img, threshold=threshold, max_px=max_px)
+
+    labels = [c for c in agg.coords[CAT].values if c != REST]
+    img = layer(agg.sel({CAT: labels}), 0.6, 2)
+    if shape is not None:
+        img = tf.stack(layer(agg.sel({CAT: [REST]}), 0.6, 2), layer(agg.sel({CAT: labels}), 0.9, 3))
     return np.ascontiguousarray(img.to_numpy()).view(np.uint8).reshape(height, width, 4)
 
 

@@ -24,6 +24,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+
+from harness.report import markdown_table
 
 RESULTS = Path(__file__).resolve().parent / "results"
 QUALITY_ROWS = 10_000
@@ -112,38 +115,13 @@ def child_ddp(data: str, n: int, nproc: int, n_epochs: int, out: str) -> dict:
             "trust": trustworthiness(ds.X[rows], model.transform(ds.X[rows]))}
 
 
-def child_app(data: str, model_path: str, n: int) -> dict:
-    """The dashboard's per-frame work at n points: shade, brush (lasso) and click."""
-    from app.frame import Frame
-    from app.views.shading import shade_frame, warm_up
-    from pumap_core import ParametricUMAP
+def child_app(data: str, model: str, parts: str) -> dict:
+    """The dashboard at the largest size: the map of ``model`` over all rows, and the
+    Dask map of ``transform --workers``'s parts (:mod:`benchmarks.app_scale`)."""
+    from benchmarks import app_scale
 
-    ds = _load(data, n)
-    z = ParametricUMAP.load(model_path).transform(ds.X)
-    warm_up()
-    codes = ds.labels % 20 if ds.labels is not None else np.zeros(n, np.int64)
-    frame = Frame.of(z)
-    timings = {}
-    t0 = time.perf_counter()
-    for _ in range(5):
-        shade_frame(frame.xy, codes, 20, None, (-1.15, 1.15), (-1.15, 1.15), 800, 600)
-    timings["frame_s"] = (time.perf_counter() - t0) / 5
-    square = ([-0.3, 0.3, 0.3, -0.3], [-0.3, -0.3, 0.3, 0.3])
-    frame.in_polygon(*square)  # compile
-    t0 = time.perf_counter()
-    selected = frame.in_polygon(*square)
-    timings["lasso_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    for _ in range(5):
-        shade_frame(frame.xy, codes, 20, selected, (-1.15, 1.15), (-1.15, 1.15), 800, 600)
-    timings["frame_selected_s"] = (time.perf_counter() - t0) / 5
-    t0 = time.perf_counter()
-    frame.nearest(0.1, 0.1)
-    timings["first_click_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    frame.nearest(-0.2, 0.3)
-    timings["click_s"] = time.perf_counter() - t0
-    return {"rows": n, "selected": int(len(selected)), **timings}
+    rows = app_scale.in_memory(app_scale.concatenated(Path(data)), Path(model))
+    return {"rows": rows + app_scale.dask_map(Path(parts))}
 
 
 def _run_child(*args: str) -> dict:
@@ -205,12 +183,25 @@ def plot(fits: list[dict], pca: list[dict], umap: list[dict], path: Path) -> Non
     fig.savefig(path, dpi=110)
 
 
-def _table(rows: list[dict], columns: list[tuple[str, str, str]]) -> str:
-    head = "| " + " | ".join(title for _, title, _ in columns) + " |"
-    rule = "|" + "---|" * len(columns)
-    body = ["| " + " | ".join(format(r[key], fmt) if key in r else "—" for key, _, fmt in columns)
-            + " |" for r in rows]
-    return "\n".join([head, rule, *body])
+def _cell(key: str, value) -> str:
+    """Seconds to 0.1, rates and sizes with thousands separators, scores to 4 decimals."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        return str(value)
+    if key.endswith("_rows_s"):
+        return f"{value:,.0f}"
+    if key.endswith("_s"):
+        return f"{value:.1f}"
+    if key == "trust":
+        return f"{value:.4f}"
+    return f"{value:,.0f}"
+
+
+def _table(rows: list[dict], columns: dict[str, str]) -> str:
+    """The ``columns`` (key -> heading) of ``rows`` as a Markdown table."""
+    cells = [{heading: _cell(key, r.get(key, "—")) for key, heading in columns.items()}
+             for r in rows]
+    frame = pd.DataFrame(cells)
+    return markdown_table(frame.set_index(frame.columns[0]))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -249,7 +240,7 @@ def main(argv: list[str] | None = None) -> None:
         transform = transform_throughput(args.data, model, biggest, 2, tmp)
         ddp = [_run_child("ddp", args.data, str(args.ddp_rows), str(k), str(args.ddp_epochs),
                           str(tmp / f"ddp-{k}.pumap")) for k in (1, 2)]
-        app = _run_child("app", args.data, model, str(biggest))
+        app = _run_child("app", args.data, model, str(tmp / "dask"))["rows"]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     png = Path(args.out).with_name("scale_loglog.png")
@@ -262,33 +253,28 @@ def main(argv: list[str] | None = None) -> None:
         f"{__import__('torch').get_num_threads()}).",
         "",
         "## Fit, each in a fresh process",
-        _table(fits, [("rows", "rows", ","), ("graph_s", "graph s", ".1f"),
-                      ("train_s", "training s", ".1f"), ("fit_s", "fit s", ".1f"),
-                      ("epochs", "epochs", "d"), ("peak_rss_mb", "peak RSS MB", ".0f"),
-                      ("trust", "trustworthiness", ".4f")]),
+        _table(fits, {"rows": "rows", "graph_s": "graph s", "train_s": "training s",
+                      "fit_s": "fit s", "epochs": "epochs", "peak_rss_mb": "peak RSS MB",
+                      "trust": "trustworthiness"}),
         "",
         "Peers on the same rows:",
         "",
         _table([{"who": "PCA", **p} for p in pcas] + [{"who": "umap-learn", **u} for u in umaps],
-               [("who", "method", "s"), ("rows", "rows", ","), ("fit_s", "fit s", ".1f"),
-                ("peak_rss_mb", "peak RSS MB", ".0f"), ("trust", "trustworthiness", ".4f")]),
+               {"who": "method", "rows": "rows", "fit_s": "fit s", "peak_rss_mb": "peak RSS MB",
+                "trust": "trustworthiness"}),
         "",
         f"![fit time and memory by rows]({png.name})",
         "",
-        "## Transform over Parquet shards",
-        _table([transform], [("rows", "rows", ","), ("in_process_rows_s", "in-process rows/s", ",.0f"),
-                             ("dask_rows_s", "2-worker Dask rows/s", ",.0f"),
-                             ("same_rows", "same rows", "")]),
+        "## Transform over Parquet shards (`python -m pumap_core transform`, end to end)",
+        _table([transform], {"rows": "rows", "in_process_rows_s": "in-process rows/s",
+                             "dask_rows_s": "2-worker Dask rows/s", "same_rows": "same rows"}),
         "",
         f"## Data-parallel fit, {args.ddp_rows:,} rows, {args.ddp_epochs} epochs (equal edges)",
-        _table(ddp, [("nproc", "processes", "d"), ("train_s", "training s", ".1f"),
-                     ("trust", "trustworthiness", ".4f")]),
+        _table(ddp, {"nproc": "processes", "train_s": "training s", "trust": "trustworthiness"}),
         "",
-        f"## The app at {biggest:,} points (800×600 frame)",
-        _table([app], [("rows", "rows", ","), ("frame_s", "frame s", ".3f"),
-                       ("frame_selected_s", "frame with selection s", ".3f"),
-                       ("lasso_s", "lasso s", ".3f"), ("first_click_s", "first click s", ".3f"),
-                       ("click_s", "click s", ".4f")]),
+        f"## The app at {biggest:,} points",
+        _table([{"measure": k, "result": v} for k, v in app], {"measure": "measure",
+                                                              "result": "result"}),
         "",
     ]
     Path(args.out).write_text("\n".join(report))

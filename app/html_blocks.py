@@ -5,8 +5,12 @@ from __future__ import annotations
 import base64
 import html
 import io
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: 20 distinct colours (Category10 with its grey swapped out, then the light tones);
 #: grey is reserved for "not selected / other".
@@ -71,3 +75,14 @@ def bars_html(counts: list[tuple[str, int, str]]) -> str:
         f'<span class="bar" style="width:{100 * c / top:.1f}%;background:{col}"></span>'
         f'<span class="bar-count">{c:,}</span></div>' for n, c, col in counts)
     return f'<div class="bars">{rows}</div>'
+
+
+def showing_html(k: int, n: int) -> str:
+    """A note under a capped list: which part of the rows it shows."""
+    return f'<div class="muted showing">showing {k} of {n:,}</div>' if n > k else ""
+
+
+def frame_html(table: pd.DataFrame) -> str:
+    """A small table of selected rows."""
+    return table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0,
+                         classes="row-table selection-rows")

@@ -15,7 +15,7 @@ import panel as pn
 import param
 
 from ..colors import color_codes
-from ..html_blocks import GREY, PALETTE, as_image, bars_html, img_tag
+from ..html_blocks import GREY, PALETTE, as_image, bars_html, frame_html, img_tag, showing_html
 from ..state import LABEL, SessionState
 from ..style import html_pane
 from ..table_map import follow
@@ -48,10 +48,6 @@ def spread(selection: np.ndarray, k: int) -> np.ndarray:
     return selection[np.linspace(0, len(selection) - 1, k).astype(np.int64)]
 
 
-def showing_html(k: int, n: int) -> str:
-    return f'<div class="muted showing">showing {k} of {n:,}</div>' if n > k else ""
-
-
 def rows_html(ds, selection: np.ndarray) -> str:
     """The first features of up to MAX_ROWS_SHOWN selected rows (data without images)."""
     shown = spread(selection, MAX_ROWS_SHOWN)
@@ -62,11 +58,6 @@ def rows_html(ds, selection: np.ndarray) -> str:
     if ds.labels is not None:
         table.insert(1, "label", label_strings(ds, shown))
     return frame_html(table) + showing_html(len(shown), len(selection))
-
-
-def frame_html(table: pd.DataFrame) -> str:
-    return table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0,
-                         classes="row-table selection-rows")
 
 
 def gallery_html(ds, selection: np.ndarray, px: int = 40) -> str:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import html
 
 from ..dask_map import Brush, Picked
-from ..html_blocks import bars_html
-from .selection import frame_html, showing_html
+from ..html_blocks import bars_html, frame_html, showing_html
 
 
 def brush_count_html(brush: Brush | None, n_rows: int) -> str:

@@ -243,7 +243,12 @@ def main(argv: list[str] | None = None) -> None:
         app = _run_child("app", args.data, model, str(tmp / "dask"))["rows"]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    png = Path(args.out).with_name("scale_loglog.png")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    raw = {"fits": fits, "pca": pcas, "umap": umaps, "transform": transform, "ddp": ddp,
+           "app": app}
+    out.with_suffix(".json").write_text(json.dumps(raw, indent=1))  # the figures, unrounded
+    png = out.with_name("scale_loglog.png")
     plot(fits, pcas, umaps, png)
     report = [
         "# Scale: fit, transform, data-parallel fit and the app, by rows",

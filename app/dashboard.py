@@ -15,7 +15,7 @@ from .state import SessionState
 from .style import css, html_pane
 from .table_map import follow
 from .views.curves import LossCurves
-from .views.inspect import InspectPanel
+from .views.inspector import InspectPanel
 from .views.scatter import ScatterView
 from .views.selection import SelectionPanel
 from .views.sidebar import Sidebar

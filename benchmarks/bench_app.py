@@ -30,7 +30,7 @@ import numpy as np
 
 from app.dashboard import POLL_MS
 from app.state import FRAME_INTERVAL, SessionState
-from app.views.inspect import InspectPanel
+from app.views.inspector import InspectPanel
 from app.views.scatter import ScatterView
 from app.warmup import warm_up
 from harness.memory import rss_mb

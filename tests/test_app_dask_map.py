@@ -118,7 +118,7 @@ def test_app_opens_the_table_as_a_map(table_dir, data):
     import holoviews as hv
 
     hv.extension("bokeh")
-    from app.views.inspect import InspectPanel
+    from app.views.inspector import InspectPanel
     from app.views.scatter import ScatterView
     from app.views.selection import SelectionPanel
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from app import colors, decode, faces
-from app.views.inspect import N_SLIDERS, InspectPanel
+from app.views.inspector import N_SLIDERS, InspectPanel
 from pumap_core.data import Dataset
 from tests.app_support import open_state
 

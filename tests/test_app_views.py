@@ -14,7 +14,7 @@ from app.frame import Frame  # noqa: E402
 from app.progress import LossPoint  # noqa: E402
 from app.state import SessionState  # noqa: E402
 from app.views import status  # noqa: E402
-from app.views.inspect import InspectPanel, click_html, hover_html, neighbours_html  # noqa: E402
+from app.views.inspector import InspectPanel, click_html, hover_html, neighbours_html  # noqa: E402
 from app.views.selection import MAX_THUMBS, SelectionPanel, histogram  # noqa: E402
 from pumap_core import Snapshot
 from pumap_core.data import Dataset, load_digits  # noqa: E402

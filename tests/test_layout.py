@@ -130,7 +130,8 @@ def test_no_module_over_400_lines():
     assert long == {}, f"modules over {MAX_LINES} lines: split them by idea"
 
 
-def test_no_module_named_like_the_standard_library():
-    shadowing = sorted(name for name in modules("pumap_core")
+@pytest.mark.parametrize("package", ["pumap_core", "app"])
+def test_no_module_named_like_the_standard_library(package):
+    shadowing = sorted(name for name in modules(package)
                        if set(name.split(".")[1:]) & sys.stdlib_module_names)
     assert shadowing == []

@@ -6,7 +6,7 @@ faces benchmark and live in :mod:`harness.face_judge` and :mod:`harness.figures`
 - :class:`SmallConvEncoder` / :class:`SmallConvDecoder`: a narrower version of
   ``pumap_core.nets.ConvEncoder``/``ConvDecoder`` (16-32-64 instead of
   32-64-128 channels) for a busy machine: in a 3,000-face trial it decoded as
-  well (held-out MSE 0.0187 vs 0.0184) in ~0.6x the time.
+  well (about the same held-out MSE) in ~0.6x the time.
 - :func:`pca_knn`: neighbours on PCA-reduced pixels (seconds instead of a
   minute for 7,000 faces of 12,288 pixels).
 """

@@ -21,8 +21,8 @@ evaluated on all of them (transform = the same rows again); its kNN accuracy
 is 5-fold cross-validated on that embedding (folds fixed, stratified).
 
 The run loop is :func:`harness.run.run_dataset`; the tables are written by
-:mod:`benchmarks.core_report`. Importing the harness first lets idle OpenMP
-threads sleep (``OMP_WAIT_POLICY=PASSIVE``): see :mod:`harness`.
+:mod:`benchmarks.core_report`. OpenMP's wait policy is the process's own (the
+report records ``OMP_WAIT_POLICY``): see :mod:`harness`.
 """
 
 from __future__ import annotations

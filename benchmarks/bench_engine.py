@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -147,7 +148,8 @@ def main(argv=None) -> int:
         return 0
     from pumap_core.data import DataError
 
-    info = machine_info({"threads": str(a.threads)})
+    info = machine_info({"threads": str(a.threads),
+                         "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "(default)")})
     sections = []
     for name in a.datasets:
         try:

@@ -6,14 +6,9 @@ experiments) both import from here and never from each other; run their
 scripts from the repository root as ``python -m benchmarks.<name>`` or
 ``python -m experiments.<name>``.
 
-Importing the harness lets idle OpenMP threads sleep instead of spin
-(``OMP_WAIT_POLICY=PASSIVE``, unless already set). It must happen before
-torch or numba start their thread pools, which is why it is done here, the
-first first-party import of every script: on a two-core machine shared with
-other work, spinning threads made our training ~8x slower at 2 torch threads
-(40 s vs 5 s on digits, 20 epochs).
+Threads run as a user's process runs them: OpenMP's default wait policy. On a
+quiet machine, sleeping idle threads (``OMP_WAIT_POLICY=PASSIVE``) made our digits
+fit 2.2x slower (15.7 s vs 7.0 s, 54 epochs) and measured something no user of
+the library or the app gets; on a machine shared with other jobs, spinning threads
+can be slower instead. Set the variable yourself before a run to choose.
 """
-
-import os
-
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -77,7 +77,7 @@ def test_spectral_layout_separates_disjoint_clusters_and_falls_back_to_pca(digit
 def test_large_graphs_take_the_same_spectral_layout_from_lobpcg(digits, monkeypatch):
     """Past LOBPCG_ROWS the eigenvectors come from LOBPCG (bounded memory): the same
     subspace as ARPACK's."""
-    from pumap_core import initialization
+    from pumap_core.training import initialization
 
     X, _ = digits
     edges = ParametricUMAP(n_epochs=1, random_state=0).fit(X).graph_.edges

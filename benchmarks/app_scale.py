@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from harness.timing import repeat as repeat_calls
+
 SOURCE = Path(os.environ.get("PUMAP_SCALE_DIR", "/work/scale-1m"))
 CACHE = Path(os.environ.get("PUMAP_SCALE_CACHE", "/tmp/pumap-app-scale"))
 RESULTS = Path(__file__).resolve().parent / "results" / "app_scale.md"
@@ -83,13 +85,9 @@ def prepare() -> tuple[Path, Path, Path]:
 
 
 def timed(fn: Callable[[], object], repeat: int = 5) -> tuple[float, object]:
-    """Median seconds of ``repeat`` calls, and the last result."""
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+    """Median seconds of ``repeat`` calls (the first one included), and the last result."""
+    calls = repeat_calls(fn, repeat - 1)
+    return statistics.median([calls.first_s, *calls.warm_s]), calls.result
 
 
 def views(n: int = 6) -> list[tuple[tuple[float, float], tuple[float, float]]]:

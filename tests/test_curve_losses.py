@@ -56,3 +56,40 @@ def test_reconstruction_and_classifier_losses():
     masked = losses.classifier_loss(logits, torch.tensor([0, 1, -1]))
     assert masked.item() == pytest.approx(losses.classifier_loss(logits[:2], torch.tensor([0, 1])).item())
     assert losses.classifier_loss(logits, torch.tensor([-1, -1, -1])).item() == 0
+
+
+def test_pairwise_squared_distances_match_cdist_and_have_finite_gradients():
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(40, 2, generator=g) * 5, torch.randn(30, 2, generator=g) * 5
+    b[0] = a[0]  # one pair at distance zero, where a square root's gradient would be infinite
+    a.requires_grad_(True)
+    d2 = losses.pairwise_squared_distances(a, b)
+    assert torch.allclose(d2, torch.cdist(a, b).pow(2), atol=1e-4)
+    losses.umap_batch_loss(d2.diagonal()[:30], d2, 1.58, 0.9).backward()
+    assert torch.isfinite(a.grad).all()
+
+
+def test_adam_is_fused_where_torch_can_and_steps_like_plain_adam():
+    from pumap_core.training.optimizer import adam
+
+    torch.manual_seed(0)
+    fused_net, plain_net = torch.nn.Linear(5, 3), torch.nn.Linear(5, 3)
+    plain_net.load_state_dict(fused_net.state_dict())
+    fused, plain = adam(fused_net.parameters(), 1e-2), torch.optim.Adam(plain_net.parameters(), lr=1e-2)
+    x = torch.randn(16, 5)
+    for net, opt in ((fused_net, fused), (plain_net, plain)):
+        for _ in range(5):
+            opt.zero_grad()
+            net(x).pow(2).sum().backward()
+            opt.step()
+    assert fused.defaults["fused"] is True  # this torch fuses on CPU
+    for p, q in zip(fused_net.parameters(), plain_net.parameters()):
+        assert torch.allclose(p, q, atol=1e-6)
+
+
+def test_all_pairs_loss_equals_the_batch_loss_on_its_diagonal_and_matrix():
+    g = torch.Generator().manual_seed(1)
+    d2 = torch.rand(16, 16, generator=g) * 4
+    w = torch.rand(16, generator=g)
+    expected = losses.umap_batch_loss(d2.diagonal(), d2, 1.58, 0.9, 0.3, w)
+    assert torch.allclose(losses.umap_all_pairs_loss(d2, 1.58, 0.9, 0.3, w), expected)

@@ -21,8 +21,9 @@ from .edges import EdgeSet
 
 @dataclass
 class EdgeBatch:
-    """One step's work. ``nodes`` are the unique rows to encode; the ``*_pos``
-    fields index into ``nodes`` (so everything is encoded in one forward pass)."""
+    """One step's work. ``nodes`` are the rows to encode (unique, except with all-pairs
+    negatives); the ``*_pos`` fields index into ``nodes`` (so everything is encoded in
+    one forward pass)."""
 
     nodes: torch.Tensor
     head_pos: torch.Tensor
@@ -85,14 +86,19 @@ class EdgeSampler:
             negatives = (self._rand(B * m) * self.n_vertices).long().clamp_max(self.n_vertices - 1)
             nodes, inverse = torch.unique(torch.cat([head, tail, negatives]), return_inverse=True)
             head_pos, tail_pos, neg_tail_pos = inverse[:B], inverse[B:2 * B], inverse[2 * B:]
+        elif self.negatives == "batch_all":
+            # all B × B (head, tail) pairs. Rows are encoded as drawn, repeats included:
+            # finding the unique rows (a sort per step) costs more than encoding the few
+            # repeats, and the gradient is the same.
+            positions = torch.arange(2 * B, device=self.device)
+            head_pos, tail_pos = positions[:B], positions[B:]
+            return EdgeBatch(nodes=torch.cat([head, tail]), head_pos=head_pos, tail_pos=tail_pos,
+                             neg_head_pos=head_pos, neg_tail_pos=tail_pos,
+                             negative_weight=m / B, all_pairs=True,
+                             neg_tail_weight=self.inverse_degree[tail])
         else:
             nodes, inverse = torch.unique(torch.cat([head, tail]), return_inverse=True)
             head_pos, tail_pos = inverse[:B], inverse[B:]
-            if self.negatives == "batch_all":  # all B × B (head, tail) pairs, see _negative_d2
-                return EdgeBatch(nodes=nodes, head_pos=head_pos, tail_pos=tail_pos,
-                                 neg_head_pos=head_pos, neg_tail_pos=tail_pos,
-                                 negative_weight=m / B, all_pairs=True,
-                                 neg_tail_weight=self.inverse_degree[tail])
             # each head is repelled from the tails of m random other edges of the batch
             shuffle = (self._rand(B * m) * B).long().clamp_max(B - 1)
             neg_tail_pos = tail_pos[shuffle]

@@ -26,6 +26,7 @@ from . import distributed, losses
 from .convergence import CHECKS_PER_RUN, ConvergenceMonitor
 from .curve import find_ab_params
 from .live import LIVE, WEIGHT_OF, Snapshot, TrainingControls, TrainingStopped
+from .optimizer import adam
 
 
 @dataclass
@@ -138,8 +139,7 @@ def warm_start(encoder: nn.Module, inputs: torch.Tensor, layout: torch.Tensor, s
     One row per sample instead of one edge: cheap. UMAP's loss then refines a map
     whose global arrangement is already in place. Returns the last loss.
     """
-    optimizer = torch.optim.Adam([p for p in encoder.parameters() if p.requires_grad],
-                                 lr=learning_rate)
+    optimizer = adam(encoder.parameters(), learning_rate)
     n, loss = inputs.shape[0], torch.zeros(())
     order = torch.randperm(n, generator=generator)
     at = 0
@@ -182,15 +182,14 @@ class _Settings:
 
 
 def _umap_term(z: torch.Tensor, batch, s: _Settings) -> torch.Tensor:
-    d2_pos = losses.squared_distances(z[batch.head_pos], z[batch.tail_pos])
-    weights = None
-    if batch.all_pairs:  # B × B matrix: rows heads, columns tails
-        d2_neg = torch.cdist(z[batch.neg_head_pos], z[batch.neg_tail_pos]).pow(2)
-        weights = batch.neg_tail_weight
-    else:
-        d2_neg = losses.squared_distances(z[batch.neg_head_pos], z[batch.neg_tail_pos])
-    return losses.umap_batch_loss(
-        d2_pos, d2_neg, s.a, s.b, s.values["repulsion_strength"] * batch.negative_weight, weights)
+    heads, tails = z[batch.head_pos], z[batch.tail_pos]
+    repulsion = s.values["repulsion_strength"] * batch.negative_weight
+    if batch.all_pairs:  # B × B matrix: rows heads, columns tails; its diagonal, the edges
+        return losses.umap_all_pairs_loss(losses.pairwise_squared_distances(heads, tails),
+                                          s.a, s.b, repulsion, batch.neg_tail_weight)
+    d2_pos = losses.squared_distances(heads, tails)
+    d2_neg = losses.squared_distances(z[batch.neg_head_pos], z[batch.neg_tail_pos])
+    return losses.umap_batch_loss(d2_pos, d2_neg, s.a, s.b, repulsion)
 
 
 def _step_losses(nets: Networks, data: TrainingData, batch, s: _Settings, config: TrainingConfig,
@@ -262,7 +261,7 @@ def train(
     sampler = EdgeSampler(data.edges, config.batch_size, config.negative_sample_rate,
                           config.negatives, generator, device)
     settings = _Settings(config, controls)
-    optimizer = torch.optim.Adam(list(nets.parameters()), lr=config.learning_rate)
+    optimizer = adam(nets.parameters(), config.learning_rate)
     # the ranks share each epoch's edges: every step consumes world_size batches
     steps_per_epoch = -(-sampler.steps_per_epoch // distributed.world_size())
     total_steps = steps_per_epoch * config.n_epochs

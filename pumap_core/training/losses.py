@@ -8,6 +8,8 @@ produce NaN at zero distance because d² is clamped inside the log.
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -20,9 +22,17 @@ def squared_distances(za: torch.Tensor, zb: torch.Tensor) -> torch.Tensor:
     return (za - zb).pow(2).sum(-1)
 
 
+def pairwise_squared_distances(za: torch.Tensor, zb: torch.Tensor) -> torch.Tensor:
+    """The matrix of ‖za_i − zb_j‖², as ‖za_i‖² + ‖zb_j‖² − 2 za_i·zb_j: one matrix
+    product, no square root to undo (unlike ``cdist(...).pow(2)``). Rounding can leave
+    coincident pairs slightly below 0; :func:`similarity_logit` clamps them."""
+    norms = za.pow(2).sum(1, keepdim=True) + zb.pow(2).sum(1)
+    return torch.addmm(norms, za, zb.T, alpha=-2.0)
+
+
 def similarity_logit(d2: torch.Tensor, a: float, b: float) -> torch.Tensor:
     """u with q = 1 / (1 + a d^{2b}) = sigmoid(−u)."""
-    return torch.log(torch.as_tensor(a, dtype=d2.dtype)) + b * torch.log(d2.clamp_min(MIN_SQUARED_DISTANCE))
+    return b * torch.log(d2.clamp_min(MIN_SQUARED_DISTANCE)) + math.log(a)
 
 
 def umap_batch_loss(
@@ -47,6 +57,24 @@ def umap_batch_loss(
     repulsion = F.softplus(-similarity_logit(d2_negative, a, b))
     repulsion = (repulsion * negative_weights if negative_weights is not None else repulsion).sum()
     return (attraction + repulsion_strength * repulsion) / max(d2_positive.shape[0], 1)
+
+
+def umap_all_pairs_loss(
+    d2: torch.Tensor,
+    a: float,
+    b: float,
+    repulsion_strength: float = 1.0,
+    tail_weights: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """:func:`umap_batch_loss` for a B × B matrix ``d2`` of every (head, tail) pair of a
+    batch of B edges: its diagonal (the edges) attracted, every entry repelled, each
+    column weighted by ``tail_weights``. The same value as ``umap_batch_loss(d2.diagonal(),
+    d2, a, b, repulsion_strength, tail_weights)``, with one logit per pair instead of two."""
+    u = similarity_logit(d2, a, b)
+    attraction = F.softplus(u.diagonal()).sum()
+    repulsion = F.softplus(-u)
+    repulsion = (repulsion * tail_weights if tail_weights is not None else repulsion).sum()
+    return (attraction + repulsion_strength * repulsion) / max(d2.shape[0], 1)
 
 
 def pearson(x: torch.Tensor, y: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:

@@ -48,6 +48,19 @@ def test_auto_epochs_stop_early_on_a_toy_set():
     assert model.loss_history_[-1]["epoch"] < cap
 
 
+def test_convergence_ends_the_decay_in_a_short_tail_instead_of_stopping_cold():
+    from pumap_core.training.schedule import FINAL, TAIL, LinearDecay
+
+    decay = LinearDecay(1000)
+    assert decay.factor(0) == 1.0 and decay.factor(500) == pytest.approx(1 - (1 - FINAL) / 2)
+    end = decay.converge(400)  # converged at 40 %: the rest of the decay in TAIL × 400 steps
+    assert end == 400 + round(TAIL * 400)
+    assert decay.factor(400) == pytest.approx(1 - (1 - FINAL) * 0.4)  # no jump
+    assert decay.factor(end) == pytest.approx(FINAL)
+    assert LinearDecay(1000).converge(990) == 1000  # never past the planned end
+    assert LinearDecay(1000, enabled=False).converge(400) == 400  # no decay: stop at once
+
+
 def test_a_fixed_epoch_count_is_a_hard_cap(small_digits):
     X, _ = small_digits
     model = ParametricUMAP(n_epochs=3, random_state=0).fit(X)

@@ -16,7 +16,9 @@ map has converged: a small data set whose recall has flattened stops early;
 a large one whose recall still climbs steadily trains on, up to the cap.
 (Relative, because recall at the graph's scale differs by data set: about .44
 on digits, .06 on MNIST, where 60,000 rows crowd a 2-D map:
-benchmarks/results/engine_choices.md.)
+benchmarks/results/engine_choices.md.) On convergence the loop does not stop cold:
+:class:`~pumap_core.training.schedule.LinearDecay` ends the learning rate's decay in
+a short tail, where the map still sharpens.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from .convergence import CHECKS_PER_RUN, ConvergenceMonitor
 from .curve import find_ab_params
 from .live import LIVE, WEIGHT_OF, Snapshot, TrainingControls, TrainingStopped
 from .optimizer import adam
+from .schedule import LinearDecay
 
 
 @dataclass
@@ -266,6 +267,8 @@ def train(
     steps_per_epoch = -(-sampler.steps_per_epoch // distributed.world_size())
     total_steps = steps_per_epoch * config.n_epochs
     check_every = max(1, total_steps // CHECKS_PER_RUN)
+    decay = LinearDecay(total_steps, config.lr_decay)
+    converged = False
     history: list[dict[str, float]] = []
     sums: dict[str, float] = {}
     count = 0
@@ -289,9 +292,8 @@ def train(
         while step < total_steps:
             controls.checkpoint()
             if settings.refresh() or config.lr_decay:
-                decay = 1.0 - 0.9 * step / total_steps if config.lr_decay else 1.0
                 for group in optimizer.param_groups:
-                    group["lr"] = settings.values["learning_rate"] * decay
+                    group["lr"] = settings.values["learning_rate"] * decay.factor(step)
             with record_function("pumap.sample"):
                 batch = sampler.sample()
             with record_function("pumap.losses"):
@@ -326,12 +328,12 @@ def train(
                 # embedding every row can cost more than the interval (8,000 faces through
                 # a conv net): train at least three times as long as a snapshot took, or it starves
                 last_snapshot = done_at + max(0.0, 3 * (done_at - now) - config.snapshot_interval)
-            if monitor is not None and step % check_every == 0:
-                # rank 0 judges convergence; every rank stops at the same step
-                converged = distributed.rank() == 0 and monitor.update(
-                    embed(nets.encoder, data.inputs), (total_steps - step) / check_every)
-                if distributed.agree(converged):
-                    break
+            if monitor is not None and not converged and step % check_every == 0:
+                # rank 0 judges convergence; every rank ends its decay at the same step
+                converged = distributed.agree(distributed.rank() == 0 and monitor.update(
+                    embed(nets.encoder, data.inputs), (total_steps - step) / check_every))
+                if converged:
+                    total_steps = decay.converge(step)
     except TrainingStopped:
         pass
     finally:

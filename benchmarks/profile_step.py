@@ -30,6 +30,7 @@ PHASES = ("sample", "gather", "encode", "decode", "losses", "backward", "optimiz
 VARIANTS = {
     "UMAP loss only": {},
     "+ reconstruction, every row": {"reconstruction": True, "reconstruction_rows": None},
+    "+ reconstruction, 256 rows a step": {"reconstruction": True, "reconstruction_rows": 256},
     "+ reconstruction, 128 rows a step": {"reconstruction": True, "reconstruction_rows": 128},
 }
 
@@ -60,8 +61,7 @@ class StepCounter:
 
 
 def fit(X: np.ndarray, knn, steps: int, params: dict, callback=None) -> ParametricUMAP:
-    model = ParametricUMAP(init=None, random_state=0, batch_size=512, snapshot_interval=0.0,
-                           **params)
+    model = ParametricUMAP(init=None, random_state=0, snapshot_interval=0.0, **params)
     # one epoch is ceil(edge mass / batch) steps; stop after `steps` of them
     from pumap_core import TrainingControls
 
@@ -112,7 +112,7 @@ def main(argv=None) -> int:
     name, X = load_rows(a.data, a.limit)
     knn = nearest_neighbors(X, 15, "euclidean", "auto", 0)
     rows = {variant: profile_variant(X, knn, a.steps, params) for variant, params in VARIANTS.items()}
-    header = (f"# Training step profile: {name}, {X.shape[0]:,} × {X.shape[1]}, batch 512 edges, "
+    header = (f"# Training step profile: {name}, {X.shape[0]:,} × {X.shape[1]}, batch of {ParametricUMAP().batch_size} edges, "
               f"{a.steps} steps, {a.threads} threads\n\n"
               f"`python -m benchmarks.profile_step --data {a.data} --steps {a.steps}` "
               f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}). Milliseconds per step, CPU "

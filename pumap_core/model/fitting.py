@@ -42,7 +42,13 @@ AUTO_NOISE_SCALE = 1.5
 #: its own regulariser and loses class separation to it (MNIST: 1-NN .93 -> .90);
 #: benchmarks/results/engine_choices.md.
 AUTO_NOISE_ROWS = 5000
-#: "auto" reconstruction: decode at most this many rows of each batch.
+#: "auto" reconstruction: decode at most as many rows of each batch as make this many
+#: output values (a row of MNIST is 784, of digits 64), and never fewer than
+#: AUTO_RECONSTRUCTION_ROWS. The decoder's last layer costs in proportion to its
+#: outputs: 128 rows of MNIST cost 1.45× a step without decoder, every row 1.78×; on
+#: digits every row of a batch is cheap and decoding them all keeps the held-out
+#: error (128 rows: +2.3 %; benchmarks/results/step_profile.md, engine_choices.md).
+AUTO_DECODED_VALUES = 128 * 784
 AUTO_RECONSTRUCTION_ROWS = 128
 
 
@@ -166,13 +172,19 @@ def training_data(est, X: np.ndarray, inputs: torch.Tensor, labels) -> TrainingD
         labels=torch.from_numpy(labels).to(dev) if est.classifier_ is not None else None)
 
 
+def auto_reconstruction_rows(n_features: int) -> int:
+    """Rows decoded per step under ``reconstruction_rows="auto"``, for rows of ``n_features``."""
+    return max(AUTO_RECONSTRUCTION_ROWS, AUTO_DECODED_VALUES // max(int(n_features), 1))
+
+
 def training_config(est, seed: int, labels) -> TrainingConfig:
     """The joint training run ``est``'s parameters describe."""
     loss = est.reconstruction_loss
     if loss == "auto":
         loss = "bce" if getattr(est.decoder_, "sigmoid_output", False) else "mse"
     rows = None if est.reconstruction_rows is None else int(
-        AUTO_RECONSTRUCTION_ROWS if est.reconstruction_rows == "auto" else est.reconstruction_rows)
+        auto_reconstruction_rows(est.n_features_in_) if est.reconstruction_rows == "auto"
+        else est.reconstruction_rows)
     return TrainingConfig(
         n_epochs=est.n_epochs_, batch_size=est.batch_size,
         negative_sample_rate=est.negative_sample_rate, negatives=est.negatives,

@@ -7,8 +7,12 @@ them, without the network and the browser:
     python -m benchmarks.bench_app                # MNIST 70,000 from PUMAP_DATA_DIR, else synthetic
     python -m benchmarks.bench_app --seconds 20 --synthetic
     python -m benchmarks.bench_app --sessions 8   # 8 Chromium sessions against one server
+    python -m benchmarks.bench_app --time-to-map mnist-all   # Train -> first frame -> a formed map
 
-``--sessions N`` runs :mod:`benchmarks.app_sessions` instead and writes
+``--time-to-map SOURCE`` loads SOURCE as the app does, waits for the graph the
+app builds on load, presses Train with the app's defaults and reports the
+seconds to the first frame and to a map whose trustworthiness on the first
+10,000 rows reaches .94. ``--sessions N`` runs :mod:`benchmarks.app_sessions` instead and writes
 ``benchmarks/results/app_sessions_latest.md``.
 
 "first frame": pressing Train on digits → the first embedding rasterized
@@ -34,7 +38,7 @@ from app.views.inspector import InspectPanel
 from app.views.scatter import ScatterView
 from app.warmup import warm_up
 from harness.memory import rss_mb
-from harness.paths import BENCHMARK_RESULTS
+from harness.paths import BENCHMARK_RESULTS, data_dir
 
 hv.extension("bokeh")
 
@@ -90,6 +94,64 @@ def first_frame(epochs: int, n_clicks: int) -> dict:
             "digits click: decode + nearest (ms, median)": statistics.median(decode_ms),
             "digits click: incl. images/HTML (ms, median)": statistics.median(server_ms),
             "digits click: incl. images/HTML (ms, p95)": float(np.percentile(server_ms, 95))}
+
+
+#: a map counts as formed at this trustworthiness of the first 10,000 training rows
+FORMED_TRUST = 0.94
+#: seconds of training between two kept snapshots (each is scored after the run)
+KEEP_EVERY = 2.5
+
+
+def time_to_map(source: str, limit: float) -> dict:
+    """Load ``source``, let the app build its graph, press Train with the app's defaults:
+    seconds to the first frame and to a map whose trustworthiness (k=5, the first 10,000
+    rows: MNIST's training digits) reaches :data:`FORMED_TRUST`. Snapshots are kept
+    every :data:`KEEP_EVERY` s and scored after the run, so scoring takes no CPU from it."""
+    from pumap_core.eval.metrics import trustworthiness
+
+    os.environ.setdefault("PUMAP_DATA_DIR", str(data_dir()))  # where the app looks
+    c = SessionState()
+    t0 = time.perf_counter()
+    c.load(source, wait=True)
+    if c.worker.dataset is None:
+        raise SystemExit(c.worker.error)
+    c.worker._graph_thread.join()
+    prebuild = time.perf_counter() - t0
+    c.poll()  # the app's defaults for this data
+    views = [session(c), InspectPanel(state=c)]
+    kept: list[tuple[float, np.ndarray]] = []
+    on_snapshot, started = c.worker._on_snapshot, [0.0]
+
+    def keep(gen, snap):
+        now = time.perf_counter() - started[0]
+        if snap.embedding is not None and (not kept or now - kept[-1][0] >= KEEP_EVERY):
+            kept.append((now, snap.embedding.copy()))
+        on_snapshot(gen, snap)
+
+    c.worker._on_snapshot = keep
+    started[0] = time.perf_counter()
+    c.train()
+    first = wait_frame(c, 600)
+    while c.worker.phase == "training" and time.perf_counter() - started[0] < limit:
+        c.poll()
+        time.sleep(POLL_MS / 1000)
+    trained = time.perf_counter() - started[0]
+    settings = {k: getattr(c, k) for k in ("reconstruction", "batch_size", "n_epochs")}
+    X = c.worker.dataset.X[:10_000]
+    c.close()
+    del views
+    formed, trust = float("nan"), float("nan")
+    for at, Z in kept:  # in time order: the first snapshot over the bar is the answer
+        trust = trustworthiness(X, Z[:10_000], k=5)
+        if trust >= FORMED_TRUST:
+            formed = at
+            break
+    return {f"{source}: load + graph on load (s)": prebuild,
+            f"{source}: Train -> first frame (s)": first,
+            f"{source}: Train -> map with trust >= {FORMED_TRUST} (s)": formed,
+            f"{source}: trust of that map (or the last kept)": trust,
+            f"{source}: training watched (s)": trained,
+            f"{source}: app settings": str(settings)}
 
 
 def big_dataset(synthetic: bool):
@@ -177,6 +239,9 @@ def main(argv=None) -> None:
     p.add_argument("--first-epochs", type=int, default=50)
     p.add_argument("--reconstruction", choices=["default", "on", "off"], default="default",
                    help="decoder for the 70,000-point run (default: the app's choice)")
+    p.add_argument("--time-to-map", metavar="SOURCE", default=None,
+                   help="only time Train -> first frame -> formed map on SOURCE (e.g. mnist-all)")
+    p.add_argument("--limit", type=float, default=120.0, help="seconds of training to watch")
     p.add_argument("--sessions", type=int, default=0,
                    help="open this many Chromium sessions against one server instead")
     p.add_argument("--epochs", type=int, default=20, help="digits epochs per session (--sessions)")
@@ -189,15 +254,39 @@ def main(argv=None) -> None:
     t = time.perf_counter()
     warm_up()  # the app does this when the server starts
     rows = {"warm-up at server start, datashader + torch (s)": time.perf_counter() - t}
+    if args.time_to_map:
+        return save_time_to_map(rows | time_to_map(args.time_to_map, args.limit), args)
     rows.update(first_frame(args.first_epochs, args.clicks))
     ds = big_dataset(args.synthetic)
     rows["data set"] = f"{ds.name} {ds.n_samples:,}×{ds.n_features}"
     recon = {"default": None, "on": True, "off": False}[args.reconstruction]
     rows.update(frame_rate(ds, args.seconds, args.clicks, recon))
+    report(rows)
+
+
+def report(rows: dict) -> str:
     width = max(map(len, rows))
-    print(f"\n{'measure'.ljust(width)}  value\n{'-' * width}  -----")
+    lines = [f"{'measure'.ljust(width)}  value", f"{'-' * width}  -----"]
     for k, v in rows.items():
-        print(f"{k.ljust(width)}  {v:.3f}" if isinstance(v, float) else f"{k.ljust(width)}  {v}")
+        lines.append(f"{k.ljust(width)}  {v:.3f}" if isinstance(v, float) else f"{k.ljust(width)}  {v}")
+    text = "\n".join(lines)
+    print("\n" + text)
+    return text
+
+
+def save_time_to_map(rows: dict, args) -> None:
+    """Print ``rows`` and keep them in ``benchmarks/results/app_time_to_map.md``."""
+    import datetime
+    import platform
+
+    when = datetime.datetime.now(datetime.timezone.utc)
+    threads = os.environ.get("PUMAP_APP_TORCH_THREADS", "1")
+    text = (f"# App: Train -> first frame -> a formed map\n\n{when:%Y-%m-%d %H:%M} UTC, "
+            f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"{threads} training thread(s) as the app runs them; "
+            f"`python -m benchmarks.bench_app --time-to-map {args.time_to_map}`.\n\n"
+            f"```\n{report(rows)}\n```\n")
+    (BENCHMARK_RESULTS / "app_time_to_map.md").write_text(text)
 
 
 def sessions(n: int, epochs: int) -> None:

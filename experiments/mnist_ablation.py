@@ -34,6 +34,8 @@ WIDE = (256, 256, 256)
 VARIANTS: dict[str, Callable[[], dict]] = {
     "default": lambda: {},
     "no-projection": lambda: {"input_projection": None},
+    "projection-200": lambda: {"input_projection": 200},
+    "projection-300": lambda: {"input_projection": 300},
     "wide": lambda: {"input_projection": None, "encoder": MLPEncoder(784, 2, WIDE)},
     "wide-noise": lambda: {"input_projection": None,
                            "encoder": Augmented(MLPEncoder(784, 2, WIDE), GaussianNoise(0.15))},

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness.paths import BENCHMARK_RESULTS
+from harness.paths import BENCHMARK_RESULTS, data_dir
 from harness.report import markdown_table
 from harness.threads import set_threads
 from pumap_core import ParametricUMAP
@@ -39,7 +39,7 @@ def load_rows(name: str, limit: int | None) -> tuple[str, np.ndarray]:
     from pumap_core.data import DataError, load
 
     try:
-        data = load(name, limit=limit)
+        data = load(name, data_dir=data_dir(), limit=limit)
     except DataError:
         data, name = load("digits"), "digits"
     return name, data.X

@@ -43,12 +43,12 @@ AUTO_NOISE_SCALE = 1.5
 #: benchmarks/results/engine_choices.md.
 AUTO_NOISE_ROWS = 5000
 #: "auto" reconstruction: decode at most as many rows of each batch as make this many
-#: output values (a row of MNIST is 784, of digits 64), and never fewer than
-#: AUTO_RECONSTRUCTION_ROWS. The decoder's last layer costs in proportion to its
-#: outputs: 128 rows of MNIST cost 1.45× a step without decoder, every row 1.78×; on
-#: digits every row of a batch is cheap and decoding them all keeps the held-out
-#: error (128 rows: +2.3 %; benchmarks/results/step_profile.md, engine_choices.md).
-AUTO_DECODED_VALUES = 128 * 784
+#: output values (a row of digits is 64, of MNIST 784), and never fewer than
+#: AUTO_RECONSTRUCTION_ROWS. On digits (batches of 256 edges, ≤ 512 rows) 256 rows cost
+#: 1.45× a step without decoder and hold the held-out error (+0.6 %; every row: 1.64×,
+#: 128 rows: +2.3 %); on MNIST 128 rows hold it (+0.4 %) at 1.89× (every row: 3.29×):
+#: benchmarks/results/step_profile.md, engine_choices.md.
+AUTO_DECODED_VALUES = 256 * 64
 AUTO_RECONSTRUCTION_ROWS = 128
 
 

@@ -53,10 +53,8 @@ def umap_batch_loss(
     ``negative_weights`` (optional, broadcastable to ``d2_negative``) weights each
     repelled pair. Returns the sum of both terms divided by B.
     """
-    attraction = F.softplus(similarity_logit(d2_positive, a, b)).sum()
-    repulsion = F.softplus(-similarity_logit(d2_negative, a, b))
-    repulsion = (repulsion * negative_weights if negative_weights is not None else repulsion).sum()
-    return (attraction + repulsion_strength * repulsion) / max(d2_positive.shape[0], 1)
+    return _cross_entropy(similarity_logit(d2_positive, a, b), similarity_logit(d2_negative, a, b),
+                          repulsion_strength, negative_weights)
 
 
 def umap_all_pairs_loss(
@@ -71,10 +69,16 @@ def umap_all_pairs_loss(
     column weighted by ``tail_weights``. The same value as ``umap_batch_loss(d2.diagonal(),
     d2, a, b, repulsion_strength, tail_weights)``, with one logit per pair instead of two."""
     u = similarity_logit(d2, a, b)
-    attraction = F.softplus(u.diagonal()).sum()
-    repulsion = F.softplus(-u)
-    repulsion = (repulsion * tail_weights if tail_weights is not None else repulsion).sum()
-    return (attraction + repulsion_strength * repulsion) / max(d2.shape[0], 1)
+    return _cross_entropy(u.diagonal(), u, repulsion_strength, tail_weights)
+
+
+def _cross_entropy(u_positive: torch.Tensor, u_negative: torch.Tensor, repulsion_strength: float,
+                   negative_weights: torch.Tensor | None) -> torch.Tensor:
+    """−log q of the edges plus weighted −log(1 − q) of the repelled pairs, per edge."""
+    attraction = F.softplus(u_positive).sum()
+    repulsion = F.softplus(-u_negative)
+    repulsion = (repulsion * negative_weights if negative_weights is not None else repulsion).sum()
+    return (attraction + repulsion_strength * repulsion) / max(u_positive.shape[0], 1)
 
 
 def pearson(x: torch.Tensor, y: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:

@@ -82,8 +82,9 @@ def test_adam_is_fused_where_torch_can_and_steps_like_plain_adam():
             opt.zero_grad()
             net(x).pow(2).sum().backward()
             opt.step()
-    assert fused.defaults["fused"] is True  # this torch fuses on CPU
-    for p, q in zip(fused_net.parameters(), plain_net.parameters()):
+    major, minor = (int(v) for v in torch.__version__.split(".")[:2])
+    assert bool(fused.defaults["fused"]) == ((major, minor) >= (2, 4))  # CPU fusion from 2.4
+    for p, q in zip(fused_net.parameters(), plain_net.parameters(), strict=True):
         assert torch.allclose(p, q, atol=1e-6)
 
 

@@ -178,10 +178,3 @@ def test_auto_device_prefers_cuda_then_mps_then_cpu(monkeypatch):
     assert resolve_device("auto") == torch.device("cuda")
     assert resolve_device("cpu") == torch.device("cpu")
 
-
-def test_auto_reconstruction_rows_follow_the_decoders_output_width():
-    from pumap_core.model.fitting import AUTO_RECONSTRUCTION_ROWS, auto_reconstruction_rows
-
-    assert auto_reconstruction_rows(64) == ParametricUMAP().batch_size  # digits: half a batch's rows
-    assert auto_reconstruction_rows(784) == AUTO_RECONSTRUCTION_ROWS  # MNIST
-    assert auto_reconstruction_rows(32 * 32 * 3) == AUTO_RECONSTRUCTION_ROWS  # never fewer

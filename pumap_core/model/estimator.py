@@ -183,8 +183,8 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         config = fitting.training_config(self, seed, labels)
         monitor = (ConvergenceMonitor.for_graph(self.graph_.knn_indices, seed)
                    if self.n_epochs is None else None)
-        train_nets = Networks(fitting.trainable_encoder(self.encoder_), self.decoder_,
-                              self.classifier_)
+        train_nets = Networks(fitting.trainable_encoder(self.encoder_),
+                              fitting.trainable_decoder(self.decoder_), self.classifier_)
         for net in networks:
             if net is not None:
                 net.to(self.device_)

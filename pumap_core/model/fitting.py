@@ -16,8 +16,8 @@ from ..graph.sampling import EdgeSampler
 from ..nets.classifier import ClassifierHead
 from ..nets.conv import CONV_WIDTHS, PCAConvDecoder, PCAConvEncoder, pca_init
 from ..nets.factory import default_decoder, default_encoder
-from ..nets.mlp import MLPEncoder
-from ..nets.projection import InputProjection, ProjectedEncoder
+from ..nets.mlp import MLPDecoder, MLPEncoder
+from ..nets.projection import InputProjection, ProjectedDecoder, ProjectedEncoder
 from ..nets.two_code import CodeMapEncoder
 from ..training.initialization import initial_layout
 from ..training.loop import TrainingConfig, TrainingData
@@ -42,14 +42,13 @@ AUTO_NOISE_SCALE = 1.5
 #: its own regulariser and loses class separation to it (MNIST: 1-NN .93 -> .90);
 #: benchmarks/results/engine_choices.md.
 AUTO_NOISE_ROWS = 5000
-#: "auto" reconstruction: decode at most as many rows of each batch as make this many
-#: output values (a row of digits is 64, of MNIST 784), and never fewer than
-#: AUTO_RECONSTRUCTION_ROWS. On digits (batches of 256 edges, ≤ 512 rows) 256 rows cost
-#: 1.45× a step without decoder and hold the held-out error (+0.6 %; every row: 1.64×,
-#: 128 rows: +2.3 %); on MNIST 128 rows hold it (+0.4 %) at 1.89× (every row: 3.29×):
+#: "auto" reconstruction: decode at most this many rows of each batch (of up to 512
+#: rows with 256 edges). A decoder of 100-wide layers costs about what the encoder does
+#: per row: 256 rows make a digits step 1.45× one without decoder, every row 1.64×, and
+#: keep the held-out error (+0.6 %; 128 rows: +2.3 %). Wide data decode through the
+#: encoder's projection (ProjectedDecoder), so MNIST pays the same, not for 784 outputs:
 #: benchmarks/results/step_profile.md, engine_choices.md.
-AUTO_DECODED_VALUES = 256 * 64
-AUTO_RECONSTRUCTION_ROWS = 128
+AUTO_RECONSTRUCTION_ROWS = 256
 
 
 def seed_of(random_state) -> int:
@@ -89,10 +88,16 @@ def build_networks(est, X: np.ndarray, image_shape, labels: np.ndarray | None, s
                                  code_components=width)
     decoder = None
     if est.reconstruction:
+        unit = bool(X.min() >= 0.0 and X.max() <= 1.0)
         if isinstance(est.decoder, nn.Module):
             decoder = est.decoder
+        elif decodes_projection(est, encoder):
+            # the encoder's projection, copied (a model file holds each tensor once)
+            projection = encoder.projection
+            decoder = ProjectedDecoder(InputProjection(projection.mean, projection.components),
+                                       MLPDecoder(width, projection.components.shape[1]),
+                                       clip=unit)
         else:
-            unit = bool(X.min() >= 0.0 and X.max() <= 1.0)
             decoder = default_decoder(d, width, image_shape, unit, est.decoder, widths)
             if isinstance(decoder, PCAConvDecoder):
                 decoder.init_pca(*pca)
@@ -118,6 +123,20 @@ def projection_size(est, d: int, encoder: nn.Module) -> int:
     if est.input_projection == "auto":
         return AUTO_PROJECTION if d > 2 * AUTO_PROJECTION else 0
     return int(est.input_projection)
+
+
+def decodes_projection(est, encoder: nn.Module) -> bool:
+    """The default decoder of an encoder behind a frozen projection predicts the
+    projection's coordinates (:class:`ProjectedDecoder`), unless BCE was asked for: its
+    error is on data values, which only a full-width decoder produces."""
+    return (isinstance(encoder, ProjectedEncoder) and est.decoder == "auto"
+            and est.reconstruction_loss in ("auto", "mse"))
+
+
+def trainable_decoder(decoder: nn.Module | None) -> nn.Module | None:
+    """A projected decoder trains on the projected rows: train the network in front of
+    the fixed inverse projection."""
+    return decoder.decoder if isinstance(decoder, ProjectedDecoder) else decoder
 
 
 def trainable_encoder(encoder: nn.Module) -> nn.Module:
@@ -166,15 +185,14 @@ def resolve_epochs(est) -> int:
 def training_data(est, X: np.ndarray, inputs: torch.Tensor, labels) -> TrainingData:
     """The loop's tensors on ``est.device_``: what to encode, reconstruct and classify."""
     dev = est.device_
-    targets = torch.from_numpy(X).to(dev) if est.decoder_ is not None else None
+    targets = None
+    if isinstance(est.decoder_, ProjectedDecoder):
+        targets = inputs.to(dev)  # the projected rows: what its trained part predicts
+    elif est.decoder_ is not None:
+        targets = torch.from_numpy(X).to(dev)
     return TrainingData(
         inputs=inputs.to(dev), edges=est.graph_.edges, targets=targets,
         labels=torch.from_numpy(labels).to(dev) if est.classifier_ is not None else None)
-
-
-def auto_reconstruction_rows(n_features: int) -> int:
-    """Rows decoded per step under ``reconstruction_rows="auto"``, for rows of ``n_features``."""
-    return max(AUTO_RECONSTRUCTION_ROWS, AUTO_DECODED_VALUES // max(int(n_features), 1))
 
 
 def training_config(est, seed: int, labels) -> TrainingConfig:
@@ -183,8 +201,7 @@ def training_config(est, seed: int, labels) -> TrainingConfig:
     if loss == "auto":
         loss = "bce" if getattr(est.decoder_, "sigmoid_output", False) else "mse"
     rows = None if est.reconstruction_rows is None else int(
-        auto_reconstruction_rows(est.n_features_in_) if est.reconstruction_rows == "auto"
-        else est.reconstruction_rows)
+        AUTO_RECONSTRUCTION_ROWS if est.reconstruction_rows == "auto" else est.reconstruction_rows)
     return TrainingConfig(
         n_epochs=est.n_epochs_, batch_size=est.batch_size,
         negative_sample_rate=est.negative_sample_rate, negatives=est.negatives,

@@ -10,11 +10,11 @@ from .augment import Augmented, GaussianNoise, ImageJitter
 from .classifier import ClassifierHead
 from .conv import ConvDecoder, ConvEncoder, PCAConvDecoder, PCAConvEncoder
 from .mlp import MLPDecoder, MLPEncoder
-from .projection import InputProjection, ProjectedEncoder
+from .projection import InputProjection, ProjectedDecoder, ProjectedEncoder
 from .two_code import CodeMapEncoder
 
 __all__ = [
     "Augmented", "ClassifierHead", "CodeMapEncoder", "ConvDecoder", "ConvEncoder",
     "GaussianNoise", "ImageJitter", "InputProjection", "MLPDecoder", "MLPEncoder",
-    "PCAConvDecoder", "PCAConvEncoder", "ProjectedEncoder",
+    "PCAConvDecoder", "PCAConvEncoder", "ProjectedDecoder", "ProjectedEncoder",
 ]

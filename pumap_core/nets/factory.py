@@ -12,7 +12,7 @@ from torch import nn
 from .classifier import ClassifierHead
 from .conv import CONV_WIDTHS, ConvDecoder, ConvEncoder, PCAConvDecoder, PCAConvEncoder
 from .mlp import MLPDecoder, MLPEncoder
-from .projection import InputProjection, ProjectedEncoder
+from .projection import InputProjection, ProjectedDecoder, ProjectedEncoder
 from .two_code import CodeMapEncoder
 
 
@@ -20,9 +20,11 @@ def build_network(config: dict[str, Any]) -> nn.Module:
     """Rebuild a built-in network from its ``config()`` (weights are loaded separately)."""
     kind = config.get("type")
     kwargs = {k: v for k, v in config.items() if k != "type"}
-    if kind == "projected_encoder":
+    if kind in ("projected_encoder", "projected_decoder"):
         d, p = kwargs["n_features"], kwargs["n_projected"]
         projection = InputProjection(torch.zeros(d), torch.zeros(d, p))
+        if kind == "projected_decoder":
+            return ProjectedDecoder(projection, build_network(kwargs["decoder"]), kwargs["clip"])
         return ProjectedEncoder(projection, build_network(kwargs["encoder"]))
     if kind == "code_map_encoder":
         return CodeMapEncoder(build_network(kwargs.pop("code_net")), **kwargs)

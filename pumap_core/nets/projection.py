@@ -45,6 +45,10 @@ class InputProjection(nn.Module):
         # x·W − mean·W: one fused multiply-add, no centred copy of x
         return torch.addmm(-(self.mean @ self.components), x, self.components)
 
+    def inverse(self, c: torch.Tensor) -> torch.Tensor:
+        """Back to data space: c · Wᵀ + mean (exact for rows inside the projection's span)."""
+        return torch.addmm(self.mean, c, self.components.T)
+
 
 class ProjectedEncoder(nn.Module):
     """``encoder(projection(x))``: the network that ``transform`` runs."""
@@ -69,3 +73,28 @@ class ProjectedEncoder(nn.Module):
                 "n_projected": int(comps.shape[1]), "encoder": self.encoder.config()}
 
 
+
+
+class ProjectedDecoder(nn.Module):
+    """``projection.inverse(decoder(z))``: a decoder that predicts a row's coordinates in
+    a PCA projection with orthonormal components, and maps them back to data space.
+
+    Its squared error in data space is its squared error on the coordinates plus the
+    row's distance from the projection's span, a constant: so it trains on the
+    projected rows, never paying for the wide output layer (784 pixels on MNIST, 100
+    coordinates instead). ``clip`` keeps decoded values in [0, 1] for unit data.
+    """
+
+    def __init__(self, projection: InputProjection, decoder: nn.Module, clip: bool = False):
+        super().__init__()
+        self.projection, self.decoder, self.clip = projection, decoder, bool(clip)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        x = self.projection.inverse(self.decoder(z))
+        return x.clamp(0.0, 1.0) if self.clip else x
+
+    def config(self) -> dict[str, Any]:
+        mean, comps = self.projection.mean, self.projection.components
+        return {"type": "projected_decoder", "n_features": int(mean.shape[0]),
+                "n_projected": int(comps.shape[1]), "decoder": self.decoder.config(),
+                "clip": self.clip}

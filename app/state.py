@@ -38,7 +38,7 @@ RUNNING = ("training", "paused", "stopping")
 #: large data ~0.2 s more of the training thread for the full embedding: about 2.5-3 frames/s.
 FRAME_INTERVAL = ((20_000, 0.35), (None, 0.4))
 #: reconstruction (so clicks decode) is on by default up to this many values (rows ×
-#: features), MNIST and CelebA included (the decoder sees 128 rows a step: about a step's cost)
+#: features), MNIST and CelebA included (the decoder sees 256 rows a step: 1.25-1.45× a step)
 RECONSTRUCTION_AUTO_LIMIT = 100_000_000
 
 

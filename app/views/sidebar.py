@@ -8,6 +8,8 @@ import re
 import panel as pn
 import param
 
+from pumap_core.model.fitting import AUTO_RECONSTRUCTION_ROWS
+
 from ..state import RUNNING, SessionState
 from ..style import html_pane
 
@@ -67,8 +69,9 @@ class Sidebar(pn.viewable.Viewer):
         self.recon = pn.widgets.Checkbox.from_param(st.param.reconstruction,
                                                     label="Reconstruction (decoder: click to decode)")
         self.recon_note = html_pane(
-            '<div class="muted">The decoder reconstructs 128 rows of each batch, about the cost '
-            "of a step without it; turn it off (or the weight to 0) to train the map alone.</div>", sizing_mode="stretch_width")
+            f'<div class="muted">The decoder reconstructs {AUTO_RECONSTRUCTION_ROWS} rows of each '
+            "batch, a quarter to a half of a step's cost; turn it off (or the weight to 0) to "
+            "train the map alone.</div>", sizing_mode="stretch_width")
 
         self.train = pn.widgets.Button(label="Train", color="primary", css_classes=["train"])
         self.pause = pn.widgets.Button(label="Pause", css_classes=["pause"])

@@ -69,6 +69,8 @@ class EdgeSampler:
         degree = np.bincount(edges.tail, weights=edges.weight, minlength=self.n_vertices)
         inverse_degree = np.where(degree > 0, degree[degree > 0].mean() / np.maximum(degree, 1e-12), 0.0)
         self.inverse_degree = torch.from_numpy(inverse_degree.astype(np.float32)).to(self.device)
+        # with all-pairs negatives heads are rows 0..B-1 of a batch, tails B..2B-1: every step
+        self._drawn_positions = torch.arange(2 * self.batch_size, device=self.device)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -90,8 +92,7 @@ class EdgeSampler:
             # all B × B (head, tail) pairs. Rows are encoded as drawn, repeats included:
             # finding the unique rows (a sort per step) costs more than encoding the few
             # repeats, and the gradient is the same.
-            positions = torch.arange(2 * B, device=self.device)
-            head_pos, tail_pos = positions[:B], positions[B:]
+            head_pos, tail_pos = self._drawn_positions[:B], self._drawn_positions[B:]
             return EdgeBatch(nodes=torch.cat([head, tail]), head_pos=head_pos, tail_pos=tail_pos,
                              neg_head_pos=head_pos, neg_tail_pos=tail_pos,
                              negative_weight=m / B, all_pairs=True,

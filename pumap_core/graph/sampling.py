@@ -21,7 +21,7 @@ from .edges import EdgeSet
 
 @dataclass
 class EdgeBatch:
-    """One step's work. ``nodes`` are the rows to encode (unique, except with all-pairs
+    """One step's work. ``nodes`` are the rows to encode (unique on the CPU, except with all-pairs
     negatives); the ``*_pos`` fields index into ``nodes`` (so everything is encoded in
     one forward pass)."""
 
@@ -65,7 +65,10 @@ class EdgeSampler:
         weight = torch.from_numpy(edges.weight.astype(np.float64))
         cdf = torch.cumsum(weight, 0)
         self.edge_mass = float(cdf[-1])
-        self.cdf = (cdf / cdf[-1]).to(self.device)
+        # draws are float64 (an edge of weight 1e-3 among 10^6 is below float32's
+        # resolution near 1), except on Apple's MPS, which has no float64
+        self.dtype = torch.float32 if self.device.type == "mps" else torch.float64
+        self.cdf = (cdf / cdf[-1]).to(self.device, self.dtype)
         degree = np.bincount(edges.tail, weights=edges.weight, minlength=self.n_vertices)
         inverse_degree = np.where(degree > 0, degree[degree > 0].mean() / np.maximum(degree, 1e-12), 0.0)
         self.inverse_degree = torch.from_numpy(inverse_degree.astype(np.float32)).to(self.device)
@@ -77,8 +80,18 @@ class EdgeSampler:
         """One epoch is one pass over the edge mass Σ p_ij, as in umap-learn."""
         return max(1, int(np.ceil(self.edge_mass / self.batch_size)))
 
-    def _rand(self, *shape: int) -> torch.Tensor:
-        return torch.rand(*shape, generator=self.generator, dtype=torch.float64).to(self.device)
+    def _rand(self, n: int) -> torch.Tensor:
+        """``n`` uniform draws on the sampler's device, by its generator (which must live
+        there too: no random numbers cross from the host)."""
+        return torch.rand(n, generator=self.generator, dtype=self.dtype, device=self.device)
+
+    def _positions(self, drawn: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(nodes, inverse)``: the rows to encode and each drawn row's place among them.
+        On the CPU the repeats are encoded once; elsewhere finding them (a sort whose
+        output size the host must read) costs more than encoding them again."""
+        if self.device.type == "cpu":
+            return torch.unique(drawn, return_inverse=True)
+        return drawn, torch.arange(drawn.shape[0], device=self.device)
 
     def sample(self) -> EdgeBatch:
         B, m = self.batch_size, self.negative_sample_rate
@@ -86,7 +99,7 @@ class EdgeSampler:
         head, tail = self.head[picks], self.tail[picks]
         if self.negatives == "uniform":
             negatives = (self._rand(B * m) * self.n_vertices).long().clamp_max(self.n_vertices - 1)
-            nodes, inverse = torch.unique(torch.cat([head, tail, negatives]), return_inverse=True)
+            nodes, inverse = self._positions(torch.cat([head, tail, negatives]))
             head_pos, tail_pos, neg_tail_pos = inverse[:B], inverse[B:2 * B], inverse[2 * B:]
         elif self.negatives == "batch_all":
             # all B × B (head, tail) pairs. Rows are encoded as drawn, repeats included:
@@ -98,7 +111,7 @@ class EdgeSampler:
                              negative_weight=m / B, all_pairs=True,
                              neg_tail_weight=self.inverse_degree[tail])
         else:
-            nodes, inverse = torch.unique(torch.cat([head, tail]), return_inverse=True)
+            nodes, inverse = self._positions(torch.cat([head, tail]))
             head_pos, tail_pos = inverse[:B], inverse[B:]
             # each head is repelled from the tails of m random other edges of the batch
             shuffle = (self._rand(B * m) * B).long().clamp_max(B - 1)

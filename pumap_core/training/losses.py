@@ -105,8 +105,10 @@ def reconstruction_loss(x_hat: torch.Tensor, x: torch.Tensor, kind: str = "mse")
 
 
 def classifier_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy over labelled rows only (label −1 means unlabelled)."""
-    mask = labels >= 0
-    if not bool(mask.any()):
-        return logits.sum() * 0.0
-    return F.cross_entropy(logits[mask], labels[mask])
+    """Cross-entropy over labelled rows only (label −1 means unlabelled); 0 without any.
+
+    Masked arithmetic rather than indexing by the mask: selecting rows by a mask
+    needs their count on the host, a synchronisation on a GPU."""
+    mask = (labels >= 0).to(logits.dtype)
+    per_row = F.cross_entropy(logits, labels.clamp_min(0), reduction="none")
+    return (per_row * mask).sum() / mask.sum().clamp_min(1.0)

@@ -30,8 +30,15 @@ from .convergence import CHECKS_PER_RUN, ConvergenceMonitor
 from .live import WEIGHT_OF, Snapshot, TrainingControls, TrainingStopped
 from .optimizer import adam
 from .schedule import LinearDecay
-from .step import (Networks, Settings, TrainingConfig, TrainingData, reconstruction_subset,
-                   step_losses, with_noise)
+from .step import (
+    Networks,
+    Settings,
+    TrainingConfig,
+    TrainingData,
+    reconstruction_subset,
+    step_losses,
+    with_noise,
+)
 from .tally import LossTally
 from .warm_start import warm_start
 

@@ -42,7 +42,7 @@ def fit_data_parallel(params: dict[str, Any], X: Any, nproc: int, out: str | os.
     device = resolve_device(probe.device)
     if graph is None:
         graph = build_graph(rows, probe.n_neighbors, probe.metric, knn_method=probe.knn_method,
-                            random_state=probe.random_state)
+                            random_state=probe.random_state, device=device)
     with tempfile.TemporaryDirectory(prefix="pumap-ddp-") as tmp:
         x_path, graph_path = os.path.join(tmp, "X.npy"), os.path.join(tmp, "graph.npz")
         np.save(x_path, rows if image_shape is None else rows.reshape(-1, *image_shape))

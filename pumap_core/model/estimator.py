@@ -170,7 +170,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         self.a_, self.b_ = find_ab_params(self.min_dist, self.spread)
         self.graph_: NeighborGraph = graph if graph is not None else build_graph(
             X, self.n_neighbors, self.metric, knn=knn, knn_method=self.knn_method,
-            random_state=self.random_state)
+            random_state=self.random_state, device=self.device_)
         seed = fitting.seed_of(self.random_state)
         self.classes_ = np.unique(labels[labels >= 0]) if labels is not None else None
         with torch.random.fork_rng(devices=[]):

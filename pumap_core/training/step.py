@@ -143,8 +143,12 @@ def umap_term(z: torch.Tensor, batch, s: Settings) -> torch.Tensor:
     heads, tails = z[batch.head_pos], z[batch.tail_pos]
     repulsion = s.values["repulsion_strength"] * batch.negative_weight
     if batch.all_pairs:  # B × B matrix: rows heads, columns tails; its diagonal, the edges
+        weights, blocks = batch.neg_tail_weight, batch.pair_blocks
+        if blocks > 1:  # blocks × (B / blocks) rows: the pairs within each block
+            heads, tails = heads.unflatten(0, (blocks, -1)), tails.unflatten(0, (blocks, -1))
+            weights = weights.unflatten(0, (blocks, -1))
         return losses.umap_all_pairs_loss(losses.pairwise_squared_distances(heads, tails),
-                                          s.a, s.b, repulsion, batch.neg_tail_weight)
+                                          s.a, s.b, repulsion, weights)
     d2_pos = losses.squared_distances(heads, tails)
     d2_neg = losses.squared_distances(z[batch.neg_head_pos], z[batch.neg_tail_pos])
     return losses.umap_batch_loss(d2_pos, d2_neg, s.a, s.b, repulsion)

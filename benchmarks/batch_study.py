@@ -46,11 +46,11 @@ def fit_config(split, graph, params: dict[str, Any], edge_budget: int | None, de
     from benchmarks.bench_engine import scores
     from pumap_core import ParametricUMAP
     from pumap_core.graph import sampling
-    from pumap_core.model import fitting
+    from pumap_core.model import batching
 
     params = dict(params)
-    budget, block = fitting.AUTO_EDGE_SAMPLES, sampling.PAIR_BLOCK
-    fitting.AUTO_EDGE_SAMPLES = edge_budget or budget
+    budget, block = dict(batching.AUTO_EDGE_SAMPLES), sampling.PAIR_BLOCK
+    batching.AUTO_EDGE_SAMPLES.update(dict.fromkeys(budget, edge_budget or budget["cpu"]))
     sampling.PAIR_BLOCK = params.pop("pair_block", block)
     try:
         model = ParametricUMAP(random_state=seed, device=device, **params)
@@ -58,7 +58,8 @@ def fit_config(split, graph, params: dict[str, Any], edge_budget: int | None, de
         model.fit(split.X_train, graph=graph)
         fit_s = time.perf_counter() - t0
     finally:
-        fitting.AUTO_EDGE_SAMPLES, sampling.PAIR_BLOCK = budget, block
+        batching.AUTO_EDGE_SAMPLES.update(budget)
+        sampling.PAIR_BLOCK = block
     steps = model.loss_history_[-1]["step"]
     return {"fit_s": fit_s, "steps": steps, "ms_per_step": 1000 * fit_s / steps,
             "epochs": model.loss_history_[-1]["epoch"],

@@ -44,6 +44,23 @@ NEGATIVE_MODES = ("uniform", "in_batch", "batch_all")
 PAIR_BLOCK = 1024
 
 
+def batch_layout(batch_size: int, negatives: str, pair_block: int | None = None
+                 ) -> tuple[int, int]:
+    """``(edges per batch, all-pairs blocks)``: ``batch_all`` batches past ``pair_block``
+    (default :data:`PAIR_BLOCK`) edges come in equal blocks, so they may grow by fewer
+    edges than there are blocks."""
+    if negatives != "batch_all":
+        return int(batch_size), 1
+    blocks = -(-int(batch_size) // int(pair_block or PAIR_BLOCK))
+    return blocks * -(-int(batch_size) // blocks), blocks
+
+
+def steps_per_epoch(edge_mass: float, batch_size: int) -> int:
+    """Steps of ``batch_size`` edges in one pass over the edge mass Σ p_ij (umap-learn's
+    epoch)."""
+    return max(1, int(np.ceil(edge_mass / batch_size)))
+
+
 class EdgeSampler:
     """Draws :class:`EdgeBatch` es from an :class:`EdgeSet`."""
 
@@ -61,11 +78,7 @@ class EdgeSampler:
             raise ValueError("the neighbour graph has no edges to train on")
         if negatives not in NEGATIVE_MODES:
             raise ValueError(f"negatives must be one of {NEGATIVE_MODES}, got {negatives!r}")
-        self.pair_blocks = 1
-        if negatives == "batch_all":  # equal blocks: the batch may grow by < pair_blocks edges
-            self.pair_blocks = -(-int(batch_size) // int(pair_block or PAIR_BLOCK))
-            batch_size = self.pair_blocks * -(-int(batch_size) // self.pair_blocks)
-        self.batch_size = int(batch_size)
+        self.batch_size, self.pair_blocks = batch_layout(batch_size, negatives, pair_block)
         self.negative_sample_rate = int(negative_sample_rate)
         self.negatives = negatives
         self.n_vertices = edges.n_vertices
@@ -89,7 +102,7 @@ class EdgeSampler:
     @property
     def steps_per_epoch(self) -> int:
         """One epoch is one pass over the edge mass Σ p_ij, as in umap-learn."""
-        return max(1, int(np.ceil(self.edge_mass / self.batch_size)))
+        return steps_per_epoch(self.edge_mass, self.batch_size)
 
     def _rand(self, n: int) -> torch.Tensor:
         """``n`` uniform draws on the sampler's device, by its generator (which must live

@@ -76,7 +76,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         negative_sample_rate: int = 5,
         repulsion_strength: float = 1.0,
         n_epochs: int | None = None,
-        batch_size: int = 256,
+        batch_size: int | str = "auto",
         learning_rate: float = 1e-2,
         init: str | None = "spectral",
         input_noise: float | str | None = "auto",

@@ -59,9 +59,11 @@ def _one_of(name: str, value: Any, choices: tuple) -> None:
 
 def check_params(est) -> None:
     """Raise a ValueError naming the first parameter of ``est`` that is out of range."""
-    for name, low in (("n_components", 1), ("n_neighbors", 2), ("batch_size", 1),
-                      ("negative_sample_rate", 0), ("map_epochs", 0)):
+    for name, low in (("n_components", 1), ("n_neighbors", 2), ("negative_sample_rate", 0),
+                      ("map_epochs", 0)):
         check_int(getattr(est, name), name, low)
+    if est.batch_size != "auto":
+        check_int(est.batch_size, "batch_size", 1)
     for name in ("n_epochs", "code_components"):
         if getattr(est, name) is not None:
             check_int(getattr(est, name), name, 1)

@@ -22,6 +22,7 @@ from ..training.live import Snapshot, TrainingControls
 from ..training.loop import Networks, TrainingData, embed, train
 from ..validation import check_array, check_labels
 from . import fitting
+from .inference import run_rows
 from .params import check_fit_inputs, check_new_rows, check_params, checked_rows
 
 #: While ``fit`` runs, ``codes_at`` interpolates from every k-th training row, this many.
@@ -253,18 +254,22 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         return self.fit(X, y, **fit_params).embedding_
 
     # ------------------------------------------------------------- transform
-    def transform(self, X: Any, batch_size: int = 16384) -> np.ndarray:
-        """Map coordinates (n × ``n_components``) of new rows (chunked: any number of rows)."""
-        inputs = self._encoder_inputs(X)
-        return embed(self.encoder_, inputs, chunk=batch_size)
+    def transform(self, X: Any, batch_size: int | None = None) -> np.ndarray:
+        """Map coordinates (n × ``n_components``) of new rows, ``batch_size`` rows at a time
+        (None: the device's chunk, :mod:`pumap_core.model.inference`): any number of rows."""
+        self._check_fitted()
+        return self._run_encoder(self.encoder_, X, batch_size)
 
-    def encode(self, X: Any, batch_size: int = 16384) -> np.ndarray:
+    def encode(self, X: Any, batch_size: int | None = None) -> np.ndarray:
         """Codes of new rows, what ``decode`` reads: n × ``code_components`` for a
         two-code model, else the same as ``transform`` (the map is the code)."""
-        inputs = self._encoder_inputs(X)
-        if not self.has_two_codes:
-            return embed(self.encoder_, inputs, chunk=batch_size)
-        return embed(CodeEncoderView(self.encoder_), inputs, chunk=batch_size)
+        self._check_fitted()
+        network = CodeEncoderView(self.encoder_) if self.has_two_codes else self.encoder_
+        return self._run_encoder(network, X, batch_size)
+
+    def _run_encoder(self, network: nn.Module, X: Any, batch_size: int | None) -> np.ndarray:
+        rows = check_new_rows(self, X, finite=False)  # run_rows checks them where they go
+        return run_rows(network, rows, self.device_, batch_size)
 
     def decode(self, codes: Any, batch_size: int = 16384) -> np.ndarray:
         """Images (n × h × w [× c]) — or rows, for data without an image shape — from codes

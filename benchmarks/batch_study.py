@@ -30,7 +30,8 @@ CONFIGS: dict[str, tuple[dict[str, Any], int | None]] = {
     "b256": ({}, None),  # the CPU default
     "b4096-blocks": ({"batch_size": 4096}, None),
     "b4096-blocks-lr4e-2": ({"batch_size": 4096, "learning_rate": 4e-2}, None),
-    "b4096-blocks-lr4e-2-24M": ({"batch_size": 4096, "learning_rate": 4e-2}, 24_000_000),
+    "b4096-blocks-24M": ({"batch_size": 4096}, 24_000_000),
+    "b4096-blocks-12M": ({"batch_size": 4096}, 12_000_000),
     "b4096-in_batch-lr4e-2": ({"batch_size": 4096, "learning_rate": 4e-2,
                                "negatives": "in_batch"}, None),
     "b1024-lr2e-2": ({"batch_size": 1024, "learning_rate": 2e-2}, None),

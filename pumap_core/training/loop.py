@@ -123,7 +123,7 @@ def start(nets: Networks, data: TrainingData, config: TrainingConfig,
     total_steps = steps_per_epoch * config.n_epochs
     return Run(nets=nets, data=data, config=config, controls=controls, generator=generator,
                sampler=sampler, settings=Settings(config, controls),
-               optimizer=adam(nets.parameters(), config.learning_rate * config.learning_rate_scale),
+               optimizer=adam(nets.parameters(), config.learning_rate),
                steps_per_epoch=steps_per_epoch, total_steps=total_steps,
                decay=LinearDecay(total_steps, config.lr_decay),
                tally=LossTally(config.readback_steps))
@@ -131,11 +131,10 @@ def start(nets: Networks, data: TrainingData, config: TrainingConfig,
 
 def take_step(run: Run) -> None:
     """One optimiser step on one batch of edges; queues work on the device, reads nothing."""
-    settings, config = run.settings, run.config
-    if settings.refresh() or config.lr_decay:
-        rate = settings.values["learning_rate"] * config.learning_rate_scale
+    settings = run.settings
+    if settings.refresh() or run.config.lr_decay:
         for group in run.optimizer.param_groups:
-            group["lr"] = rate * run.decay.factor(run.step)
+            group["lr"] = settings.values["learning_rate"] * run.decay.factor(run.step)
     with record_function("pumap.sample"):
         batch = run.sampler.sample()
     with record_function("pumap.losses"):

@@ -34,7 +34,6 @@ class TrainingConfig:
     negative_sample_rate: int = 5
     negatives: str = "batch_all"
     learning_rate: float = 1e-2
-    learning_rate_scale: float = 1.0  # the optimiser runs at learning_rate × this (batch size)
     lr_decay: bool = True
     min_dist: float = 0.1
     spread: float = 1.0

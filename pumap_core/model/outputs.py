@@ -103,7 +103,7 @@ class FittedOutputs:
 
         Returns
         -------
-        ndarray of shape (n, h, w[, c]) for image data, else (n, n_features_in_)
+        ndarray of shape (n, h, w[, c]) for image data, else (n, ``n_features_in_``)
         """
         self._check_fitted()
         if self.decoder_ is None:

@@ -52,9 +52,10 @@ def check_new_rows(est, X: Any) -> np.ndarray:
                          f"was fitted on {_shape_text(fitted)} images; load or resize the "
                          "data to that size and channel count")
     if X.shape[1] != est.n_features_in_:
-        what = f" ({_shape_text(fitted)} images)" if fitted is not None else ""
+        what = f", {_shape_text(fitted)} images" if fitted is not None else ""
         raise ValueError(f"X has {X.shape[1]} features, but {type(est).__name__} is expecting "
-                         f"{est.n_features_in_} features as input{what}")
+                         f"{est.n_features_in_} features as input (fitted with "
+                         f"{est.n_features_in_}{what})")
     return X
 
 

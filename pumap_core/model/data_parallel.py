@@ -21,7 +21,7 @@ from ..graph import EdgeSet, NeighborGraph, build_graph
 from ..training import distributed
 from ..validation import check_fit_data, check_labels
 from .estimator import ParametricUMAP
-from .params import checked_rows
+from .params import checked_rows, fit_neighbors
 
 
 def fit_data_parallel(params: dict[str, Any], X: Any, nproc: int, out: str | os.PathLike,
@@ -37,11 +37,12 @@ def fit_data_parallel(params: dict[str, Any], X: Any, nproc: int, out: str | os.
     """
     probe = ParametricUMAP(**params)
     rows, image_shape = checked_rows(X)
-    check_fit_data(rows, probe.n_neighbors)
+    n_neighbors = fit_neighbors(probe.n_neighbors, rows.shape[0])  # each rank lowers it alike
+    check_fit_data(rows, n_neighbors)
     labels = check_labels(y, rows.shape[0])
     device = resolve_device(probe.device)
     if graph is None:
-        graph = build_graph(rows, probe.n_neighbors, probe.metric, knn_method=probe.knn_method,
+        graph = build_graph(rows, n_neighbors, probe.metric, knn_method=probe.knn_method,
                             random_state=probe.random_state)
     with tempfile.TemporaryDirectory(prefix="pumap-ddp-") as tmp:
         x_path, graph_path = os.path.join(tmp, "X.npy"), os.path.join(tmp, "graph.npz")

@@ -334,7 +334,7 @@ class ParametricUMAP(FittedOutputs, MapStage, ModelFiles, TransformerMixin, Base
         check_snapshots(snapshot_embedding, snapshot_interval)
         X, image_shape = checked_rows(X)
         labels = check_labels(y, X.shape[0])
-        self.n_neighbors_ = fit_neighbors(self.n_neighbors, X.shape[0], graph)
+        self.n_neighbors_ = fit_neighbors(self.n_neighbors, X.shape[0])
         check_fit_inputs(self, X, image_shape, graph, knn)
         self._fitting_rows = X  # codes_at's reference while fit runs (a view, not a copy)
         self.n_features_in_, self.image_shape_ = X.shape[1], image_shape

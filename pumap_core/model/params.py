@@ -126,14 +126,14 @@ def _check_two_code(est) -> None:
             "code_umap_weight at 0")
 
 
-def fit_neighbors(n_neighbors: int, n_rows: int, graph: NeighborGraph | None = None) -> int:
-    """``n_neighbors``, lowered with a warning to ``n_rows - 1`` on smaller data (as
-    umap-learn does); a prebuilt ``graph`` keeps its own (``check_graph`` compares)."""
+def fit_neighbors(n_neighbors: int, n_rows: int) -> int:
+    """``n_neighbors``, lowered with a warning to ``n_rows - 1`` on smaller data, as
+    umap-learn does (a graph prebuilt by the same rule then matches)."""
     if n_rows < MIN_ROWS:
         raise ValueError(f"Found array with {n_rows} sample(s) (n_samples={n_rows}) while a "
                          f"minimum of {MIN_ROWS} is required: a neighbour graph needs each row "
                          "and two others")
-    if graph is not None or n_neighbors < n_rows:
+    if n_neighbors < n_rows:
         return int(n_neighbors)
     warnings.warn(f"n_neighbors={n_neighbors} is at least the number of rows ({n_rows}); "
                   f"using n_neighbors={n_rows - 1}", UserWarning, stacklevel=3)

@@ -19,18 +19,19 @@ from ..nets.classifier import classifier_input
 from ..nets.two_code import CodeEncoderView, CodeMapEncoder
 from ..training.loop import embed
 from ..validation import check_array
+from .inference import run_rows
 from .params import check_new_rows, checked_rows
 
 #: While ``fit`` runs, ``codes_at`` interpolates from every k-th training row, this many.
 FITTING_REFERENCE_ROWS = 2000
-#: Rows per forward pass in ``transform``, ``encode``, ``decode``: memory, not results.
+#: Rows per forward pass of the decoder (``decode``): memory, not results.
 CHUNK_SIZE = 16384
 
 
-def _chunk(chunk_size: int, batch_size: int | None) -> int:
+def _chunk(chunk_size: int | None, batch_size: int | None) -> int | None:
     """``chunk_size``, or the deprecated ``batch_size=`` spelling of it."""
     if batch_size is None:
-        return int(chunk_size)
+        return chunk_size
     warnings.warn("batch_size= of transform, encode, decode and inverse_transform is deprecated "
                   "and will be removed in the next release; use chunk_size= (the constructor's "
                   "batch_size is the training batch)", FutureWarning, stacklevel=3)
@@ -60,7 +61,7 @@ class FittedOutputs:
         self._check_fitted()
         return torch.from_numpy(check_new_rows(self, X)).to(self.device_)
 
-    def transform(self, X: Any, chunk_size: int = CHUNK_SIZE, *,
+    def transform(self, X: Any, chunk_size: int | None = None, *,
                   batch_size: int | None = None) -> np.ndarray:
         """Map coordinates of new rows: one forward pass of the encoder.
 
@@ -68,8 +69,10 @@ class FittedOutputs:
         ----------
         X : array-like of shape (n_samples, n_features), or images (n, h, w[, c])
             Rows with the features the model was fitted on.
-        chunk_size : int, default=16384
+        chunk_size : int or None, default=None
             Rows per forward pass (memory only; any number of rows is embedded).
+            None: 16,384 on a CPU, 65,536 on an accelerator
+            (:mod:`pumap_core.model.inference`).
         batch_size : int, optional
             Deprecated spelling of ``chunk_size``.
 
@@ -77,10 +80,14 @@ class FittedOutputs:
         -------
         ndarray of shape (n_samples, n_components), float32
         """
-        inputs = self._encoder_inputs(X)
-        return embed(self.encoder_, inputs, chunk=_chunk(chunk_size, batch_size))
+        self._check_fitted()
+        return self._run_encoder(self.encoder_, X, _chunk(chunk_size, batch_size))
 
-    def encode(self, X: Any, chunk_size: int = CHUNK_SIZE, *,
+    def _run_encoder(self, network: torch.nn.Module, X: Any, chunk: int | None) -> np.ndarray:
+        rows = check_new_rows(self, X, finite=False)  # run_rows checks them where they go
+        return run_rows(network, rows, self.device_, chunk)
+
+    def encode(self, X: Any, chunk_size: int | None = None, *,
                batch_size: int | None = None) -> np.ndarray:
         """Codes of new rows: what ``decode`` reads.
 
@@ -91,11 +98,9 @@ class FittedOutputs:
         -------
         ndarray of shape (n_samples, code_width), float32
         """
-        inputs = self._encoder_inputs(X)
-        chunk = _chunk(chunk_size, batch_size)
-        if not self.has_two_codes:
-            return embed(self.encoder_, inputs, chunk=chunk)
-        return embed(CodeEncoderView(self.encoder_), inputs, chunk=chunk)
+        self._check_fitted()
+        network = CodeEncoderView(self.encoder_) if self.has_two_codes else self.encoder_
+        return self._run_encoder(network, X, _chunk(chunk_size, batch_size))
 
     def decode(self, codes: Any, chunk_size: int = CHUNK_SIZE, *,
                batch_size: int | None = None) -> np.ndarray:
@@ -116,7 +121,7 @@ class FittedOutputs:
                                                       "use inverse_transform or codes_at for map "
                                                       "points)" if self.has_two_codes else ""))
         out = embed(self.decoder_, torch.from_numpy(codes).to(self.device_),
-                    chunk=_chunk(chunk_size, batch_size))
+                    chunk=_chunk(chunk_size, batch_size) or CHUNK_SIZE)
         return out.reshape(-1, *self.image_shape_) if self.image_shape_ else out
 
     def inverse_transform(self, Z: Any, chunk_size: int = CHUNK_SIZE, *,

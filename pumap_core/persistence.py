@@ -26,7 +26,7 @@ from torch import nn
 from .device import resolve_device
 from .graph.build import NeighborGraph
 from .graph.edges import EdgeSet
-from .model.deprecations import DEPRECATED, file_params
+from .model.deprecations import DEPRECATED, current_spelling
 from .model.specs import is_spec, spec_to_json
 from .nets.describe import network_config
 from .nets.factory import build_network
@@ -139,10 +139,12 @@ _TWO_CODE_PARAMS = ("two_code", "code_umap_weight")
 
 
 def _json_params(model) -> dict[str, Any]:
+    """The parameters as JSON, in today's spelling: deprecated spellings the model was
+    given are folded into theirs (run-time hooks are no settings: left out)."""
+    given = {name: value for name, value in model.get_params(deep=False).items()
+             if not (isinstance(value, str) and value == DEPRECATED)}
     params = {}
-    for name, value in model.get_params(deep=False).items():
-        if isinstance(value, str) and value == DEPRECATED:
-            continue  # a deprecated spelling not given (a given one is folded in on load)
+    for name, value in current_spelling(given).items():
         if name in _TWO_CODE_PARAMS and not isinstance(model.encoder_, CodeMapEncoder):
             continue
         if is_spec(value):
@@ -153,7 +155,7 @@ def _json_params(model) -> dict[str, Any]:
             value = "custom"
         elif isinstance(value, np.generic):
             value = value.item()
-        elif isinstance(value, np.random.RandomState) or callable(value):
+        elif isinstance(value, np.random.RandomState):
             value = None
         params[name] = value
     return params
@@ -252,7 +254,7 @@ def model_from_file(cls, path, encoder=None, decoder=None, device="auto"):
     tensors, config = load_model(path)
     try:
         networks, fitted = config["networks"], config["fitted"]
-        params = file_params(config["params"], networks.get("encoder"))
+        params = current_spelling(config["params"], networks.get("encoder"))
         model = cls(**{k: v for k, v in params.items() if v != "custom"})
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{path} has an incomplete or foreign model config: {exc}") from exc

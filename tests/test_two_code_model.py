@@ -3,6 +3,8 @@ map of it; their public surface, files and errors, beside one-code models."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -200,7 +202,7 @@ def test_two_code_settings_are_not_ignored_on_a_one_code_model(small_digits):
         ParametricUMAP(map_epochs=5).fit(X)
 
 
-def test_deprecated_two_code_spelling_warns_and_trains_the_same_model(small_digits):
+def test_deprecated_two_code_spelling_warns_and_trains_the_same_model(small_digits, tmp_path):
     X, _ = small_digits
     common = dict(reconstruction=True, n_epochs=1, random_state=0, device="cpu")
     with pytest.warns(FutureWarning, match="code_components=.*two_code=TwoCode"):
@@ -208,6 +210,13 @@ def test_deprecated_two_code_spelling_warns_and_trains_the_same_model(small_digi
     new = ParametricUMAP(two_code=TwoCode(4, map_epochs=1, map_grad=0.5), **common).fit(X)
     np.testing.assert_array_equal(old.transform(X), new.transform(X))
     np.testing.assert_array_equal(old.encode(X), new.encode(X))
+    old.save(tmp_path / "old.pumap")  # written in today's spelling: loads without a warning
+    _, config = persistence.load_model(tmp_path / "old.pumap")
+    assert "code_components" not in config["params"] and "two_code" in config["params"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        back = ParametricUMAP.load(tmp_path / "old.pumap", device="cpu")
+    assert back.two_code == new.two_code
     with pytest.raises(ValueError, match="not both"):
         ParametricUMAP(code_components=4, two_code=TwoCode(4)).fit(X)
 

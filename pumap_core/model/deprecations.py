@@ -5,7 +5,7 @@ hooks, not model settings: they moved to ``fit``. ``code_components``,
 ``map_grad`` and ``map_epochs`` moved into ``two_code=TwoCode(...)``, and
 ``conv_widths`` into ``encoder=Conv(widths=...)``. Given to the constructor
 they still work, with a ``FutureWarning`` that names the new spelling; model
-files written with them load without one.
+files are written in the new spelling, and old files load without a warning.
 """
 
 from __future__ import annotations
@@ -93,11 +93,12 @@ def run_hooks(est, callback, snapshot_embedding, snapshot_interval) -> tuple[Any
     return callback, snapshot_embedding, snapshot_interval
 
 
-def file_params(params: dict[str, Any], encoder_config: dict[str, Any] | None = None
+def current_spelling(params: dict[str, Any], encoder_config: dict[str, Any] | None = None
                 ) -> dict[str, Any]:
-    """A model file's parameters in today's spelling, without warnings (reading an old
-    file is no deprecated call). ``encoder_config``: the stored encoder's description,
-    whose map head tells an old two-code file's ``map_hidden``."""
+    """Parameters in today's spelling, without warnings: a model's own before its file
+    is written, and an old file's when it is read (that is no deprecated call). Run-time
+    hooks are dropped. ``encoder_config``: the stored encoder's description, whose map
+    head tells an old two-code file's ``map_hidden``."""
     params = {k: (spec_from_json(v) if isinstance(v, dict) else v) for k, v in params.items()}
     for name in _RUN_HOOKS:
         params.pop(name, None)

@@ -22,7 +22,7 @@ from ..graph import EdgeSet, NeighborGraph, build_graph
 from ..training import distributed
 from ..validation import check_fit_data, check_labels
 from .estimator import ParametricUMAP
-from .params import checked_rows, fit_neighbors
+from .params import check_params, checked_rows, fit_neighbors
 
 
 def fit_data_parallel(params: dict[str, Any], X: Any, nproc: int, out: str | os.PathLike,
@@ -37,6 +37,7 @@ def fit_data_parallel(params: dict[str, Any], X: Any, nproc: int, out: str | os.
     rank takes its own GPU (nccl); elsewhere the ranks share the CPU (gloo).
     """
     probe = ParametricUMAP(**params)
+    check_params(probe)
     rows, image_shape = checked_rows(X)
     n_neighbors = fit_neighbors(probe.n_neighbors, rows.shape[0])  # each rank lowers it alike
     check_fit_data(rows, n_neighbors)

@@ -39,14 +39,15 @@ from harness.threads import set_threads
 SIZES = {
     "full": {"train": None, "test": None, "scale_rows": 1_000_000, "transform_rows": 1_000_000,
              "seeds": (0, 1, 2), "n_epochs": None, "batches": (256, 1024, 2048, 4096, 8192)},
-    "quick": {"train": 3000, "test": 1000, "scale_rows": 20_000, "transform_rows": 100_000,
-              "seeds": (0, 1), "n_epochs": 5, "batches": (256, 1024)},
+    "quick": {"train": 1500, "test": 500, "scale_rows": 5000, "transform_rows": 20_000,
+              "seeds": (0, 1), "n_epochs": 3, "batches": (256, 1024)},
 }
 
 
 def child(args: argparse.Namespace) -> int:
     """One fit in this fresh process; prints its seconds (and scores) as JSON."""
-    set_threads(os.cpu_count() or 1)
+    if not args.quick:
+        set_threads(os.cpu_count() or 1)
     if args.child == "fit-mnist":
         split = parts.mnist_split(args.data_dir, args.train, args.test)
         out = parts.fit_ours(split, seed=0, n_epochs=args.n_epochs)
@@ -91,7 +92,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="small sizes: a check of the script")
     p.add_argument("--peers", choices=("umap", "none"), default="umap")
-    p.add_argument("--budget", type=float, default=360.0, help="seconds the whole run may take")
+    p.add_argument("--budget", type=float, default=None,
+                   help="seconds the whole run may take (default: 360; --quick: no limit)")
     p.add_argument("--data-dir", type=Path, default=None)
     p.add_argument("--scale-dir", type=Path, default=None,
                    help="Parquet shards of benchmarks.scale_data (made here when missing)")
@@ -99,6 +101,7 @@ def main(argv=None) -> int:
     p.add_argument("--child", choices=("fit-mnist", "fit-rows"), help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     size = SIZES["quick" if a.quick else "full"]
+    a.budget = a.budget or (float("inf") if a.quick else 360.0)
     a.data_dir = data_dir(a.data_dir)
     a.train, a.test, a.n_epochs = size["train"], size["test"], size["n_epochs"]
     a.scale_dir = a.scale_dir or Path(tempfile.gettempdir()) / f"pumap-scale-{size['scale_rows']}"
@@ -109,11 +112,13 @@ def main(argv=None) -> int:
     def left() -> float:
         return a.budget - (time.perf_counter() - started)
 
-    set_threads(os.cpu_count() or 1)
+    if not a.quick:  # the machine's every core, as umap-learn uses them
+        set_threads(os.cpu_count() or 1)
     report = parts.Report(quick=a.quick, hardware=parts.hardware())
     print(report.hardware, flush=True)
     split = parts.mnist_split(a.data_dir, a.train, a.test)
     report.mnist["ours, fresh process"] = run_child("fit-mnist", a, timeout=max(60.0, left()))
+    report.scale_rows = size["scale_rows"]
     parts.warm_up(split)
     fits = [parts.fit_ours(split, seed, size["n_epochs"]) for seed in size["seeds"]]
     report.mnist["ours, warm"] = parts.summary(fits)
@@ -122,7 +127,7 @@ def main(argv=None) -> int:
     if a.peers == "umap":
         report.mnist["umap-learn, warm"] = parts.fit_umap(split, n_jobs=-1)
         report.transform["umap-learn"] = parts.umap_transform_rate(split)
-    report.steps = parts.step_times(split, size["batches"])
+    report.steps = parts.step_times(split, size["batches"], steps=10 if a.quick else 50)
     print(report.markdown(), flush=True)
     if not a.scale_dir.exists():
         from benchmarks.scale_data import write_shards

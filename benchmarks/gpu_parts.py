@@ -83,7 +83,7 @@ def warm_up(split: Split) -> None:
     """A small fit first: imports, CUDA's start and numba's compilation out of the way."""
     from pumap_core import ParametricUMAP
 
-    ParametricUMAP(n_epochs=2, random_state=0).fit(split.X_train[:2000])
+    ParametricUMAP(n_epochs=2, random_state=0).fit(split.X_train[:min(2000, len(split.X_train))])
     synchronize()
 
 
@@ -147,13 +147,15 @@ def step_times(split: Split, batches: tuple[int, ...], steps: int = 50) -> list[
 
     device = resolve_device("auto")
     graph = build_graph(split.X_train, 15, random_state=0, device=device)
-    projection = InputProjection.pca(split.X_train, 100)
-    with torch.no_grad():
-        inputs = projection(torch.from_numpy(split.X_train)).to(device)
+    inputs = torch.from_numpy(split.X_train)
+    if inputs.shape[1] > 2 * 100:  # as the estimator's "auto" input projection does
+        with torch.no_grad():
+            inputs = InputProjection.pca(split.X_train, 100)(inputs)
+    inputs = inputs.to(device)
     out = []
     for batch in batches:
         torch.manual_seed(0)
-        nets = loop.Networks(MLPEncoder(100, 2).to(device))
+        nets = loop.Networks(MLPEncoder(inputs.shape[1], 2).to(device))
         config = loop.TrainingConfig(n_epochs=1000, batch_size=batch, seed=0)
         run = loop.start(nets, loop.TrainingData(inputs=inputs, edges=graph.edges), config,
                          TrainingControls(), device)
@@ -226,6 +228,7 @@ class Report:
     scale: dict[str, dict] = field(default_factory=dict)
     nproc: dict = field(default_factory=dict)
     seconds: float = math.nan
+    scale_rows: int = 1_000_000
 
     def targets(self) -> list[tuple[str, str, str, bool | None]]:
         """(measure, measured, target, met); met is None where nothing was measured."""
@@ -257,7 +260,7 @@ class Report:
         add("MNIST held-out 1-NN / 5-NN", k1, f"{k1 or 0:.4f} / {k5 or 0:.4f}", "≥ .9402 / ≥ .9614",
             (k1 or 0) >= PAPER["knn1"] and (k5 or 0) >= PAPER["knn5"])
         big = self.scale.get("ours, fresh process", {})
-        add(f"{big.get('rows', 0):,} rows, fit with graph", big.get("fit_s"),
+        add(f"{self.scale_rows:,} rows, fit with graph", big.get("fit_s"),
             f"{big.get('fit_s', 0):.1f} s, trust {big.get('trust', 0):.4f}", "≤ 60 s, trust ≥ .94",
             big.get("fit_s", math.inf) <= 60 and big.get("trust", 0) >= 0.94)
         rate = self.transform.get("ours", {}).get("rows_per_s")

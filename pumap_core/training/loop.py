@@ -48,6 +48,13 @@ __all__ = ["Networks", "TrainingConfig", "TrainingData", "embed", "generator_on"
 
 def embed(encoder: nn.Module, inputs: torch.Tensor, rows=None, chunk: int = 16384) -> np.ndarray:
     """Encode ``inputs[rows]`` in eval mode, without gradients, chunk by chunk."""
+    out = embed_on_device(encoder, inputs, rows, chunk)
+    return out.cpu().numpy() if out.numel() else np.zeros((0, 0), np.float32)
+
+
+def embed_on_device(encoder: nn.Module, inputs: torch.Tensor, rows=None,
+                    chunk: int = 16384) -> torch.Tensor:
+    """:func:`embed`, left where ``inputs`` are (float32)."""
     was_training = encoder.training
     encoder.eval()
     out = []
@@ -57,9 +64,9 @@ def embed(encoder: nn.Module, inputs: torch.Tensor, rows=None, chunk: int = 1638
         for start in range(0, n, chunk):
             # a slice is a view; only a subset of rows needs a gathered copy
             part = inputs[start:start + chunk] if index is None else inputs[index[start:start + chunk]]
-            out.append(encoder(part).float().cpu())
+            out.append(encoder(part).float())
     encoder.train(was_training)
-    return torch.cat(out).numpy() if out else np.zeros((0, 0), np.float32)
+    return torch.cat(out) if out else torch.zeros((0, 0), device=inputs.device)
 
 
 def generator_on(device: torch.device | str, seed: int | None) -> torch.Generator:
@@ -165,8 +172,10 @@ def check_convergence(run: Run, monitor: ConvergenceMonitor | None) -> None:
     if monitor is None or run.converged or run.step % run.check_every:
         return
     checks_left = (run.total_steps - run.step) / run.check_every
+    on_cpu = run.data.inputs.device.type == "cpu"  # elsewhere the map is searched in place
+    embedding = (embed if on_cpu else embed_on_device)(run.nets.encoder, run.data.inputs)
     run.converged = distributed.agree(distributed.rank() == 0 and monitor.update(
-        embed(run.nets.encoder, run.data.inputs), checks_left))
+        embedding, checks_left))
     if run.converged:
         run.total_steps = run.decay.converge(run.step)
 

@@ -174,8 +174,10 @@ class Worker:
         return prepare.progress_text(ds, building, time.monotonic() - since)
 
     # -- training ---------------------------------------------------------
-    def start(self, wait: bool = False, **params: Any) -> threading.Thread:
-        """Train a new model on the current data with estimator ``params``."""
+    def start(self, wait: bool = False, snapshot_interval: float = 0.5,
+              **params: Any) -> threading.Thread:
+        """Train a new model on the current data with estimator ``params``, a snapshot
+        of every row's map every ``snapshot_interval`` seconds."""
         if self.dataset is None:
             raise RuntimeError("load a data set before training")
         self.stop(wait=True)
@@ -189,7 +191,6 @@ class Worker:
             # the run this one replaces has said "finished": that is no news any more
             self._events = [e for e in self._events if e[0] != "finished"]
         rows, X = self.dataset.X, fit_input(self.dataset)
-        params = {"snapshot_embedding": "all", **params}
 
         def work() -> None:
             import torch
@@ -203,7 +204,8 @@ class Worker:
                 # the prebuilt graph, or one another run or session built on this data
                 graph = graph_for_model(rows, model)
                 model.fit(X, graph=graph, controls=controls,
-                          callback=lambda s: self._on_snapshot(gen, s))
+                          callback=lambda s: self._on_snapshot(gen, s),
+                          snapshot_embedding="all", snapshot_interval=snapshot_interval)
             except Exception as e:  # noqa: BLE001
                 log.exception("training failed")
                 self._fail(gen, f"Training failed: {e}")
@@ -319,7 +321,7 @@ class Worker:
         self.reset()
         Z = model.transform(fit_input(self.dataset))
         snap = Snapshot(step=0, epoch=0.0, n_epochs=0, elapsed=0.0, losses={},
-                        settings={"min_dist": float(model.min_dist)}, embedding=Z, done=True)
+                        settings={"min_dist": float(model.min_dist_)}, embedding=Z, done=True)
         with self._lock:
             self.model, self._latest, self._fresh, self.phase = model, snap, True, "done"
         return Z

@@ -185,12 +185,12 @@ def test_face_data_shows_and_trains_with_the_face_settings(data):
     from pumap_core.presets import preset_for
 
     face = preset_for(data)
-    assert face.get("code_components")  # colour images get the two-code face model
+    assert face.get("two_code")  # colour images get the two-code face model
     with open_state(data, prebuild=False) as c:
         assert c.reconstruction_weight == face["reconstruction_weight"]
         assert c.batch_size == face["batch_size"] and c.learning_rate == face["learning_rate"]
         params = faces.training_params(data, c.training_params())
-        assert params["code_components"] == face["code_components"]
+        assert params["two_code"] == face["two_code"]
         assert params["n_epochs"] == face["n_epochs"]  # "0 = automatic" leaves the preset's
         c.n_epochs = 2
         assert faces.training_params(data, c.training_params())["n_epochs"] == 2
@@ -198,7 +198,7 @@ def test_face_data_shows_and_trains_with_the_face_settings(data):
         c.poll()
         engine = ParametricUMAP().get_params()
         assert c.reconstruction_weight == engine["reconstruction_weight"]
-        assert "code_components" not in faces.training_params(c.dataset, c.training_params())
+        assert "two_code" not in faces.training_params(c.dataset, c.training_params())
 
 
 def test_picked_attributes_survive_a_new_ranking(trained):

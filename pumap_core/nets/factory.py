@@ -11,7 +11,7 @@ from torch import nn
 
 from .classifier import ClassifierHead
 from .conv import CONV_WIDTHS, ConvDecoder, ConvEncoder, PCAConvDecoder, PCAConvEncoder
-from .mlp import MLPDecoder, MLPEncoder
+from .mlp import MLP_HIDDEN, MLPDecoder, MLPEncoder
 from .projection import InputProjection, ProjectedDecoder, ProjectedEncoder
 from .two_code import CodeMapEncoder
 
@@ -53,25 +53,27 @@ def wants_conv(kind: str, image_shape: Sequence[int] | None) -> bool:
 
 
 def default_encoder(n_features: int, n_components: int, image_shape: Sequence[int] | None,
-                    kind: str = "auto", conv_widths: Sequence[int] = CONV_WIDTHS) -> nn.Module:
+                    kind: str = "auto", conv_widths: Sequence[int] = CONV_WIDTHS,
+                    mlp_hidden: Sequence[int] = MLP_HIDDEN) -> nn.Module:
     """``"pca_conv"`` returns a :class:`PCAConvEncoder` whose PCA part still has to be
     set (``init_pca``)."""
     if wants_conv(kind, image_shape):
         if kind == "pca_conv":
             return PCAConvEncoder(image_shape, n_components, widths=conv_widths)
         return ConvEncoder(image_shape, n_components, widths=conv_widths)
-    return MLPEncoder(n_features, n_components)
+    return MLPEncoder(n_features, n_components, mlp_hidden)
 
 
 def default_decoder(n_features: int, n_components: int, image_shape: Sequence[int] | None,
                     sigmoid_output: bool, kind: str = "auto",
-                    conv_widths: Sequence[int] = CONV_WIDTHS) -> nn.Module:
+                    conv_widths: Sequence[int] = CONV_WIDTHS,
+                    mlp_hidden: Sequence[int] = MLP_HIDDEN) -> nn.Module:
     if wants_conv(kind, image_shape):
         if kind == "pca_conv":
             return PCAConvDecoder(image_shape, n_components, widths=conv_widths,
                                   clip_output=sigmoid_output)
         return ConvDecoder(image_shape, n_components, sigmoid_output=sigmoid_output,
                            widths=conv_widths)
-    return MLPDecoder(n_components, n_features, sigmoid_output=sigmoid_output)
+    return MLPDecoder(n_components, n_features, mlp_hidden, sigmoid_output=sigmoid_output)
 
 

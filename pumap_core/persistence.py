@@ -215,6 +215,7 @@ def model_to_file(model, path: str | os.PathLike, include_graph: bool = False) -
             "live_settings": {name: float(getattr(model, f"{name}_")) for name in LIVE
                               if hasattr(model, f"{name}_")},  # a term registered after fit
             "classes_": model.classes_.tolist() if model.classes_ is not None else None,
+            "class_names_": getattr(model, "class_names_", None),
             "landmarks": {name: getattr(model, f"{name}_", default)
                           for name, default in LANDMARK_FITTED.items()},
             "loss_history_": model.loss_history_,
@@ -260,6 +261,14 @@ def _restore_network(kind: str, config: dict, given: nn.Module | None, tensors, 
     return net
 
 
+def _class_names(names, path) -> list[str | None] | None:
+    if names is None:
+        return None
+    if not isinstance(names, list) or not all(n is None or isinstance(n, str) for n in names):
+        raise ModelFileError(f"{path}: class_names_ must be a list of names (or null)")
+    return names
+
+
 def model_from_file(cls, path, encoder=None, decoder=None, device="auto"):
     tensors, config = load_model(path)
     try:
@@ -286,6 +295,7 @@ def model_from_file(cls, path, encoder=None, decoder=None, device="auto"):
     model.classes_ = np.asarray(fitted["classes_"]) if fitted["classes_"] is not None else None
     model.training_labels_ = (tensors["training_labels"].numpy() if "training_labels" in tensors
                               else None)
+    model.class_names_ = _class_names(fitted.get("class_names_"), path)
     for name, default in LANDMARK_FITTED.items():  # files before continued training: a fit's
         setattr(model, f"{name}_", (fitted.get("landmarks") or {}).get(name, default))
     model.loss_history_ = fitted["loss_history_"]

@@ -145,10 +145,12 @@ def test_classes_labels_and_landmark_settings_are_saved(continued, old_and_new, 
     labelled[:40] = np.concatenate([d["y_old"], d["y_new"]])[:40]
     model.set_params(n_epochs=2, landmark_weight=2.5)
     model.partial_fit(np.vstack([d["X_old"], d["X_new"]]), labelled)
+    model.class_names_ = [f"digit {c}" for c in range(9)] + [None]  # named by a person
     model.save(tmp_path / "continued.pumap")
     loaded = ParametricUMAP.load(tmp_path / "continued.pumap", device="cpu")
     np.testing.assert_array_equal(loaded.classes_, model.classes_)
     np.testing.assert_array_equal(loaded.training_labels_, labelled)
+    assert loaded.class_names_ == model.class_names_
     assert loaded.get_params()["landmark_weight"] == 2.5 and loaded.landmark_weight_ == 2.5
     for name in ("n_landmarks_", "landmark_scale_", "landmark_displacement_"):
         assert getattr(loaded, name) == getattr(model, name), name

@@ -201,6 +201,9 @@ class ParametricUMAP(FittedOutputs, ContinuedTraining, MapStage, ModelFiles, Tra
         Class codes seen in ``y`` (labelled rows only).
     training_labels_ : ndarray of shape (n_samples,) or None
         The ``y`` of the last ``fit`` or ``partial_fit`` (−1: unlabelled).
+    class_names_ : list of str (or None) or None
+        A name for each class code (None: a code no longer used). ``fit`` sets None;
+        whoever names the classes (the app, a script) sets it, and model files keep it.
     n_landmarks_, landmark_scale_, landmark_displacement_ : int, float or None
         Rows the last ``partial_fit`` held with the landmark loss (0 after ``fit``), the
         map distance that counted as one unit, and how far the held rows moved (median,
@@ -363,7 +366,7 @@ class ParametricUMAP(FittedOutputs, ContinuedTraining, MapStage, ModelFiles, Tra
         self.encoder_, self.decoder_, self.classifier_ = networks
         self.n_epochs_ = fitting.resolve_epochs(self)
         self.n_landmarks_, self.landmark_scale_, self.landmark_displacement_ = 0, None, None
-        self.training_labels_ = labels
+        self.training_labels_, self.class_names_ = labels, None
         data = fitting.training_data(self, X, inputs, labels)
         data.layout = fitting.starting_layout(self, X, seed)
         run_training(self, data, seed, labels, controls, callback, snapshot_embedding,

@@ -153,7 +153,7 @@ TERMS: dict[str, LossTerm] = {t.name: t for t in (
                                        "trained).", "recon", "Reconstruction weight"),
              _reconstruction, "reconstruction"),
     LossTerm("classifier", _weight("classifier_weight", "classifier", "Weight of the classifier "
-                                   "loss on labelled rows.", "clf"),
+                                   "loss on labelled rows.", "clf", "Classifier weight"),
              _classifier, "classifier"),
     LossTerm("landmark", LiveSetting(
         "landmark_weight", (0.0, 1e3), (0.0, 10.0), term="landmark", label="Landmark weight",

@@ -26,6 +26,7 @@ from .frame import Frame
 from .model_transfer import UPLOAD_ERRORS, model_from_bytes, model_to_bytes
 from .progress import progress_of
 from .quality import QualityMonitor
+from .state_labels import Labelling
 from .worker import Worker
 
 log = logging.getLogger(__name__)
@@ -46,11 +47,11 @@ def live_parameter(name: str, **overrides) -> param.Number:
     """A parameter for the engine's live setting ``name``: default, bounds, slider range
     and doc all come from :data:`pumap_core.training.live.LIVE`."""
     s = LIVE[name]
-    return param.Number(default=ENGINE[name], bounds=s.bounds, softbounds=s.soft_bounds,
+    return param.Number(default=overrides.pop("default", ENGINE[name]), bounds=s.bounds, softbounds=s.soft_bounds,
                         label=s.label or name, doc=s.doc, **overrides)
 
 
-class SessionState(param.Parameterized):
+class SessionState(Labelling, param.Parameterized):
     # -- data ---------------------------------------------------------------
     source = param.String(default="digits", doc="Chosen built-in data set (a load() source).")
     sources = param.Dict(default={"digits (1,797 · 8×8)": "digits"},
@@ -81,6 +82,8 @@ class SessionState(param.Parameterized):
     min_dist = live_parameter("min_dist", step=0.01)
     global_correlation_weight = live_parameter("global_correlation_weight", step=0.01)
     reconstruction_weight = live_parameter("reconstruction_weight", step=0.05)
+    classifier_weight = live_parameter("classifier_weight", step=0.05, default=1.0)
+    landmark_weight = live_parameter("landmark_weight", step=0.05)
 
     # -- what the session shows ---------------------------------------------
     model = param.Parameter(default=None, doc="The model being trained, or the last one.")
@@ -105,6 +108,7 @@ class SessionState(param.Parameterized):
         self._frame_times: deque[float] = deque(maxlen=12)
         self._steering = None
         self._closed = False
+        self._init_labelling()
         self.param.watch(self._on_live, list(self.live_names()))
 
     @classmethod
@@ -119,7 +123,9 @@ class SessionState(param.Parameterized):
         """Keyword arguments for ``ParametricUMAP`` for a new run."""
         return {"n_neighbors": self.n_neighbors, "n_epochs": self.n_epochs or None,
                 "reconstruction": self.reconstruction, "batch_size": self.batch_size,
-                "random_state": self.random_state, **self.live_settings()}
+                "random_state": self.random_state, **self.live_settings(),
+                # the head reads the map's codes: few labels generalise along the map
+                "classifier_input": "latent"}
 
     # -- data ---------------------------------------------------------------
     def load(self, source: str | None = None, wait: bool = False) -> None:
@@ -191,13 +197,17 @@ class SessionState(param.Parameterized):
             self.error = "No data loaded yet."
             return
         self.param.update(error="", notice="", frame=None, losses=[], quality={}, click=None,
-                          progress=None)
+                          progress=None, predictions=None, moved=None)
         self._steering = None
-        n = self.dataset.n_samples
-        interval = next(t for limit, t in FRAME_INTERVAL if limit is None or n <= limit)
         params = faces.training_params(self.dataset, self.training_params())
-        self.worker.start(wait=wait, snapshot_interval=interval, **params)
+        self.worker.start(wait=wait, snapshot_interval=self.frame_interval(),
+                          labels=self.training_labels(), **params)
         self.phase = self.worker.phase
+
+    def frame_interval(self) -> float:
+        """Seconds between snapshots for the current data's size."""
+        n = self.dataset.n_samples if self.dataset is not None else 0
+        return next(t for limit, t in FRAME_INTERVAL if limit is None or n <= limit)
 
     def pause(self) -> None:
         self.worker.pause()
@@ -213,6 +223,7 @@ class SessionState(param.Parameterized):
 
     def reset(self) -> None:
         self.worker.reset()
+        self.param.update(predictions=None, moved=None)
         self.poll()
 
     def _on_live(self, *_events) -> None:
@@ -263,6 +274,7 @@ class SessionState(param.Parameterized):
             updates.update(progress=progress_of(snap), losses=w.losses(), fps=self._fps())
         self.param.update(**{k: v for k, v in updates.items() if getattr(self, k) is not v})
         self._refresh_quality()
+        self._poll_labels()
         return new
 
     def _added_updates(self, added) -> dict:
@@ -340,15 +352,17 @@ class SessionState(param.Parameterized):
     def model_bytes(self) -> bytes:
         if self.model is None or self.phase in RUNNING:
             raise RuntimeError("Stop training (or let it finish) before saving the model.")
-        return model_to_bytes(self.model)
+        return model_to_bytes(self.model_with_labels(self.model))
 
     def load_model_bytes(self, data: bytes, name: str = "model.safetensors") -> bool:
         """Load an uploaded model through the engine's safe loader; errors go to ``error``."""
         try:
-            self.worker.use_model(model_from_bytes(data, name))
+            model = model_from_bytes(data, name)
+            self.worker.use_model(model)
         except UPLOAD_ERRORS as e:
             self.error = f"Could not use the model file {name!r}: {e}"
             return False
+        self.labels_from_model(model)
         self.param.update(error="", notice=f"Loaded model {name}.")
         self.poll()
         return True
@@ -358,6 +372,7 @@ class SessionState(param.Parameterized):
         self._closed = True
         self.worker.close()
         self.quality_monitor.wait(10.0)
+        self.prediction_monitor.wait(10.0)
         with param.parameterized.discard_events(self):  # no view redraws on a closed page
             self.param.update(dataset=None, shown=None, added=None, model=None, frame=None,
                               preview=None, progress=None, losses=[], quality={}, click=None,

@@ -21,6 +21,7 @@ from pumap_core import ParametricUMAP, Snapshot, TrainingControls
 
 from . import prepare
 from .added import Added, check_features, embed_rows
+from .continuing import ContinuedRuns
 from .dask_map import DaskMap, is_embedding_table
 from .faces import check_model_fits, fit_input, load_options, preset
 from .graphs import graph_for_model
@@ -43,7 +44,7 @@ def load_dataset(source: str, **options: Any):
     return load(source, **load_options(source, options))
 
 
-class Worker:
+class Worker(ContinuedRuns):
     """Data, model, worker threads and their newest results, for one user.
 
     ``phase`` is one of: empty, ready, training, paused, stopping, stopped,
@@ -135,7 +136,7 @@ class Worker:
             self._generation += 1
             self.dataset, self.model, self._latest, self.history = ds, None, None, []
             self.phase, self.error, self.preview = phase, None, None
-            self._new_rows = self.added = None
+            self._new_rows = self.added = self.predictor = self.held = None
             self._events.append(event)
 
     def _prebuild(self, ds) -> None:
@@ -175,9 +176,10 @@ class Worker:
 
     # -- training ---------------------------------------------------------
     def start(self, wait: bool = False, snapshot_interval: float = 0.5,
-              **params: Any) -> threading.Thread:
+              labels: np.ndarray | None = None, **params: Any) -> threading.Thread:
         """Train a new model on the current data with estimator ``params``, a snapshot
-        of every row's map every ``snapshot_interval`` seconds."""
+        of every row's map every ``snapshot_interval`` seconds; with ``labels`` (codes,
+        -1 unlabelled) a classifier head learns beside the map."""
         if self.dataset is None:
             raise RuntimeError("load a data set before training")
         self.stop(wait=True)
@@ -187,6 +189,7 @@ class Worker:
             gen = self._generation
             self.controls, self.model, self._latest, self._fresh = controls, None, None, False
             self.history, self.phase, self.error = [], "training", None
+            self.predictor = self.held = None
             self._fit_started = time.monotonic()
             # the run this one replaces has said "finished": that is no news any more
             self._events = [e for e in self._events if e[0] != "finished"]
@@ -203,13 +206,14 @@ class Worker:
                         self.model = model  # clicks may decode while it trains
                 # the prebuilt graph, or one another run or session built on this data
                 graph = graph_for_model(rows, model)
-                model.fit(X, graph=graph, controls=controls,
-                          callback=lambda s: self._on_snapshot(gen, s),
+                model.fit(X, labels, graph=graph, controls=controls,
+                          callback=lambda s: self._labelled_snapshot(gen, model, s),
                           snapshot_embedding="all", snapshot_interval=snapshot_interval)
             except Exception as e:  # noqa: BLE001
                 log.exception("training failed")
                 self._fail(gen, f"Training failed: {e}")
                 return
+            self.publish_predictor(model, gen)
             with self._lock:
                 if gen == self._generation:
                     self.phase = "stopped" if controls.stopped else "done"
@@ -308,7 +312,7 @@ class Worker:
         with self._lock:
             self._generation += 1
             self.model, self.controls, self._latest, self.history = None, None, None, []
-            self._new_rows = self.added = None
+            self._new_rows = self.added = self.predictor = self.held = None
             self.phase = "ready" if self.dataset is not None else "empty"
             self.error = None
             self._events.append(("reset", None))
@@ -324,6 +328,7 @@ class Worker:
                         settings={"min_dist": float(model.min_dist_)}, embedding=Z, done=True)
         with self._lock:
             self.model, self._latest, self._fresh, self.phase = model, snap, True, "done"
+        self.publish_predictor(model)
         return Z
 
     # -- results for the page's own thread ---------------------------------
@@ -356,7 +361,7 @@ class Worker:
         with self._lock:
             self._generation += 1  # whatever a straggling thread reports is dropped
             self.dataset = self.model = self.controls = self._latest = self.preview = None
-            self._new_rows = self.added = None
+            self._new_rows = self.added = self.predictor = self.held = None
             self.history, self._events = [], []
 
     # -- helpers ----------------------------------------------------------

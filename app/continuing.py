@@ -81,6 +81,14 @@ class ContinuedRuns:
             if gen is None or gen == self._generation:
                 self.predictor = copy
 
+    def _finished(self, gen: int, model, controls: TrainingControls) -> None:
+        """Training thread, the run over: its final predictor, its phase, the news."""
+        self.publish_predictor(model, gen)
+        with self._lock:
+            if gen == self._generation:
+                self.phase = "stopped" if controls.stopped else "done"
+                self._events.append(("finished", model))
+
     def _labelled_snapshot(self, gen: int, model, snap: Snapshot) -> None:
         """Training thread, between two steps: the predictor, then the usual snapshot."""
         self.publish_predictor(model, gen)
@@ -136,10 +144,6 @@ class ContinuedRuns:
             except Exception as e:  # noqa: BLE001 - every failure is shown to the user
                 self._fail(gen, f"Continued training failed: {e}")
                 return
-            self.publish_predictor(model, gen)
-            with self._lock:
-                if gen == self._generation:
-                    self.phase = "stopped" if controls.stopped else "done"
-                    self._events.append(("finished", model))
+            self._finished(gen, model, controls)
 
         return self._spawn(work, wait, "pumap-continue")

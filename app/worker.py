@@ -213,11 +213,7 @@ class Worker(ContinuedRuns):
                 log.exception("training failed")
                 self._fail(gen, f"Training failed: {e}")
                 return
-            self.publish_predictor(model, gen)
-            with self._lock:
-                if gen == self._generation:
-                    self.phase = "stopped" if controls.stopped else "done"
-                    self._events.append(("finished", model))
+            self._finished(gen, model, controls)
 
         return self._spawn(work, wait, "pumap-train")
 

@@ -25,18 +25,17 @@ Writes ``continual.md`` and ``continual.csv`` under ``--out`` (benchmarks/result
 
 from __future__ import annotations
 
-import argparse
 import copy
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from harness.cli import mnist_or_digits
 from harness.data import Split, load_split
 from harness.machine import code_version
 from harness.paths import BENCHMARK_RESULTS
-from harness.report import TIMING_NOTE, markdown_table
+from harness.report import TIMING_NOTE, markdown_table, write_report
 from harness.threads import set_threads
 
 #: classes fitted first; the others are added
@@ -162,14 +161,9 @@ def report(frame: pd.DataFrame, facts: dict, split: Split, command: str) -> str:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", choices=("mnist", "digits"), default="mnist")
-    p.add_argument("--data-dir", type=Path, default=None)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1)
+    p = mnist_or_digits(__doc__.split("\n\n")[0], BENCHMARK_RESULTS)
     p.add_argument("--weights", type=float, nargs="*", default=list(WEIGHTS),
                    help="landmark weights tried beside the default")
-    p.add_argument("--out", type=Path, default=BENCHMARK_RESULTS)
     a = p.parse_args(argv)
     set_threads(a.threads)
     split = load_split("mnist" if a.data == "mnist" else "digits-split", a.data_dir,
@@ -179,10 +173,7 @@ def main(argv=None) -> int:
     command = "python -m benchmarks.bench_continual" + (
         f" --data {a.data}" if a.data != "mnist" else "")
     text = report(frame, facts, split, command)
-    a.out.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(a.out / f"{stem}.csv")
-    (a.out / f"{stem}.md").write_text(text)
-    print(text)
+    write_report(a.out, stem, frame, text)
     return 0
 
 

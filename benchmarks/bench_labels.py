@@ -32,21 +32,20 @@ Writes ``labels.md`` and ``labels.csv`` under ``--out`` (benchmarks/results/).
 
 from __future__ import annotations
 
-import argparse
 import copy
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.ndimage import gaussian_filter
 from scipy.spatial import cKDTree
 
+from harness.cli import mnist_or_digits
 from harness.data import load_split
 from harness.machine import code_version
 from harness.paths import BENCHMARK_RESULTS
-from harness.report import TIMING_NOTE, markdown_table
+from harness.report import TIMING_NOTE, markdown_table, write_report
 from harness.threads import set_threads
 
 #: labelled rows in all, and how they are spent by default
@@ -263,16 +262,11 @@ def report(frame: pd.DataFrame, rounds: pd.DataFrame, facts: dict, data: str,
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", choices=("mnist", "digits"), default="mnist")
-    p.add_argument("--data-dir", type=Path, default=None)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1)
+    p = mnist_or_digits(__doc__.split("\n\n")[0], BENCHMARK_RESULTS)
     p.add_argument("--boxes", type=int, default=BOXES)
     p.add_argument("--box-rows", type=int, default=BOX_ROWS)
     p.add_argument("--rounds", type=int, default=ROUNDS)
     p.add_argument("--epochs", type=int, default=EPOCHS, help="epochs after each labelling step")
-    p.add_argument("--out", type=Path, default=BENCHMARK_RESULTS)
     a = p.parse_args(argv)
     set_threads(a.threads)
     split = load_split("mnist" if a.data == "mnist" else "digits", a.data_dir, seed=a.seed)
@@ -285,10 +279,7 @@ def main(argv=None) -> int:
     command = "python -m benchmarks.bench_labels" + (f" --data {a.data}" if a.data != "mnist"
                                                      else "")
     text = report(frame, rounds, facts, data, command)
-    a.out.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(a.out / f"{stem}.csv")
-    (a.out / f"{stem}.md").write_text(text)
-    print(text)
+    write_report(a.out, stem, frame, text)
     return 0
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from app.label_set import LabelError, LabelSet
 from app.state_labels import PREDICTED
-from tests.app_support import poll_until
+from tests.app_support import finished_run, poll_until
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -65,11 +65,8 @@ def settled(state) -> None:
 
 @pytest.fixture
 def mapped(state):
-    state.param.update(n_epochs=20, random_state=0, reconstruction=False)
-    state.train(wait=True)
-    state.poll()
-    assert state.phase == "done", state.error
-    return state
+    """A finished short run: the map a person labels."""
+    return finished_run(state, n_epochs=20, random_state=0, reconstruction=False)
 
 
 def test_labels_before_training_wait_for_train(state, data):

@@ -205,7 +205,8 @@ def model_to_file(model, path: str | os.PathLike, include_graph: bool = False) -
             "image_shape_": list(model.image_shape_) if model.image_shape_ else None,
             "a_": model.a_, "b_": model.b_, "n_epochs_": int(model.n_epochs_),
             "n_neighbors_": int(model.n_neighbors_),
-            "live_settings": {name: float(getattr(model, f"{name}_")) for name in LIVE},
+            "live_settings": {name: float(getattr(model, f"{name}_")) for name in LIVE
+                              if hasattr(model, f"{name}_")},  # a term registered after fit
             "classes_": model.classes_.tolist() if model.classes_ is not None else None,
             "loss_history_": model.loss_history_,
             "graph": {"n_vertices": int(model.graph_.edges.n_vertices),

@@ -81,12 +81,12 @@ class ParametricUMAP(FittedOutputs, MapStage, ModelFiles, TransformerMixin, Base
         Passes over the graph's edge mass. None: until the map has converged
         (the neighbour recall of a monitored sample stops improving), then
         the learning rate's decay ends within a fifth of the steps so far; at
-        most about 6 million sampled edges on a CPU, 24 million on an
-        accelerator (10 to 100 epochs).
+        most about 6 million sampled edges (10 to 100 epochs).
     batch_size : int or "auto", default="auto"
         Positive edges per optimiser step (each with its negatives). "auto":
-        256 on a CPU (the measured best there), 4,096 on CUDA or MPS, where a
-        step costs about the same whatever its size; the learning rate stays.
+        256 on a CPU (the measured best there); 1,024 on CUDA or MPS, where a
+        step costs about the same whatever its size, with the learning rate
+        doubled (``learning_rate_`` records the rate trained at).
         Not the chunk of ``transform`` (``chunk_size``).
     learning_rate : float, default=1e-2
         Adam's learning rate, decaying linearly to zero over the run. Live

@@ -205,7 +205,8 @@ def training_config(est, seed: int, labels) -> TrainingConfig:
     return TrainingConfig(
         n_epochs=est.n_epochs_, batch_size=batching.batch_size(est.batch_size, est.device_),
         negative_sample_rate=est.negative_sample_rate, negatives=est.negatives,
-        learning_rate=est.learning_rate, min_dist=est.min_dist, spread=est.spread,
+        learning_rate=batching.learning_rate(est.learning_rate, est.batch_size, est.device_),
+        min_dist=est.min_dist, spread=est.spread,
         repulsion_strength=est.repulsion_strength, umap_weight=float(est.umap_weight),
         global_correlation_weight=est.global_correlation_weight,
         reconstruction_weight=est.reconstruction_weight if est.decoder_ is not None else 0.0,

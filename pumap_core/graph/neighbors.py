@@ -11,12 +11,10 @@ import numpy as np
 import torch
 from sklearn.metrics import pairwise_distances
 
+from .knn_rule import EXACT_WORK_LIMIT, KNN_METHODS, knn_method_for  # noqa: F401 - re-exported
+
 #: Metrics for which exact search runs as a chunked matrix product in torch.
 _MATMUL_METRICS = ("euclidean", "cosine")
-#: Values of ``method``: exact search, NN-descent, or exact while the work is small.
-KNN_METHODS = ("auto", "exact", "approx")
-#: Work (n * n * d) below which "auto" uses exact search rather than NN-descent.
-EXACT_WORK_LIMIT = 1e11
 
 
 def nearest_neighbors(
@@ -40,10 +38,7 @@ def nearest_neighbors(
         if X.ndim != 2 or X.shape[0] != X.shape[1]:
             raise ValueError(f"metric='precomputed' needs a square distance matrix, got {X.shape}")
         return _top_k_rows(np.asarray(X, dtype=np.float32), n_neighbors)
-    if method not in KNN_METHODS:
-        raise ValueError(f"method must be one of {KNN_METHODS}, got {method!r}")
-    if method == "auto":
-        method = "exact" if float(n) * n * X.shape[1] <= EXACT_WORK_LIMIT else "approx"
+    method = knn_method_for(n, X.shape[1], method)
     if method == "approx":
         return _nndescent(X, n_neighbors, metric, random_state, n_jobs)
     if metric in _MATMUL_METRICS:

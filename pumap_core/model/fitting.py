@@ -14,9 +14,10 @@ from torch import nn
 
 from ..graph.sampling import EdgeSampler
 from ..nets.classifier import ClassifierHead
-from ..nets.conv import CONV_WIDTHS, PCAConvDecoder, PCAConvEncoder, pca_init
+from ..nets.conv import CONV_WIDTHS
 from ..nets.factory import default_decoder, default_encoder
 from ..nets.mlp import MLPDecoder, MLPEncoder
+from ..nets.pca_start import PCAStartDecoder, PCAStartEncoder, pca_init
 from ..nets.projection import InputProjection, ProjectedDecoder, ProjectedEncoder
 from ..nets.two_code import CodeMapEncoder
 from ..training.initialization import initial_layout
@@ -69,13 +70,13 @@ def build_networks(est, X: np.ndarray, image_shape, labels: np.ndarray | None, s
     width = est.code_components or est.n_components  # what the decoder reads
     widths = tuple(est.conv_widths) if est.conv_widths else CONV_WIDTHS
     pca = None
-    if "pca_conv" in (est.encoder, est.decoder if est.reconstruction else None):
+    if {"pca_conv", "pca_mlp"} & {str(est.encoder), str(est.decoder) if est.reconstruction else ""}:
         pca = pca_init(X, width, random_state=seed % 2**31)
     if isinstance(est.encoder, nn.Module):
         encoder = est.encoder
     else:
         encoder = default_encoder(d, width, image_shape, est.encoder, widths)
-        if isinstance(encoder, PCAConvEncoder):
+        if isinstance(encoder, PCAStartEncoder):
             encoder.init_pca(*pca)
         n_proj = projection_size(est, d, encoder)
         if n_proj:
@@ -99,7 +100,7 @@ def build_networks(est, X: np.ndarray, image_shape, labels: np.ndarray | None, s
                                        clip=unit)
         else:
             decoder = default_decoder(d, width, image_shape, unit, est.decoder, widths)
-            if isinstance(decoder, PCAConvDecoder):
+            if isinstance(decoder, PCAStartDecoder):
                 decoder.init_pca(*pca)
     classifier = None
     if est.classes_ is not None and len(est.classes_) and classifier_weight(est, labels) > 0:

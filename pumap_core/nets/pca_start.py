@@ -1,0 +1,119 @@
+"""Networks that start as whitened PCA: ``code = PCA(x) + residual(x)``, and back.
+
+The PCA part is fixed (buffers, set by ``init_pca``); the residual network's
+output layer starts at zero, so an encoder/decoder pair starts as PCA with
+``n_components`` components and training only ever improves on it: images
+decode recognisably from the first step instead of after minutes. The
+residual is a conv net (:mod:`.conv`: ``PCAConvEncoder``) or an MLP
+(:class:`PCAMLPEncoder`, for image sets too large for convolutions at their
+size within a few minutes on a CPU).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .mlp import MLPDecoder, MLPEncoder
+from .projection import fit_pca
+
+#: hidden layers of the MLP residuals
+MLP_HIDDEN = (256, 256)
+
+
+class PCAStartEncoder(nn.Module):
+    """Whitened PCA plus a residual network: ``z = (x − mean) · W / σ + residual(x)``."""
+
+    def __init__(self, n_features: int, n_components: int, residual: nn.Module,
+                 output: nn.Linear | nn.Conv2d | nn.ConvTranspose2d):
+        super().__init__()
+        self.n_components = int(n_components)
+        self.register_buffer("mean", torch.zeros(int(n_features)))
+        self.register_buffer("components", torch.zeros(int(n_features), self.n_components))  # W/σ
+        self.residual = residual
+        nn.init.zeros_(output.weight)
+        nn.init.zeros_(output.bias)
+
+    def init_pca(self, mean: np.ndarray, components: np.ndarray, scale: np.ndarray) -> None:
+        """``components``: n_components × n_features (unit rows); ``scale``: their σ."""
+        with torch.no_grad():
+            self.mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
+            w = np.asarray(components, dtype=np.float64) / np.asarray(scale, dtype=np.float64)[:, None]
+            self.components.copy_(torch.as_tensor(w.T, dtype=torch.float32))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.addmm(-(self.mean @ self.components), x, self.components) + self.residual(x)
+
+
+class PCAStartDecoder(nn.Module):
+    """Whitened PCA's inverse plus a residual network: ``x̂ = mean + z · σ Wᵀ + residual(z)``.
+
+    Linear output, for a mean-squared-error loss; in eval mode outputs are
+    clipped to [0, 1] when ``clip_output`` (data in [0, 1]).
+    """
+
+    def __init__(self, n_features: int, n_components: int, residual: nn.Module,
+                 output: nn.Linear | nn.Conv2d | nn.ConvTranspose2d, clip_output: bool = True):
+        super().__init__()
+        self.n_components = int(n_components)
+        self.clip_output, self.sigmoid_output = bool(clip_output), False
+        self.register_buffer("mean", torch.zeros(int(n_features)))
+        self.register_buffer("components", torch.zeros(self.n_components, int(n_features)))  # σ W
+        self.residual = residual
+        nn.init.zeros_(output.weight)
+        nn.init.zeros_(output.bias)
+
+    def init_pca(self, mean: np.ndarray, components: np.ndarray, scale: np.ndarray) -> None:
+        with torch.no_grad():
+            self.mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
+            w = np.asarray(components, dtype=np.float64) * np.asarray(scale, dtype=np.float64)[:, None]
+            self.components.copy_(torch.as_tensor(w, dtype=torch.float32))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        out = torch.addmm(self.mean, z, self.components) + self.residual(z)
+        if self.clip_output and not self.training:
+            out = out.clamp(0.0, 1.0)
+        return out
+
+
+class PCAMLPEncoder(PCAStartEncoder):
+    """:class:`PCAStartEncoder` with an MLP residual: any rows, any width."""
+
+    def __init__(self, n_features: int, n_components: int, hidden=MLP_HIDDEN):
+        self.n_features, self.hidden = int(n_features), tuple(int(h) for h in hidden)
+        residual = MLPEncoder(self.n_features, int(n_components), self.hidden)
+        super().__init__(self.n_features, n_components, residual, residual.out)
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "pca_mlp_encoder", "n_features": self.n_features,
+                "n_components": self.n_components, "hidden": list(self.hidden)}
+
+
+class PCAMLPDecoder(PCAStartDecoder):
+    """:class:`PCAStartDecoder` with an MLP residual."""
+
+    def __init__(self, n_components: int, n_features: int, hidden=MLP_HIDDEN,
+                 clip_output: bool = True):
+        self.n_features, self.hidden = int(n_features), tuple(int(h) for h in hidden)
+        residual = MLPDecoder(int(n_components), self.n_features, self.hidden)
+        super().__init__(self.n_features, n_components, residual, residual.net[-1], clip_output)
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "pca_mlp_decoder", "n_components": self.n_components,
+                "n_features": self.n_features, "hidden": list(self.hidden),
+                "clip_output": self.clip_output}
+
+
+def pca_init(X: np.ndarray, n_components: int, random_state: int | None = 0,
+             max_rows: int = 20000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(mean, components, scale)`` of a whitened PCA of rows ``X`` (a subsample of at
+    most ``max_rows``), for the ``init_pca`` of every PCA-started network."""
+    k = min(n_components, min(X.shape[0], max_rows) - 1, X.shape[1])
+    pca = fit_pca(X, k, random_state, max_rows)
+    comps = np.zeros((n_components, X.shape[1]))
+    scale = np.ones(n_components)
+    comps[:k], scale[:k] = pca.components_, np.sqrt(np.maximum(pca.explained_variance_, 1e-12))
+    return pca.mean_, comps, scale

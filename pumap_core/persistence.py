@@ -29,6 +29,7 @@ from .graph.edges import EdgeSet
 from .nets.describe import network_config
 from .nets.factory import build_network
 from .nets.two_code import CodeMapEncoder
+from .scaling import InputScaling
 
 FORMAT = "pumap-model"
 #: The newest format this version reads and writes. 1: single-code models (the map is
@@ -189,6 +190,7 @@ def model_to_file(model, path: str | os.PathLike, include_graph: bool = False) -
             "a_": model.a_, "b_": model.b_, "n_epochs_": int(model.n_epochs_),
             "classes_": model.classes_.tolist() if model.classes_ is not None else None,
             "loss_history_": model.loss_history_,
+            "input_scaling_": getattr(model, "input_scaling_", InputScaling()).to_json(),
             "graph": {"n_vertices": int(model.graph_.edges.n_vertices),
                       "n_neighbors": model.graph_.n_neighbors,
                       "metric": model.graph_.metric} if include_graph else None,
@@ -252,6 +254,7 @@ def model_from_file(cls, path, encoder=None, decoder=None, device="auto"):
     model.a_, model.b_, model.n_epochs_ = fitted["a_"], fitted["b_"], fitted["n_epochs_"]
     model.classes_ = np.asarray(fitted["classes_"]) if fitted["classes_"] is not None else None
     model.loss_history_ = fitted["loss_history_"]
+    model.input_scaling_ = InputScaling.from_json(fitted.get("input_scaling_"))
     model.embedding_ = tensors["embedding"].numpy() if "embedding" in tensors else None
     if isinstance(model.encoder_, CodeMapEncoder):
         model.codes_ = tensors["codes"].numpy() if "codes" in tensors else None

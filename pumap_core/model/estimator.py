@@ -16,6 +16,7 @@ from ..graph.build import NeighborGraph, build_graph
 from ..nets.classifier import classifier_input
 from ..nets.two_code import CodeEncoderView, CodeMapEncoder, MapHeadView
 from ..persistence import encoder_to_onnx, model_from_file, model_to_file
+from ..scaling import InputScaling
 from ..training.convergence import ConvergenceMonitor
 from ..training.curve import find_ab_params
 from ..training.live import Snapshot, TrainingControls
@@ -40,7 +41,8 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
     Fitted attributes: ``graph_`` (:class:`~pumap_core.graph.NeighborGraph`),
     ``embedding_``, ``encoder_``, ``decoder_``, ``classifier_``,
     ``loss_history_``, ``a_``, ``b_``, ``n_features_in_``, ``image_shape_``,
-    ``n_epochs_``, ``classes_``.
+    ``n_epochs_``, ``classes_``, ``input_scaling_`` (how the training rows were
+    scaled, :class:`~pumap_core.scaling.InputScaling`).
 
     ``umap_weight`` scales UMAP's cross-entropy (1 = the paper's loss). Set to 0
     with labels ``y`` it trains the classifier head alone, the baseline of the
@@ -148,7 +150,8 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
     def fit(self, X: Any, y: Any = None, *, graph: NeighborGraph | None = None,
             knn: tuple[np.ndarray, np.ndarray] | None = None,
             controls: TrainingControls | None = None,
-            callback: Callable[[Snapshot], None] | None = None) -> ParametricUMAP:
+            callback: Callable[[Snapshot], None] | None = None,
+            input_scale: float | None = None) -> ParametricUMAP:
         """Learn the graph of ``X`` and train the networks on it.
 
         ``y`` (optional): class codes, −1 for unlabelled rows, for the
@@ -158,14 +161,19 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         ``knn``: a precomputed ``(indices, distances)``.
         ``controls``: live controls another thread may change while this runs.
         ``callback``: receives :class:`~pumap_core.training.live.Snapshot` s.
+        ``input_scale``: the factor that made ``X`` from raw values (uint8 ``X``: 1/255,
+        recorded by itself), kept in ``input_scaling_`` so ``transform`` scales raw rows.
         Every parameter and input is checked before the graph is built.
         """
         check_params(self)
+        raw_uint8 = getattr(X, "dtype", None) == np.uint8
         X, image_shape = checked_rows(X)
         labels = check_labels(y, X.shape[0])
         check_fit_inputs(self, X, image_shape, graph, knn)
         self._fitting_rows = X  # codes_at's reference while fit runs (a view, not a copy)
         self.n_features_in_, self.image_shape_ = X.shape[1], image_shape
+        self.input_scaling_ = InputScaling.of(
+            X, 1.0 / 255.0 if raw_uint8 else float(input_scale or 1.0))
         self.device_ = resolve_device(self.device)
         self.a_, self.b_ = find_ab_params(self.min_dist, self.spread)
         self.graph_: NeighborGraph = graph if graph is not None else build_graph(
@@ -347,8 +355,9 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         self._encoder_inputs(X)
 
     def _encoder_inputs(self, X: Any) -> torch.Tensor:
-        self._check_fitted()
-        return torch.from_numpy(check_new_rows(self, X)).to(self.device_)
+        self._check_fitted()  # rows that arrive raw are scaled as the training rows were
+        rows, _ = getattr(self, "input_scaling_", InputScaling()).apply(check_new_rows(self, X))
+        return torch.from_numpy(rows).to(self.device_)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities from the classifier head (fitted with labels)."""

@@ -1,0 +1,233 @@
+"""A default run sized by measured cost: the networks an image set gets, the epochs that
+fit in a few minutes, and how long the run will take.
+
+Full-resolution conv nets on a few hundred 64×64 images cost seconds a step on
+a CPU: a default run of them takes most of an hour. So for image sets that
+would get convolutions (colour, or 32 px and more), :func:`plan_run` times
+one training step of each candidate pair of networks on this machine, for
+this image size, and takes the first whose steps fit: a PCA-started conv
+autoencoder (``"pca_conv"``, what colour faces use), else the same with MLP
+residuals (``"pca_mlp"``, a small fraction of the cost at 64×64). Both start
+as whitened PCA with a small code, so decodes are recognisable from the
+first step. The epochs (joint training, then the map alone) are sized to
+``seconds``, and the plan says how long it expects the run to take. Other
+data keep the engine's defaults; their plan is an upper bound (training stops
+once the map has converged).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: a default run aims at about this many seconds of training (joint plus map stage)
+DEFAULT_SECONDS = 240.0
+#: share of the budget for the map stage of a two-code model (``refine_map``)
+MAP_SHARE = 0.3
+#: the conv autoencoder is chosen only when at least this many joint steps fit: fewer
+#: leave its decodes at PCA's and its map unformed
+MIN_CONV_STEPS = 1000
+#: candidate networks for image sets, best first
+IMAGE_NETWORKS = ("pca_conv", "pca_mlp")
+#: joint epochs are capped at this many passes over 7,000 rows' worth of steps (faces:
+#: more steps on small sets only memorise them)
+MAX_EPOCHS_AT_FACE_ROWS = 3
+#: map-stage epochs, at most
+MAX_MAP_EPOCHS = 40
+#: batch of the map stage (``ParametricUMAP.refine_map``'s default)
+MAP_BATCH = 512
+#: regression steps of the warm start (``pumap_core.model.fitting.WARM_START_STEPS``)
+WARM_STEPS = 300
+
+
+def wants_image_model(dataset) -> bool:
+    """Image sets the engine's ``"auto"`` networks would give full-resolution convolutions:
+    colour images, or grey ones 32 px a side and more."""
+    shape = getattr(dataset, "image_shape", None)
+    if shape is None or len(shape) < 2:
+        return False
+    return (len(shape) == 3 and shape[2] > 1) or min(shape[:2]) >= 32
+
+
+@dataclass
+class RunPlan:
+    """What a default run will do and how long it should take (seconds of this machine)."""
+
+    params: dict[str, Any]
+    network: str
+    step_seconds: float
+    steps: int
+    warm_seconds: float = 0.0
+    map_step_seconds: float = 0.0
+    map_steps: int = 0
+    capped: bool = False  # the engine stops once converged: ``seconds`` is at most
+    measured: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        return (self.warm_seconds + self.steps * self.step_seconds
+                + self.map_steps * self.map_step_seconds)
+
+    @property
+    def total_steps(self) -> int:
+        """Steps of the whole run: the joint training, then the map alone."""
+        return self.steps + self.map_steps
+
+    def describe(self) -> str:
+        """"about 2:40 (1,900 steps at 0.05 s, then 3,100 of the map alone)"."""
+        from_clock = _clock(self.seconds)
+        what = f"{self.steps:,} steps at {self.step_seconds:.2g} s"
+        if self.map_steps:
+            what += f", then {self.map_steps:,} of the map alone"
+        return f"{'at most' if self.capped else 'about'} {from_clock} ({what})"
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m}:{s:02d}"
+
+
+def image_settings(network: str) -> dict[str, Any]:
+    """The two-code settings every image set gets (the face model's), with ``network``."""
+    from .presets import FACE_SETTINGS
+
+    settings = {k: v for k, v in FACE_SETTINGS.items() if k != "map_epochs"}
+    settings.update(encoder=network, decoder=network)
+    if network != "pca_conv":
+        settings["conv_widths"] = None
+    return settings
+
+
+def _timed(step, repeats: int) -> float:
+    step()  # the first call allocates and picks kernels
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def measure_steps(params: dict[str, Any], n_features: int, image_shape, n_rows: int,
+                  repeats: int = 3) -> dict[str, float]:
+    """Seconds of one joint step, one warm-start step and one map-stage step of a run with
+    ``params``, timed on random rows of this shape (forward, backward and Adam)."""
+    import torch
+
+    from .model.fitting import AUTO_PROJECTION, AUTO_RECONSTRUCTION_ROWS
+    from .nets.conv import CONV_WIDTHS
+    from .nets.factory import default_decoder, default_encoder
+    from .nets.mlp import MLPEncoder
+    from .nets.two_code import CodeMapEncoder, map_and_code
+
+    code = params.get("code_components") or params.get("n_components", 2)
+    kind = params.get("encoder", "auto")
+    widths = tuple(params.get("conv_widths") or CONV_WIDTHS)
+    encoder = default_encoder(n_features, code, image_shape, kind, widths)
+    width = n_features
+    if type(encoder) is MLPEncoder and n_features > 2 * AUTO_PROJECTION:
+        width = AUTO_PROJECTION  # the engine projects wide rows once, before training
+        encoder = MLPEncoder(width, code)
+    decoder = default_decoder(width, code, image_shape if width == n_features else None, True,
+                              params.get("decoder", "auto"), widths)
+    two = params.get("code_components") is not None
+    if two:
+        encoder = CodeMapEncoder(encoder, params.get("n_components", 2), code_components=code)
+    batch = int(params.get("batch_size", 256))
+    per_edge = {"in_batch": 2, "batch_all": 2}.get(params.get("negatives", "batch_all"),
+                                                    2 + int(params.get("negative_sample_rate", 5)))
+    rows = min(per_edge * batch, n_rows)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(rows, width, generator=gen)
+    nets = [encoder, decoder]
+    optimizer = torch.optim.Adam([p for n in nets for p in n.parameters()], lr=1e-4)
+
+    def joint():
+        z, c = map_and_code(encoder, x)
+        out = decoder(c[:AUTO_RECONSTRUCTION_ROWS])
+        loss = z.square().mean() + c.square().mean() + (out - x[:len(out)]).square().mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    def warm():
+        z = encoder(x[:batch])
+        optimizer.zero_grad()
+        z.square().mean().backward()
+        optimizer.step()
+
+    out = {"step": _timed(joint, repeats), "warm": _timed(warm, repeats)}
+    if two:
+        head = encoder.map_head
+        codes = torch.rand(min(2 * MAP_BATCH, n_rows), code, generator=gen)
+        head_opt = torch.optim.Adam(head.parameters(), lr=1e-4)
+
+        def map_step():
+            loss = head(codes).square().mean()
+            head_opt.zero_grad()
+            loss.backward()
+            head_opt.step()
+
+        out["map"] = _timed(map_step, repeats)
+    return out
+
+
+def _steps_per_epoch(edge_mass: float, batch: int) -> int:
+    return max(1, int(np.ceil(edge_mass / batch)))
+
+
+def plan_run(dataset, edge_mass: float, seconds: float = DEFAULT_SECONDS,
+             base: dict[str, Any] | None = None) -> RunPlan:
+    """The default run for ``dataset`` (a :class:`pumap_core.data.Dataset`) whose neighbour
+    graph has ``edge_mass`` (the sum of its edge weights): settings and expected length.
+
+    ``base``: settings that hold whatever is chosen (the caller's). Image sets that
+    would get full-resolution convolutions get the image settings (a 16-D code and a
+    2-D map) with the first of :data:`IMAGE_NETWORKS` whose measured steps fit
+    ``seconds``, and epochs sized to it.
+    """
+    n, d, shape = dataset.n_samples, dataset.n_features, dataset.image_shape
+    base = dict(base or {})
+    if not wants_image_model(dataset):
+        return _default_plan(dataset, edge_mass, base)
+    joint_budget = seconds * (1.0 - MAP_SHARE)
+    measured: dict[str, float] = {}
+    for network in IMAGE_NETWORKS:
+        params = {**image_settings(network), **base}
+        cost = measure_steps(params, d, shape, n)
+        measured.update({f"{network} {k}": v for k, v in cost.items()})
+        warm = WARM_STEPS * cost["warm"] if params.get("init", "spectral") else 0.0
+        fit = int((joint_budget - warm) / cost["step"])
+        if fit >= MIN_CONV_STEPS or network == IMAGE_NETWORKS[-1]:
+            break
+    batch = int(params["batch_size"])
+    per_epoch = _steps_per_epoch(edge_mass, batch)
+    cap = max(1, round(MAX_EPOCHS_AT_FACE_ROWS * 7000 / max(n, 1)))
+    epochs = int(np.clip(fit // per_epoch, 1, cap))
+    map_per_epoch = _steps_per_epoch(edge_mass, MAP_BATCH)
+    map_epochs = int(np.clip(seconds * MAP_SHARE / (cost["map"] * map_per_epoch), 1,
+                             MAX_MAP_EPOCHS))
+    params.update(n_epochs=epochs, map_epochs=map_epochs)
+    return RunPlan(params=params, network=network, step_seconds=cost["step"],
+                   steps=epochs * per_epoch, warm_seconds=warm,
+                   map_step_seconds=cost["map"], map_steps=map_epochs * map_per_epoch,
+                   measured=measured)
+
+
+def _default_plan(dataset, edge_mass: float, base: dict[str, Any]) -> RunPlan:
+    """The engine's defaults: the step measured, the length bounded by the epoch cap."""
+    from .model.fitting import AUTO_EDGE_SAMPLES, AUTO_EPOCHS
+
+    params = dict(base)
+    cost = measure_steps({"reconstruction": True, **params}, dataset.n_features,
+                         dataset.image_shape, dataset.n_samples)
+    epochs = params.get("n_epochs") or int(np.clip(round(AUTO_EDGE_SAMPLES / max(edge_mass, 1.0)),
+                                                   *AUTO_EPOCHS))
+    steps = epochs * _steps_per_epoch(edge_mass, int(params.get("batch_size", 256)))
+    warm = WARM_STEPS * cost["warm"] if params.get("init", "spectral") else 0.0
+    return RunPlan(params=params, network="mlp", step_seconds=cost["step"], steps=steps,
+                   warm_seconds=warm, capped=params.get("n_epochs") is None,
+                   measured={f"mlp {k}": v for k, v in cost.items()})

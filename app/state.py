@@ -54,7 +54,8 @@ def live_parameter(name: str, **overrides) -> param.Number:
 
 class SessionState(Inspecting, param.Parameterized):
     # -- data ---------------------------------------------------------------
-    source = param.String(default="digits", doc="Chosen built-in data set (a load() source).")
+    source = param.String(default="digits", doc="What the data set was opened from: a built-in "
+                          "name or a path (a load() source).")
     sources = param.Dict(default={"digits (1,797 · 8×8)": "digits"},
                          doc="Chooser label -> load() source.")
     dataset = param.Parameter(default=None, doc="The loaded pumap_core Dataset.")
@@ -110,6 +111,7 @@ class SessionState(Inspecting, param.Parameterized):
         self._frame_times: deque[float] = deque(maxlen=12)
         self._steering = None
         self._closed = False
+        self._requested = ""  # the source of the load under way
         self.param.watch(self._on_live, list(self.live_names()))
 
     @classmethod
@@ -148,6 +150,7 @@ class SessionState(Inspecting, param.Parameterized):
         if path is None:
             return
         self.param.update(error="", warning="", notice=f"Loading {source} …", loading=source)
+        self._requested = source
         self.worker.load(path, wait=wait)
 
     def _on_dataset(self, ds, stopped: str | None) -> None:
@@ -163,13 +166,14 @@ class SessionState(Inspecting, param.Parameterized):
             notice = f"Training on {stopped} stopped to switch to {ds.name}. " + notice
         self.param.update(
             dataset=ds, shown=ds, added=None, model=None, loading="", preview=None, table=None,
-            plan=None, warning="",
+            plan=None, warning="", source=self._requested or self.source,
             reconstruction=ds.n_samples * ds.n_features <= RECONSTRUCTION_AUTO_LIMIT,
             color_by=default_color_by(columns), frame=None, progress=None, losses=[], quality={}, click=None,
             hover=-1, selection=np.zeros(0, np.int64), notice=notice,
             **faces.shown_settings(ds, (*self.live_names(), "batch_size", "n_neighbors"),
                                    self.dataset),
             dataset_info=f"{ds.name}: {ds.n_samples:,} items × {ds.n_features:,} features{shape}")
+        self._requested = ""
 
     def _on_table(self, table) -> None:
         """An embedding table opened: its map replaces data, model and frames."""
@@ -265,6 +269,7 @@ class SessionState(Inspecting, param.Parameterized):
             elif kind == "table":
                 self._on_table(payload)
             elif kind == "error":
+                self._requested = ""
                 self.param.update(error=payload, notice="", loading="")
             elif kind == "preview":
                 self.preview = Frame.of(payload)

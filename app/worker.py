@@ -237,6 +237,9 @@ class Worker(DataSlots):
         """Stop every worker and let go of the data and the model (browser tab closed)."""
         self._closed = True
         self.stop(wait=True, timeout=timeout)
+        graph = self._graph_thread
+        if graph is not None and graph is not threading.current_thread():
+            graph.join(timeout)  # its graph and plan are short; torch must not run at exit
         with self._lock:
             self._generation += 1  # whatever a straggling thread reports is dropped
             self.dataset = self.model = self.controls = self._latest = self.preview = None

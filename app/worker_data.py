@@ -17,6 +17,7 @@ from pumap_core import ParametricUMAP
 from . import prepare
 from .added import check_features, embed_rows
 from .dask_map import DaskMap, is_embedding_table
+from .data_choices import display_name
 from .faces import load_options, preset
 from .graphs import graph_for_model
 
@@ -29,10 +30,12 @@ RUN_PHASES = ("training", "paused", "stopping")
 
 
 def load_dataset(source: str, **options: Any):
-    """``pumap_core.data.load`` with the app's choices for the named sets."""
+    """``pumap_core.data.load`` with the app's choices (and names) for the named sets."""
     from pumap_core.data import load
 
-    return load(source, **load_options(source, options))
+    ds = load(source, **load_options(source, options))
+    ds.name = display_name(source, ds.name)
+    return ds
 
 
 class DataSlots:

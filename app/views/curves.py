@@ -13,10 +13,11 @@ import param
 from pumap_core.training.live import WEIGHT_OF
 
 from ..state import SessionState
+from .dispatch import DocumentOutbox
 
 COMPONENTS = ("total", "umap", "global", "reconstruction")
 COLORS = {"total": "#222222", "umap": "#1f77b4", "global": "#d62728", "reconstruction": "#2ca02c"}
-LABELS = {"total": "total", "umap": "umap", "global": "global (1 − r)",
+LABELS = {"total": "total", "umap": "neighbourhoods (UMAP)", "global": "global structure",
           "reconstruction": "reconstruction"}
 
 
@@ -87,6 +88,7 @@ class LossCurves(pn.viewable.Viewer):
                                       sizing_mode="stretch_width", height=230,
                                       css_classes=["loss-pane"])
         self._shown, self._at = 0, 0.0
+        self.outbox = DocumentOutbox()
         state.param.watch(self._update, ["losses", "phase"])
 
     def _update(self, *_):
@@ -95,7 +97,8 @@ class LossCurves(pn.viewable.Viewer):
         if len(points) == self._shown or (live and time.monotonic() - self._at < self.PERIOD):
             return
         self._shown, self._at = len(points), time.monotonic()
-        self.pipe.send(loss_table(points))
+        table = loss_table(points)
+        self.outbox.send("losses", lambda: self.pipe.send(table))
 
     def __panel__(self) -> pn.pane.HoloViews:
         return self.pane

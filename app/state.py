@@ -44,6 +44,11 @@ FRAME_INTERVAL = ((20_000, 0.35), (None, 0.4))
 RECONSTRUCTION_AUTO_LIMIT = 100_000_000
 
 
+#: settings a run plan (or a data set's preset) chooses, shown in the sidebar
+PLANNED = ("learning_rate", "min_dist", "global_correlation_weight", "reconstruction_weight",
+           "batch_size", "n_neighbors")
+
+
 def live_parameter(name: str, **overrides) -> param.Number:
     """A parameter for the engine's live setting ``name``: default, bounds, slider range
     and doc all come from :data:`pumap_core.training.live.LIVE`."""
@@ -112,7 +117,10 @@ class SessionState(Inspecting, param.Parameterized):
         self._steering = None
         self._closed = False
         self._requested = ""  # the source of the load under way
+        self._touched: set[str] = set()  # settings the person changed since the data loaded
+        self._applying = False  # set while the state itself sets them
         self.param.watch(self._on_live, list(self.live_names()))
+        self.param.watch(self._on_setting, list(PLANNED))
 
     @classmethod
     def live_names(cls) -> tuple[str, ...]:
@@ -153,6 +161,24 @@ class SessionState(Inspecting, param.Parameterized):
         self._requested = source
         self.worker.load(path, wait=wait)
 
+    def _on_setting(self, *events) -> None:
+        if not self._applying:
+            self._touched.update(e.name for e in events)
+
+    def _apply(self, **values) -> None:
+        """Set values the page shows for the data (not the person's choices)."""
+        self._applying = True
+        try:
+            self.param.update(**values)
+        finally:
+            self._applying = False
+
+    def _on_plan(self, plan) -> None:
+        """The run plan arrived: the settings widgets show what Train will run, except
+        what the person has changed meanwhile."""
+        self._apply(plan=plan, **{k: v for k, v in plan.params.items()
+                                  if k in PLANNED and k not in self._touched})
+
     def _on_dataset(self, ds, stopped: str | None) -> None:
         columns = [LABEL] if ds.labels is not None else []
         columns += [str(c) for c in ds.attributes.columns[:60]]
@@ -164,14 +190,14 @@ class SessionState(Inspecting, param.Parameterized):
         notice = f"Loaded {ds.name}."
         if stopped:
             notice = f"Training on {stopped} stopped to switch to {ds.name}. " + notice
-        self.param.update(
+        self._touched = set()
+        self._apply(
             dataset=ds, shown=ds, added=None, model=None, loading="", preview=None, table=None,
             plan=None, warning="", source=self._requested or self.source,
             reconstruction=ds.n_samples * ds.n_features <= RECONSTRUCTION_AUTO_LIMIT,
             color_by=default_color_by(columns), frame=None, progress=None, losses=[], quality={}, click=None,
             hover=-1, selection=np.zeros(0, np.int64), notice=notice,
-            **faces.shown_settings(ds, (*self.live_names(), "batch_size", "n_neighbors"),
-                                   self.dataset),
+            **faces.shown_settings(ds, PLANNED, self.dataset),
             dataset_info=f"{ds.name}: {ds.n_samples:,} items × {ds.n_features:,} features{shape}")
         self._requested = ""
 
@@ -274,7 +300,7 @@ class SessionState(Inspecting, param.Parameterized):
             elif kind == "preview":
                 self.preview = Frame.of(payload)
             elif kind == "plan":
-                self.plan = payload
+                self._on_plan(payload)
             elif kind == "reset":
                 self._steering = None
                 self.param.update(frame=None, progress=None, losses=[], quality={}, click=None,

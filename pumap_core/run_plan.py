@@ -39,6 +39,8 @@ MAX_EPOCHS_AT_FACE_ROWS = 3
 MAX_MAP_EPOCHS = 40
 #: batch of the map stage (``ParametricUMAP.refine_map``'s default)
 MAP_BATCH = 512
+#: learning rate of the MLP-residual image model
+PCA_MLP_LEARNING_RATE = 3e-4
 #: regression steps of the warm start (``pumap_core.model.fitting.WARM_START_STEPS``)
 WARM_STEPS = 300
 
@@ -97,7 +99,10 @@ def image_settings(network: str) -> dict[str, Any]:
     settings = {k: v for k, v in FACE_SETTINGS.items() if k != "map_epochs"}
     settings.update(encoder=network, decoder=network)
     if network != "pca_conv":
-        settings["conv_widths"] = None
+        # MLP residuals on a few hundred images drift from PCA's held-out decodes at 1e-3
+        # (400 grey faces: MSE 1.22x PCA-16's after 50 s, 1.08x at 3e-4):
+        # benchmarks/results/image_sets.md
+        settings.update(conv_widths=None, learning_rate=PCA_MLP_LEARNING_RATE)
     return settings
 
 
@@ -159,7 +164,12 @@ def measure_steps(params: dict[str, Any], n_features: int, image_shape, n_rows: 
         z.square().mean().backward()
         optimizer.step()
 
-    out = {"step": _timed(joint, repeats), "warm": _timed(warm, repeats)}
+    def embed_rows():  # what a snapshot costs, per row: the encoder alone, no gradients
+        with torch.no_grad():
+            encoder(x)
+
+    out = {"step": _timed(joint, repeats), "warm": _timed(warm, repeats),
+           "embed_row": _timed(embed_rows, repeats) / rows}
     if two:
         head = encoder.map_head
         codes = torch.rand(min(2 * MAP_BATCH, n_rows), code, generator=gen)
@@ -179,12 +189,25 @@ def _steps_per_epoch(edge_mass: float, batch: int) -> int:
     return max(1, int(np.ceil(edge_mass / batch)))
 
 
+def snapshot_share(n_rows: int, embed_row: float, interval: float | None) -> float:
+    """How much longer training takes with snapshots of all ``n_rows`` every ``interval``
+    seconds: the loop trains at least three times as long as a snapshot took."""
+    if not interval:
+        return 1.0
+    snapshot = n_rows * embed_row
+    training = max(interval, 3.0 * snapshot)
+    return (training + snapshot) / training
+
+
 def plan_run(dataset, edge_mass: float, seconds: float = DEFAULT_SECONDS,
-             base: dict[str, Any] | None = None) -> RunPlan:
+             base: dict[str, Any] | None = None, snapshot_interval: float | None = None
+             ) -> RunPlan:
     """The default run for ``dataset`` (a :class:`pumap_core.data.Dataset`) whose neighbour
     graph has ``edge_mass`` (the sum of its edge weights): settings and expected length.
 
-    ``base``: settings that hold whatever is chosen (the caller's). Image sets that
+    ``base``: settings that hold whatever is chosen (the caller's);
+    ``snapshot_interval``: seconds between snapshots of every row's embedding (a live
+    view), whose cost the plan counts. Image sets that
     would get full-resolution convolutions get the image settings (a 16-D code and a
     2-D map) with the first of :data:`IMAGE_NETWORKS` whose measured steps fit
     ``seconds``, and epochs sized to it.
@@ -192,13 +215,14 @@ def plan_run(dataset, edge_mass: float, seconds: float = DEFAULT_SECONDS,
     n, d, shape = dataset.n_samples, dataset.n_features, dataset.image_shape
     base = dict(base or {})
     if not wants_image_model(dataset):
-        return _default_plan(dataset, edge_mass, base)
+        return _default_plan(dataset, edge_mass, base, snapshot_interval)
     joint_budget = seconds * (1.0 - MAP_SHARE)
     measured: dict[str, float] = {}
     for network in IMAGE_NETWORKS:
         params = {**image_settings(network), **base}
         cost = measure_steps(params, d, shape, n)
         measured.update({f"{network} {k}": v for k, v in cost.items()})
+        cost["step"] *= snapshot_share(n, cost["embed_row"], snapshot_interval)
         warm = WARM_STEPS * cost["warm"] if params.get("init", "spectral") else 0.0
         fit = int((joint_budget - warm) / cost["step"])
         if fit >= MIN_CONV_STEPS or network == IMAGE_NETWORKS[-1]:
@@ -217,13 +241,15 @@ def plan_run(dataset, edge_mass: float, seconds: float = DEFAULT_SECONDS,
                    measured=measured)
 
 
-def _default_plan(dataset, edge_mass: float, base: dict[str, Any]) -> RunPlan:
+def _default_plan(dataset, edge_mass: float, base: dict[str, Any],
+                  snapshot_interval: float | None) -> RunPlan:
     """The engine's defaults: the step measured, the length bounded by the epoch cap."""
     from .model.fitting import AUTO_EDGE_SAMPLES, AUTO_EPOCHS
 
     params = dict(base)
     cost = measure_steps({"reconstruction": True, **params}, dataset.n_features,
                          dataset.image_shape, dataset.n_samples)
+    cost["step"] *= snapshot_share(dataset.n_samples, cost["embed_row"], snapshot_interval)
     epochs = params.get("n_epochs") or int(np.clip(round(AUTO_EDGE_SAMPLES / max(edge_mass, 1.0)),
                                                    *AUTO_EPOCHS))
     steps = epochs * _steps_per_epoch(edge_mass, int(params.get("batch_size", 256)))

@@ -42,8 +42,9 @@ def css_class(name: str) -> str:
 
 def with_tooltip(widget, text: str) -> pn.Row:
     """``widget`` with an (i) beside it that shows ``text``: the engine's name and meaning."""
-    return pn.Row(widget, pn.widgets.TooltipIcon(value=text, margin=(28, 0, 0, -8)),
-                  sizing_mode="stretch_width")
+    widget.sizing_mode = "stretch_width"
+    return pn.Row(widget, pn.widgets.TooltipIcon(value=text, width=18, margin=(22, 4, 0, 0)),
+                  sizing_mode="stretch_width", margin=0)
 
 
 def slider_end(soft_end: float, value: float) -> float:

@@ -48,7 +48,8 @@ def status_text(phase: str, progress: Snapshot | None, loading: str = "",
                 parts.append(f'<span class="converged">stopped early, at epoch {p.epoch:.1f} of at '
                              f"most {p.n_epochs}: the map had stopped improving</span>")
         if p.settings:
-            parts.append(f'<span class="running-settings">running with '
+            verb = "running with" if phase in ("training", "paused") else "trained with"
+            parts.append(f'<span class="running-settings">{verb} '
                          f"{settings_text(p.settings)}</span>")
     if added is not None:
         parts.append(f'<span class="added-status">+{added.n:,} new rows '

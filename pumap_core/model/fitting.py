@@ -17,7 +17,15 @@ from ..nets.classifier import ClassifierHead
 from ..nets.conv import CONV_WIDTHS
 from ..nets.factory import default_decoder, default_encoder
 from ..nets.mlp import MLPDecoder, MLPEncoder
-from ..nets.pca_start import PCAStartDecoder, PCAStartEncoder, pca_init
+from ..nets.pca_start import (
+    PROJECTED,
+    PCAMLPDecoder,
+    PCAMLPEncoder,
+    PCAStartDecoder,
+    PCAStartEncoder,
+    pca_init,
+    pca_rows,
+)
 from ..nets.projection import InputProjection, ProjectedDecoder, ProjectedEncoder
 from ..nets.two_code import CodeMapEncoder
 from ..training.initialization import initial_layout
@@ -70,14 +78,16 @@ def build_networks(est, X: np.ndarray, image_shape, labels: np.ndarray | None, s
     width = est.code_components or est.n_components  # what the decoder reads
     widths = tuple(est.conv_widths) if est.conv_widths else CONV_WIDTHS
     pca = None
-    if {"pca_conv", "pca_mlp"} & {str(est.encoder), str(est.decoder) if est.reconstruction else ""}:
-        pca = pca_init(X, width, random_state=seed % 2**31)
+    kinds = {str(est.encoder), str(est.decoder) if est.reconstruction else ""}
+    if {"pca_conv", "pca_mlp"} & kinds:  # the MLP residuals read the first PROJECTED
+        pca = pca_init(X, max(width, PROJECTED) if "pca_mlp" in kinds else width,
+                       random_state=seed % 2**31)
     if isinstance(est.encoder, nn.Module):
         encoder = est.encoder
     else:
         encoder = default_encoder(d, width, image_shape, est.encoder, widths)
-        if isinstance(encoder, PCAStartEncoder):
-            encoder.init_pca(*pca)
+        if isinstance(encoder, (PCAStartEncoder, PCAMLPEncoder)):
+            encoder.init_pca(*pca_rows(pca, encoder))
         n_proj = projection_size(est, d, encoder)
         if n_proj:
             projection = InputProjection.pca(X, n_proj, random_state=seed % 2**31)
@@ -100,8 +110,8 @@ def build_networks(est, X: np.ndarray, image_shape, labels: np.ndarray | None, s
                                        clip=unit)
         else:
             decoder = default_decoder(d, width, image_shape, unit, est.decoder, widths)
-            if isinstance(decoder, PCAStartDecoder):
-                decoder.init_pca(*pca)
+            if isinstance(decoder, (PCAStartDecoder, PCAMLPDecoder)):
+                decoder.init_pca(*pca_rows(pca, decoder))
     classifier = None
     if est.classes_ is not None and len(est.classes_) and classifier_weight(est, labels) > 0:
         n_classes = int(est.classes_.max()) + 1

@@ -4,9 +4,9 @@ The PCA part is fixed (buffers, set by ``init_pca``); the residual network's
 output layer starts at zero, so an encoder/decoder pair starts as PCA with
 ``n_components`` components and training only ever improves on it: images
 decode recognisably from the first step instead of after minutes. The
-residual is a conv net (:mod:`.conv`: ``PCAConvEncoder``) or an MLP
-(:class:`PCAMLPEncoder`, for image sets too large for convolutions at their
-size within a few minutes on a CPU).
+residual is a conv net (:mod:`.conv`: ``PCAConvEncoder``) or an MLP on the
+first hundred PCA coordinates (:class:`PCAMLPEncoder`, for image sets too
+large for convolutions at their size within a few minutes on a CPU).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from .projection import fit_pca
 
 #: hidden layers of the MLP residuals
 MLP_HIDDEN = (256, 256)
+#: whitened PCA coordinates the MLP residuals read and write (not every pixel)
+PROJECTED = 100
 
 
 class PCAStartEncoder(nn.Module):
@@ -79,32 +81,81 @@ class PCAStartDecoder(nn.Module):
         return out
 
 
-class PCAMLPEncoder(PCAStartEncoder):
-    """:class:`PCAStartEncoder` with an MLP residual: any rows, any width."""
+class PCAMLPEncoder(nn.Module):
+    """Whitened PCA plus an MLP on the first ``n_projected`` whitened PCA coordinates:
+    ``p = (x − mean) · W / σ``, ``z = p[:, :n_components] + mlp(p)``.
 
-    def __init__(self, n_features: int, n_components: int, hidden=MLP_HIDDEN):
-        self.n_features, self.hidden = int(n_features), tuple(int(h) for h in hidden)
-        residual = MLPEncoder(self.n_features, int(n_components), self.hidden)
-        super().__init__(self.n_features, n_components, residual, residual.out)
+    The MLP reads ``n_projected`` numbers instead of every pixel (a 64×64 image is
+    4,096), which makes a step several times cheaper and keeps the residual from
+    memorising a few hundred images; its output layer starts at zero.
+    """
+
+    def __init__(self, n_features: int, n_components: int, hidden=MLP_HIDDEN,
+                 n_projected: int = PROJECTED):
+        super().__init__()
+        self.n_features, self.n_components = int(n_features), int(n_components)
+        self.hidden = tuple(int(h) for h in hidden)
+        self.n_projected = max(self.n_components, min(int(n_projected), self.n_features))
+        self.register_buffer("mean", torch.zeros(self.n_features))
+        self.register_buffer("components", torch.zeros(self.n_features, self.n_projected))  # W/σ
+        self.residual = MLPEncoder(self.n_projected, self.n_components, self.hidden)
+        nn.init.zeros_(self.residual.out.weight)
+        nn.init.zeros_(self.residual.out.bias)
+
+    def init_pca(self, mean: np.ndarray, components: np.ndarray, scale: np.ndarray) -> None:
+        """``components``: ``n_projected`` × n_features unit rows; ``scale``: their σ."""
+        with torch.no_grad():
+            self.mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
+            w = np.asarray(components, dtype=np.float64) / np.asarray(scale, dtype=np.float64)[:, None]
+            self.components.copy_(torch.as_tensor(w.T, dtype=torch.float32))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        p = torch.addmm(-(self.mean @ self.components), x, self.components)
+        return p[:, :self.n_components] + self.residual(p)
 
     def config(self) -> dict[str, Any]:
         return {"type": "pca_mlp_encoder", "n_features": self.n_features,
-                "n_components": self.n_components, "hidden": list(self.hidden)}
+                "n_components": self.n_components, "hidden": list(self.hidden),
+                "n_projected": self.n_projected}
 
 
-class PCAMLPDecoder(PCAStartDecoder):
-    """:class:`PCAStartDecoder` with an MLP residual."""
+class PCAMLPDecoder(nn.Module):
+    """The mirror of :class:`PCAMLPEncoder`: ``x̂ = mean + (z ⊕ mlp(z)) · σ Wᵀ``, where the
+    code fills the first ``n_components`` whitened coordinates and the MLP (output layer
+    at zero) adds to all ``n_projected``. Clipped to [0, 1] in eval mode when
+    ``clip_output``."""
 
     def __init__(self, n_components: int, n_features: int, hidden=MLP_HIDDEN,
-                 clip_output: bool = True):
-        self.n_features, self.hidden = int(n_features), tuple(int(h) for h in hidden)
-        residual = MLPDecoder(int(n_components), self.n_features, self.hidden)
-        super().__init__(self.n_features, n_components, residual, residual.net[-1], clip_output)
+                 clip_output: bool = True, n_projected: int = PROJECTED):
+        super().__init__()
+        self.n_features, self.n_components = int(n_features), int(n_components)
+        self.hidden = tuple(int(h) for h in hidden)
+        self.n_projected = max(self.n_components, min(int(n_projected), self.n_features))
+        self.clip_output, self.sigmoid_output = bool(clip_output), False
+        self.register_buffer("mean", torch.zeros(self.n_features))
+        self.register_buffer("components", torch.zeros(self.n_projected, self.n_features))  # σW
+        self.residual = MLPDecoder(self.n_components, self.n_projected, self.hidden)
+        nn.init.zeros_(self.residual.net[-1].weight)
+        nn.init.zeros_(self.residual.net[-1].bias)
+
+    def init_pca(self, mean: np.ndarray, components: np.ndarray, scale: np.ndarray) -> None:
+        with torch.no_grad():
+            self.mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
+            w = np.asarray(components, dtype=np.float64) * np.asarray(scale, dtype=np.float64)[:, None]
+            self.components.copy_(torch.as_tensor(w, dtype=torch.float32))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        p = self.residual(z)
+        p = torch.cat([p[:, :self.n_components] + z, p[:, self.n_components:]], dim=1)
+        out = torch.addmm(self.mean, p, self.components)
+        if self.clip_output and not self.training:
+            out = out.clamp(0.0, 1.0)
+        return out
 
     def config(self) -> dict[str, Any]:
         return {"type": "pca_mlp_decoder", "n_components": self.n_components,
                 "n_features": self.n_features, "hidden": list(self.hidden),
-                "clip_output": self.clip_output}
+                "clip_output": self.clip_output, "n_projected": self.n_projected}
 
 
 def pca_init(X: np.ndarray, n_components: int, random_state: int | None = 0,
@@ -117,3 +168,11 @@ def pca_init(X: np.ndarray, n_components: int, random_state: int | None = 0,
     scale = np.ones(n_components)
     comps[:k], scale[:k] = pca.components_, np.sqrt(np.maximum(pca.explained_variance_, 1e-12))
     return pca.mean_, comps, scale
+
+
+def pca_rows(pca: tuple[np.ndarray, np.ndarray, np.ndarray], net: nn.Module
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The part of ``pca_init``'s result that ``net`` holds: its first components."""
+    k = int(getattr(net, "n_projected", net.n_components))
+    mean, components, scale = pca
+    return mean, components[:k], scale[:k]

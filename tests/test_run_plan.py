@@ -1,0 +1,73 @@
+"""The run plan: image sets get networks and epochs by measured cost, and an expected length."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pumap_core.data import Dataset
+from pumap_core.run_plan import (
+    IMAGE_NETWORKS,
+    MIN_CONV_STEPS,
+    RunPlan,
+    measure_steps,
+    plan_run,
+    wants_image_model,
+)
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def grey_images(n: int, side: int, seed: int = 0) -> Dataset:
+    rng = np.random.default_rng(seed)
+    return Dataset(images=rng.integers(0, 256, (n, side, side), dtype=np.uint8), name="grey")
+
+
+def test_which_sets_get_the_image_model():
+    assert wants_image_model(grey_images(10, 64))  # 64 px grey: conv by size before
+    assert not wants_image_model(grey_images(10, 28))  # MNIST-sized: the engine's MLP
+    assert not wants_image_model(Dataset(X=np.zeros((5, 3), np.float32)))
+    colour = Dataset(images=np.zeros((4, 8, 8, 3), np.uint8))
+    assert wants_image_model(colour)
+
+
+def test_a_grey_64px_set_gets_networks_whose_steps_fit_the_budget():
+    ds = grey_images(200, 64)
+    plan = plan_run(ds, edge_mass=200 * 15 * 0.6, seconds=60.0)
+    assert plan.network in IMAGE_NETWORKS
+    assert plan.params["encoder"] == plan.params["decoder"] == plan.network
+    assert plan.params["code_components"] == 16 and plan.params["n_components"] == 2
+    conv_step = plan.measured["pca_conv step"]
+    if plan.network == "pca_conv":  # chosen only when enough of its steps fit
+        assert 60.0 * 0.7 / conv_step >= MIN_CONV_STEPS
+    else:
+        assert plan.measured["pca_mlp step"] < conv_step
+    # the schedule is sized to the budget: the run is expected to end within it
+    assert plan.params["n_epochs"] >= 1 and plan.params["map_epochs"] >= 1
+    assert plan.steps == plan.params["n_epochs"] * int(np.ceil(1800 / 64))
+    assert plan.seconds <= 60.0 * 1.05 or plan.params["n_epochs"] == 1
+    assert plan.describe().startswith("about ")
+
+
+def test_other_data_keep_the_engines_defaults_and_an_upper_bound():
+    from pumap_core.data import load_digits
+
+    plan = plan_run(load_digits(limit=300), edge_mass=300 * 15 * 0.6)
+    assert plan.params == {} and plan.network == "mlp" and plan.capped
+    assert plan.describe().startswith("at most ")
+    assert plan.steps >= 10 * int(np.ceil(2700 / 256))  # AUTO_EPOCHS' lower bound
+
+
+def test_measured_steps_cost_more_for_bigger_networks():
+    cheap = measure_steps({"reconstruction": True}, 64, None, 500, repeats=2)
+    dear = measure_steps({"code_components": 16, "encoder": "pca_conv", "decoder": "pca_conv",
+                          "reconstruction": True, "batch_size": 64, "negatives": "in_batch",
+                          "conv_widths": (16, 32, 64)}, 64 * 64, (64, 64), 500, repeats=2)
+    assert dear["step"] > cheap["step"] > 0 and "map" in dear and "map" not in cheap
+
+
+def test_a_plan_adds_up_its_stages():
+    plan = RunPlan(params={}, network="pca_mlp", step_seconds=0.1, steps=100,
+                   warm_seconds=3.0, map_step_seconds=0.01, map_steps=500)
+    assert plan.seconds == pytest.approx(3.0 + 10.0 + 5.0)
+    assert plan.total_steps == 600 and "then 500 of the map alone" in plan.describe()

@@ -22,6 +22,7 @@ import pandas as pd
 from pumap_core.features import (
     direction_scales,
     feature_vectors,
+    image_lightness,
     shift_codes,
 )
 
@@ -171,8 +172,10 @@ def fit_steering(model, ds, frame, seed: int = 0, key: tuple = ()) -> Steering |
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if len(attrs.columns):
-                w = feature_vectors(codes, attrs.iloc[rows].reset_index(drop=True))
+            if len(attrs.columns):  # lighting and skin tone held fixed, where there are images
+                light = image_lightness(ds.images[rows]) if ds.images is not None else None
+                w = feature_vectors(codes, attrs.iloc[rows].reset_index(drop=True),
+                                    covariates=light)
             else:
                 w = feature_vectors(codes, ds.labels[rows], ds.label_names)
         strength = attribute_effects(model, codes, w, seed)

@@ -29,6 +29,7 @@ from .progress import progress_of
 from .quality import QualityMonitor
 from .state_inspect import Inspecting
 from .worker import Worker
+from .worker_data import FRAME_INTERVAL, frame_interval  # noqa: F401 - FRAME_INTERVAL re-exported
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +37,6 @@ log = logging.getLogger(__name__)
 ENGINE = ParametricUMAP().get_params()
 #: phases in which a run holds the worker
 RUNNING = ("training", "paused", "stopping")
-#: snapshot spacing. Each frame costs the server ~0.1 s of shading whatever the size, and
-#: large data ~0.2 s more of the training thread for the full embedding: about 2.5-3 frames/s.
-FRAME_INTERVAL = ((20_000, 0.35), (None, 0.4))
 #: reconstruction (so clicks decode) is on by default up to this many values (rows ×
 #: features), MNIST and CelebA included (the decoder sees 256 rows a step: 1.25-1.45× a step)
 RECONSTRUCTION_AUTO_LIMIT = 100_000_000
@@ -247,8 +245,7 @@ class SessionState(Inspecting, param.Parameterized):
         self.param.update(error="", notice="", frame=None, losses=[], quality={}, click=None,
                           progress=None)
         self._steering = None
-        n = self.dataset.n_samples
-        interval = next(t for limit, t in FRAME_INTERVAL if limit is None or n <= limit)
+        interval = frame_interval(self.dataset.n_samples)
         params = faces.training_params(self.training_params())
         self.worker.start(wait=wait, snapshot_interval=interval, **params)
         self.phase = self.worker.phase

@@ -27,6 +27,14 @@ log = logging.getLogger(__name__)
 #: the person presses Train (most open them to look with a loaded model)
 PREBUILD_MAX_ROWS = 200_000
 RUN_PHASES = ("training", "paused", "stopping")
+#: snapshot spacing. Each frame costs the server ~0.1 s of shading whatever the size, and
+#: large data ~0.2 s more of the training thread for the full embedding: about 2.5-3 frames/s.
+FRAME_INTERVAL = ((20_000, 0.35), (None, 0.4))
+
+
+def frame_interval(n_rows: int) -> float:
+    """Seconds between snapshots of a run on ``n_rows`` rows."""
+    return next(t for limit, t in FRAME_INTERVAL if limit is None or n_rows <= limit)
 
 
 def load_dataset(source: str, **options: Any):
@@ -130,7 +138,8 @@ class DataSlots:
         t0 = time.monotonic()
         graph = graph_for_model(ds.X, ParametricUMAP(**preset(ds)))
         prepare.record(ds, time.monotonic() - t0)
-        plan = plan_run(ds, float(graph.edges.weight.sum()))
+        plan = plan_run(ds, float(graph.edges.weight.sum()),
+                        snapshot_interval=frame_interval(ds.n_samples))
         with self._lock:
             if self.dataset is ds:
                 self.plan = plan

@@ -8,6 +8,7 @@ them, without the network and the browser:
     python -m benchmarks.bench_app --seconds 20 --synthetic
     python -m benchmarks.bench_app --sessions 8   # 8 Chromium sessions against one server
     python -m benchmarks.bench_app --time-to-map mnist-all   # Train -> first frame -> a formed map
+    python -m benchmarks.bench_app --image-sets   # three image sets: map, run, decodes
 
 ``--time-to-map SOURCE`` loads SOURCE as the app does, waits for the graph the
 app builds on load, presses Train with the app's defaults and reports the
@@ -245,6 +246,11 @@ def main(argv=None) -> None:
     p.add_argument("--sessions", type=int, default=0,
                    help="open this many Chromium sessions against one server instead")
     p.add_argument("--epochs", type=int, default=20, help="digits epochs per session (--sessions)")
+    p.add_argument("--image-sets", action="store_true",
+                   help="time three image sets from map to the end of a default run "
+                        "(benchmarks/image_sets.py)")
+    p.add_argument("--image-choices", action="store_true",
+                   help="with --image-sets: also the learning-rate comparison behind its model")
     args = p.parse_args(argv)
     if args.sessions:
         return sessions(args.sessions, args.epochs)
@@ -256,6 +262,11 @@ def main(argv=None) -> None:
     rows = {"warm-up at server start, datashader + torch (s)": time.perf_counter() - t}
     if args.time_to_map:
         return save_time_to_map(rows | time_to_map(args.time_to_map, args.limit), args)
+    if args.image_sets:
+        from benchmarks import image_sets
+
+        os.environ.setdefault("PUMAP_DATA_DIR", str(data_dir()))
+        return image_sets.run(choices=args.image_choices)
     rows.update(first_frame(args.first_epochs, args.clicks))
     ds = big_dataset(args.synthetic)
     rows["data set"] = f"{ds.name} {ds.n_samples:,}×{ds.n_features}"

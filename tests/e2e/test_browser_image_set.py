@@ -1,0 +1,104 @@
+"""End to end, a served app with a data root and an image set opened by path: the root
+refuses /etc, ../.. and links out of it; a 400-image grey .npy set (Olivetti's size)
+trains with the defaults to a map within a minute, and a click decodes a face; the
+chooser follows the opened path; Save right after Restart says why, and logs nothing.
+
+Faces come from CelebA under $PUMAP_DATA_DIR when it is there (else digits scaled
+up to 64 px). Screenshots go to test-artifacts/image-set-*.png.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from app import process
+from harness.image_sets import olivetti_like
+
+from .conftest import ARTIFACTS, open_app, plot_canvas, shot, status, wait_status
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
+
+MS = 1000
+#: the map must be on the plot this soon after Train (two shared cores)
+MAP_S = 60
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("served")
+    olivetti_like(folder / "olivetti")
+    os.symlink("/etc", folder / "system")  # a link inside the root to a folder outside
+    return folder
+
+
+@pytest.fixture(scope="module")
+def page(root, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / "server-image-set.log"
+    proc, url = process.start(log, app_args=["--data-root", str(root)])
+    try:
+        page = open_app(browser, url)
+        page.server_log = log
+        yield page
+        page.close()
+    finally:
+        process.stop(proc)
+
+
+def open_path(page, text: str) -> None:
+    page.locator(".path-input input").fill(text)
+    page.wait_for_timeout(300)
+    page.locator(".open-path button").click()
+
+
+def test_the_root_refuses_etc_dotdot_and_links_out_and_the_page_goes_on(page):
+    alert = page.locator(".error-alert .error-text")
+    for path in ("/etc", "../..", "system/hostname"):
+        open_path(page, path)
+        alert.get_by_text("outside the data folder this server shares").wait_for(timeout=30 * MS)
+        assert path in alert.inner_text()
+        page.locator(".status-line").get_by_text("Ready").wait_for(timeout=10 * MS)
+    shot(page, "image-set-01-refused")
+    assert page.locator(".source-select select").input_value().startswith("digits")
+
+
+def test_a_400_image_grey_set_trains_to_a_map_within_a_minute_and_decodes(page):
+    open_path(page, "olivetti/images.npy")
+    page.get_by_text("olivetti: 400 items").wait_for(timeout=60 * MS)
+    hint = page.locator(".plot-hint .hint-text")
+    hint.get_by_text("A default run takes").wait_for(timeout=60 * MS)
+    assert "(opened)" in page.locator(".source-select select").inner_text()
+    legend = page.locator(".legend-pane")
+    assert "all" not in legend.inner_text().split()  # labels.npy beside it gave the classes
+    page.locator(".train button").click()
+    wait_status(page, r"step [1-9]", MAP_S)  # the first map is on the plot
+    page.wait_for_timeout(2000)
+    shot(page, "image-set-02-map")
+    box = plot_canvas(page).bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    face = page.locator(".click-pane img.decoded")
+    face.wait_for(timeout=30 * MS)
+    assert face.get_attribute("src").startswith("data:image/png;base64,")
+    shot(page, "image-set-03-decoded")
+
+
+def test_choosing_a_built_in_set_after_an_opened_path_loads_it(page):
+    page.locator(".source-select select").select_option(label="digits (1,797 · 8×8)")
+    page.get_by_text("digits: 1,797 items").wait_for(timeout=60 * MS)
+    assert "Ready" in status(page)
+
+
+def test_save_right_after_restart_says_why_and_logs_nothing(page):
+    page.locator(".epochs input").fill("200")
+    page.locator(".epochs input").press("Enter")
+    page.locator(".train button").click()
+    wait_status(page, r"step [1-9]", 60)
+    page.locator(".train button").click()  # Restart
+    page.locator(".save-model").click()
+    alert = page.locator(".error-alert .error-text")
+    alert.get_by_text("Stop training").wait_for(timeout=30 * MS)
+    page.locator(".stop button").click()
+    wait_status(page, r"^Stopped", 60)
+    assert "Traceback" not in page.server_log.read_text(errors="replace")

@@ -138,8 +138,7 @@ class DataSlots:
         t0 = time.monotonic()
         graph = graph_for_model(ds.X, ParametricUMAP(**preset(ds)))
         prepare.record(ds, time.monotonic() - t0)
-        plan = plan_run(ds, float(graph.edges.weight.sum()),
-                        snapshot_interval=frame_interval(ds.n_samples))
+        plan = plan_run(ds, graph, snapshot_interval=frame_interval(ds.n_samples))
         with self._lock:
             if self.dataset is ds:
                 self.plan = plan

@@ -43,6 +43,8 @@ MAP_BATCH = 512
 PCA_MLP_LEARNING_RATE = 3e-4
 #: regression steps of the warm start (``pumap_core.model.fitting.WARM_START_STEPS``)
 WARM_STEPS = 300
+#: steps of the real training loop the plan times, after the first PROBE_SKIP
+PROBE_STEPS, PROBE_SKIP = 25, 5
 
 
 def wants_image_model(dataset) -> bool:
@@ -67,10 +69,11 @@ class RunPlan:
     map_steps: int = 0
     capped: bool = False  # the engine stops once converged: ``seconds`` is at most
     measured: dict[str, float] = field(default_factory=dict)
+    setup_seconds: float = 0.0  # networks, PCA start: before the first step
 
     @property
     def seconds(self) -> float:
-        return (self.warm_seconds + self.steps * self.step_seconds
+        return (self.setup_seconds + self.warm_seconds + self.steps * self.step_seconds
                 + self.map_steps * self.map_step_seconds)
 
     @property
@@ -199,13 +202,45 @@ def snapshot_share(n_rows: int, embed_row: float, interval: float | None) -> flo
     return (training + snapshot) / training
 
 
-def plan_run(dataset, edge_mass: float, seconds: float = DEFAULT_SECONDS,
-             base: dict[str, Any] | None = None, snapshot_interval: float | None = None
-             ) -> RunPlan:
-    """The default run for ``dataset`` (a :class:`pumap_core.data.Dataset`) whose neighbour
-    graph has ``edge_mass`` (the sum of its edge weights): settings and expected length.
+def probe_steps(params: dict[str, Any], dataset, graph, steps: int = PROBE_STEPS
+                ) -> tuple[float, float]:
+    """``(setup, step)`` seconds of a real fit with ``params`` on ``dataset`` and its
+    ``graph``: until the first step (networks, PCA start; no warm start), and a step of
+    the training loop as it runs (sampling, losses and bookkeeping included), timed over
+    ``steps`` steps after the first :data:`PROBE_SKIP`."""
+    from .model.estimator import ParametricUMAP
+    from .training.live import TrainingControls
 
-    ``base``: settings that hold whatever is chosen (the caller's);
+    X = dataset.X
+    if dataset.image_shape and X.shape[1] == int(np.prod(dataset.image_shape)):
+        X = X.reshape(len(X), *dataset.image_shape)
+    per_epoch = _steps_per_epoch(float(graph.edges.weight.sum()), int(params.get("batch_size", 256)))
+    controls, times = TrainingControls(), []
+    started = time.perf_counter()
+
+    def tick(snap) -> None:
+        times.append((snap.step, time.perf_counter()))
+        if snap.step >= PROBE_SKIP + steps:
+            controls.stop()
+
+    probe = {**params, "init": None, "map_epochs": 0, "snapshot_interval": 0.0,
+             "snapshot_embedding": None, "verbose": False, "random_state": 0,
+             "n_epochs": int(np.ceil((PROBE_SKIP + steps + 1) / per_epoch)) + 1}
+    ParametricUMAP(**probe).fit(X, graph=graph, controls=controls, callback=tick)
+    (s0, t0), (s1, t1) = times[min(PROBE_SKIP, len(times) - 2)], times[-2]
+    return times[0][1] - started, (t1 - t0) / max(s1 - s0, 1)
+
+
+def plan_run(dataset, graph, seconds: float = DEFAULT_SECONDS,
+             base: dict[str, Any] | None = None, snapshot_interval: float | None = None,
+             probe: bool = True) -> RunPlan:
+    """The default run for ``dataset`` (a :class:`pumap_core.data.Dataset`) with its
+    neighbour ``graph`` (a :class:`~pumap_core.graph.NeighborGraph`): settings and
+    expected length.
+
+    The candidate networks are told apart by :func:`measure_steps` (their own cost);
+    with ``probe`` the chosen ones are timed in a short real fit (:func:`probe_steps`),
+    which the expected length uses. ``base``: settings that hold whatever is chosen (the caller's);
     ``snapshot_interval``: seconds between snapshots of every row's embedding (a live
     view), whose cost the plan counts. Image sets that
     would get full-resolution convolutions get the image settings (a 16-D code and a
@@ -213,32 +248,46 @@ def plan_run(dataset, edge_mass: float, seconds: float = DEFAULT_SECONDS,
     ``seconds``, and epochs sized to it.
     """
     n, d, shape = dataset.n_samples, dataset.n_features, dataset.image_shape
+    edge_mass = float(graph.edges.weight.sum())
     base = dict(base or {})
     if not wants_image_model(dataset):
-        return _default_plan(dataset, edge_mass, base, snapshot_interval)
+        plan = _default_plan(dataset, edge_mass, base, snapshot_interval)
+        return _probed(plan, dataset, graph, snapshot_interval) if probe else plan
     joint_budget = seconds * (1.0 - MAP_SHARE)
     measured: dict[str, float] = {}
     for network in IMAGE_NETWORKS:
         params = {**image_settings(network), **base}
         cost = measure_steps(params, d, shape, n)
         measured.update({f"{network} {k}": v for k, v in cost.items()})
-        cost["step"] *= snapshot_share(n, cost["embed_row"], snapshot_interval)
+        step = cost["step"] * snapshot_share(n, cost["embed_row"], snapshot_interval)
         warm = WARM_STEPS * cost["warm"] if params.get("init", "spectral") else 0.0
-        fit = int((joint_budget - warm) / cost["step"])
-        if fit >= MIN_CONV_STEPS or network == IMAGE_NETWORKS[-1]:
+        if (joint_budget - warm) / step >= MIN_CONV_STEPS or network == IMAGE_NETWORKS[-1]:
             break
-    batch = int(params["batch_size"])
-    per_epoch = _steps_per_epoch(edge_mass, batch)
+    plan = RunPlan(params=params, network=network, step_seconds=step, steps=0,
+                   warm_seconds=warm, map_step_seconds=cost["map"], measured=measured)
+    if probe:
+        plan = _probed(plan, dataset, graph, snapshot_interval)
+    # the epochs that fit: joint training in (1 - MAP_SHARE) of the budget, then the map
+    per_epoch = _steps_per_epoch(edge_mass, int(params["batch_size"]))
     cap = max(1, round(MAX_EPOCHS_AT_FACE_ROWS * 7000 / max(n, 1)))
+    fit = (joint_budget - plan.warm_seconds - plan.setup_seconds) / plan.step_seconds
     epochs = int(np.clip(fit // per_epoch, 1, cap))
     map_per_epoch = _steps_per_epoch(edge_mass, MAP_BATCH)
     map_epochs = int(np.clip(seconds * MAP_SHARE / (cost["map"] * map_per_epoch), 1,
                              MAX_MAP_EPOCHS))
     params.update(n_epochs=epochs, map_epochs=map_epochs)
-    return RunPlan(params=params, network=network, step_seconds=cost["step"],
-                   steps=epochs * per_epoch, warm_seconds=warm,
-                   map_step_seconds=cost["map"], map_steps=map_epochs * map_per_epoch,
-                   measured=measured)
+    plan.steps, plan.map_steps = epochs * per_epoch, map_epochs * map_per_epoch
+    return plan
+
+
+def _probed(plan: RunPlan, dataset, graph, snapshot_interval: float | None) -> RunPlan:
+    """``plan`` with its step cost from a short real fit (the loop's own work counted)."""
+    setup, step = probe_steps(plan.params, dataset, graph)
+    embed_row = plan.measured.get(f"{plan.network} embed_row", 0.0)
+    plan.measured.update({"probe setup": setup, "probe step": step})
+    plan.setup_seconds = setup
+    plan.step_seconds = step * snapshot_share(dataset.n_samples, embed_row, snapshot_interval)
+    return plan
 
 
 def _default_plan(dataset, edge_mass: float, base: dict[str, Any],

@@ -193,3 +193,27 @@ def test_the_click_ring_follows_its_item_as_the_map_moves():
         moved[7] += 0.5 * (moved.max(0) - moved.min(0))
         c.frame = Frame.of(moved, f.step + 1)
         assert view.marker.data == [tuple(map(float, c.frame.xy[7]))]
+
+
+def test_the_status_announces_the_search_the_library_will_run():
+    from app import prepare
+    from pumap_core.data import Dataset
+    from pumap_core.graph.knn_rule import knn_method_for
+
+    rng = np.random.default_rng(0)
+    faces = Dataset(images=rng.integers(0, 256, (6000, 32, 32, 3), dtype=np.uint8))
+    assert knn_method_for(faces.n_samples, faces.n_features) == "approx"  # "auto" would
+    assert prepare.search(faces) == "exact"  # ... but the face settings ask for exact
+    assert "compiles" not in prepare.progress_text(faces, True, 3.0)
+    wide = Dataset(X=np.zeros((20_000, 300), np.float32))
+    assert prepare.search(wide) == "approx"
+    assert "compiles the neighbour search" in prepare.progress_text(wide, True, 3.0)
+
+
+def test_decoded_rows_are_named_like_the_datas_columns():
+    from app.views.item_html import decoded_html
+    from pumap_core.data import Dataset
+
+    cells = Dataset(X=np.ones((3, 2), np.float32), feature_names=["CD3E", "NKG7"])
+    html = decoded_html(cells, np.array([0.5, 1.5]), "", "decoded")
+    assert "CD3E" in html and "NKG7" in html and "x0" not in html

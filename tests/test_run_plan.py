@@ -32,8 +32,11 @@ def test_which_sets_get_the_image_model():
 
 
 def test_a_grey_64px_set_gets_networks_whose_steps_fit_the_budget():
+    from pumap_core.graph import build_graph
+
     ds = grey_images(200, 64)
-    plan = plan_run(ds, edge_mass=200 * 15 * 0.6, seconds=60.0)
+    graph = build_graph(ds.X, 15)
+    plan = plan_run(ds, graph, seconds=60.0)
     assert plan.network in IMAGE_NETWORKS
     assert plan.params["encoder"] == plan.params["decoder"] == plan.network
     assert plan.params["code_components"] == 16 and plan.params["n_components"] == 2
@@ -44,18 +47,24 @@ def test_a_grey_64px_set_gets_networks_whose_steps_fit_the_budget():
         assert plan.measured["pca_mlp step"] < conv_step
     # the schedule is sized to the budget: the run is expected to end within it
     assert plan.params["n_epochs"] >= 1 and plan.params["map_epochs"] >= 1
-    assert plan.steps == plan.params["n_epochs"] * int(np.ceil(1800 / 64))
+    mass = float(graph.edges.weight.sum())
+    assert plan.steps == plan.params["n_epochs"] * int(np.ceil(mass / 64))
+    assert plan.measured["probe step"] > 0 and plan.setup_seconds > 0  # a real fit, timed
     assert plan.seconds <= 60.0 * 1.05 or plan.params["n_epochs"] == 1
     assert plan.describe().startswith("about ")
 
 
 def test_other_data_keep_the_engines_defaults_and_an_upper_bound():
     from pumap_core.data import load_digits
+    from pumap_core.graph import build_graph
 
-    plan = plan_run(load_digits(limit=300), edge_mass=300 * 15 * 0.6)
+    ds = load_digits(limit=300)
+    graph = build_graph(ds.X, 15)
+    plan = plan_run(ds, graph)
     assert plan.params == {} and plan.network == "mlp" and plan.capped
     assert plan.describe().startswith("at most ")
-    assert plan.steps >= 10 * int(np.ceil(2700 / 256))  # AUTO_EPOCHS' lower bound
+    mass = float(graph.edges.weight.sum())
+    assert plan.steps >= 10 * int(np.ceil(mass / 256))  # AUTO_EPOCHS' lower bound
 
 
 def test_measured_steps_cost_more_for_bigger_networks():

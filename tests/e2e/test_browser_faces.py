@@ -112,6 +112,44 @@ def test_slider_moves_the_face_and_reset_restores_it(page):
     shot(page, "faces-03-reset")
 
 
+def test_face_and_nine_sliders_stay_in_view_and_agree_while_training(page):
+    """Smiling, Male, Eyeglasses, Young first; with five more there are nine sliders, and
+    at 1400×900 the face and the last slider are both on screen. During training the
+    caption (the drawn face's shift) always says what the sliders say."""
+    page.set_viewport_size({"width": 1400, "height": 900})
+    labels = page.locator(".feature-slider .bk-slider-title")
+    assert [labels.nth(i).inner_text().split(":")[0] for i in range(4)] == \
+        ["Smiling", "Male", "Eyeglasses", "Young"]
+    pick = page.locator(".attribute-pick input")
+    for name in ("Blond_Hair", "Wearing_Hat", "Bald", "Pale_Skin", "Goatee"):
+        pick.click()
+        pick.fill(name)
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(500)
+    page.mouse.click(5, 880)  # close the pick list
+    sliders = _sliders(page)
+    assert sliders.count() == 9
+    page.locator(".train button").click()  # Restart: the face is steered while it trains
+    wait_status(page, r"step [1-9]", FIRST_RENDER_S * 2)
+    face = _click_plot(page)
+    assert face
+    sliders = _sliders(page)
+    for box in (page.locator(".shifted-pane img.steered").bounding_box(),
+                sliders.nth(sliders.count() - 1).bounding_box()):
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 900, box
+    male = sliders.nth(1).bounding_box()
+    page.mouse.click(male["x"] + male["width"] * 0.99, male["y"] + male["height"] / 2)
+    caption = page.locator(".shifted-pane figcaption")
+    caption.get_by_text("Male +2.00 sd").wait_for(timeout=30 * MS)
+    page.locator(".reset-sliders button").click()
+    caption.get_by_text("no shift").wait_for(timeout=30 * MS)
+    page.wait_for_timeout(2000)  # decodes still running when Reset was pressed have ended
+    assert "no shift" in caption.inner_text()
+    shot(page, "faces-06-nine-sliders")
+    page.locator(".stop button").click()
+    wait_status(page, r"^Stopped", 60)
+
+
 def test_sliders_come_back_after_restart(page):
     with page.expect_download(timeout=60 * MS) as download:
         page.locator(".save-model").click()

@@ -101,3 +101,14 @@ def test_rows_with_other_features_get_a_clear_message(page, rows):
     assert "narrow.npy" in alert.inner_text() and "with 64" in alert.inner_text()
     assert "Traceback" not in server_log()
     assert status(page).startswith("Done")  # the page goes on
+
+
+def test_reset_forgets_the_new_rows_and_what_was_said_of_them(page, rows):
+    place_rows(page, rows / "more-digits.npy")
+    page.locator(".notice").get_by_text("Placed 400 new rows").wait_for(timeout=30 * MS)
+    page.locator(".reset button").click()
+    wait_status(page, r"^Ready", 30)
+    page.wait_for_timeout(1000)
+    assert "Placed" not in page.locator(".notice").inner_text()
+    assert "new:" not in page.locator(".legend-pane").inner_text()
+    assert "Hover over a point" in page.locator(".hover-pane").inner_text()

@@ -53,6 +53,12 @@ def open_path(page, text: str) -> None:
     page.locator(".open-path button").click()
 
 
+def test_the_live_sliders_are_above_the_fold(page):
+    page.set_viewport_size({"width": 1400, "height": 900})
+    last = page.locator(".reconstruction-weight").first.bounding_box()
+    assert last["y"] + last["height"] <= 900, last
+
+
 def test_the_root_refuses_etc_dotdot_and_links_out_and_the_page_goes_on(page):
     alert = page.locator(".error-alert .error-text")
     for path in ("/etc", "../..", "system/hostname"):
@@ -73,7 +79,8 @@ def test_a_400_image_grey_set_trains_to_a_map_within_a_minute_and_decodes(page):
     legend = page.locator(".legend-pane")
     assert "all" not in legend.inner_text().split()  # labels.npy beside it gave the classes
     page.locator(".train button").click()
-    wait_status(page, r"step [1-9]", MAP_S)  # the first map is on the plot
+    text = wait_status(page, r"step [1-9]", MAP_S)  # the first map is on the plot
+    assert "steps per second" in text and "edges/s" not in text and "lr=" not in text
     page.wait_for_timeout(2000)
     shot(page, "image-set-02-map")
     box = plot_canvas(page).bounding_box()

@@ -57,8 +57,9 @@ def shown_settings(ds, names: tuple[str, ...], previous=None) -> dict[str, Any]:
 
     defaults, chosen = ParametricUMAP().get_params(), preset(ds)
     before = preset(previous) if previous is not None else {}
-    return {name: chosen.get(name, defaults[name]) for name in names
-            if name in chosen or name in before}
+    shown = {name: chosen.get(name, defaults[name]) for name in names
+             if name in chosen or name in before}
+    return {name: None if value == "auto" else value for name, value in shown.items()}
 
 
 def training_params(params: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pumap_core.graph.knn_rule import knn_method_for
+from pumap_core.graph.neighbors import choose_knn_method
 
 from .faces import preset
 from .progress import clock
@@ -32,7 +32,7 @@ def pca_preview(X: np.ndarray, fit_rows: int = PREVIEW_FIT_ROWS) -> np.ndarray:
 def search(ds) -> str:
     """The neighbour search the graph of ``ds`` runs, as the library decides it for the
     settings Train uses ("exact" or "approx")."""
-    return knn_method_for(ds.n_samples, ds.n_features, preset(ds).get("knn_method", "auto"))
+    return choose_knn_method(ds.n_samples, ds.n_features, preset(ds).get("knn_method", "auto"))
 
 
 def record(ds, seconds: float) -> None:

@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import replace
 
-import numpy as np
-
 from pumap_core import Snapshot
 
 #: the rate is measured over at most this many seconds of snapshots
@@ -46,9 +44,10 @@ class RunProgress:
         epochs = int(getattr(model, "map_epochs", 0) or 0)
         if not epochs or getattr(model, "code_components", None) is None:
             return cls(0, step_s)
+        from pumap_core.graph.sampling import steps_per_epoch
         from pumap_core.run_plan import MAP_BATCH
 
-        per_epoch = max(1, int(np.ceil(float(graph.edges.weight.sum()) / MAP_BATCH)))
+        per_epoch = steps_per_epoch(float(graph.edges.weight.sum()), MAP_BATCH)
         return cls(epochs * per_epoch, step_s, plan.map_step_seconds if plan is not None else 0.0)
 
     def __call__(self, snap: Snapshot) -> Snapshot:

@@ -79,7 +79,9 @@ class SessionState(Inspecting, param.Parameterized):
                                     "neighbourhood graph keeps (the graph is cached per data set)")
     n_epochs = param.Integer(default=0, bounds=(0, 2000), doc="0 = automatic.")
     reconstruction = param.Boolean(default=True, doc="Train a decoder (click to decode).")
-    batch_size = param.Integer(default=ENGINE["batch_size"], bounds=(64, 16384))
+    batch_size = param.Integer(default=None, allow_None=True, bounds=(64, 16384),
+                               doc="Edges a training step; None = the engine's automatic "
+                                   "choice (256 on the CPU, more on a GPU).")
     random_state = param.Integer(default=None, allow_None=True)
 
     # -- live settings (reach the running loop at its next step) ------------

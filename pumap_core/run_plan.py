@@ -144,7 +144,9 @@ def measure_steps(params: dict[str, Any], n_features: int, image_shape, n_rows: 
     two = params.get("code_components") is not None
     if two:
         encoder = CodeMapEncoder(encoder, params.get("n_components", 2), code_components=code)
-    batch = int(params.get("batch_size", 256))
+    from .model.batching import batch_size
+
+    batch = batch_size(params.get("batch_size", "auto"), torch.device("cpu"))
     per_edge = {"in_batch": 2, "batch_all": 2}.get(params.get("negatives", "batch_all"),
                                                     2 + int(params.get("negative_sample_rate", 5)))
     rows = min(per_edge * batch, n_rows)
@@ -188,8 +190,15 @@ def measure_steps(params: dict[str, Any], n_features: int, image_shape, n_rows: 
     return out
 
 
-def _steps_per_epoch(edge_mass: float, batch: int) -> int:
-    return max(1, int(np.ceil(edge_mass / batch)))
+def _steps_per_epoch(edge_mass: float, batch: int | str, negatives: str = "batch_all") -> int:
+    """Steps of an epoch as the loop counts them (CPU batches for ``"auto"``)."""
+    import torch
+
+    from .graph.sampling import batch_layout, steps_per_epoch
+    from .model.batching import batch_size
+
+    edges, _ = batch_layout(batch_size(batch, torch.device("cpu")), negatives)
+    return steps_per_epoch(edge_mass, edges)
 
 
 def snapshot_share(n_rows: int, embed_row: float, interval: float | None) -> float:
@@ -214,7 +223,8 @@ def probe_steps(params: dict[str, Any], dataset, graph, steps: int = PROBE_STEPS
     X = dataset.X
     if dataset.image_shape and X.shape[1] == int(np.prod(dataset.image_shape)):
         X = X.reshape(len(X), *dataset.image_shape)
-    per_epoch = _steps_per_epoch(float(graph.edges.weight.sum()), int(params.get("batch_size", 256)))
+    per_epoch = _steps_per_epoch(float(graph.edges.weight.sum()), params.get("batch_size", "auto"),
+                                 params.get("negatives", "batch_all"))
     controls, times = TrainingControls(), []
     started = time.perf_counter()
 
@@ -268,7 +278,7 @@ def plan_run(dataset, graph, seconds: float = DEFAULT_SECONDS,
     if probe:
         plan = _probed(plan, dataset, graph, snapshot_interval)
     # the epochs that fit: joint training in (1 - MAP_SHARE) of the budget, then the map
-    per_epoch = _steps_per_epoch(edge_mass, int(params["batch_size"]))
+    per_epoch = _steps_per_epoch(edge_mass, params["batch_size"], params["negatives"])
     cap = max(1, round(MAX_EPOCHS_AT_FACE_ROWS * 7000 / max(n, 1)))
     fit = (joint_budget - plan.warm_seconds - plan.setup_seconds) / plan.step_seconds
     epochs = int(np.clip(fit // per_epoch, 1, cap))
@@ -293,15 +303,17 @@ def _probed(plan: RunPlan, dataset, graph, snapshot_interval: float | None) -> R
 def _default_plan(dataset, edge_mass: float, base: dict[str, Any],
                   snapshot_interval: float | None) -> RunPlan:
     """The engine's defaults: the step measured, the length bounded by the epoch cap."""
-    from .model.fitting import AUTO_EDGE_SAMPLES, AUTO_EPOCHS
+    import torch
+
+    from .model.batching import epoch_cap
 
     params = dict(base)
     cost = measure_steps({"reconstruction": True, **params}, dataset.n_features,
                          dataset.image_shape, dataset.n_samples)
     cost["step"] *= snapshot_share(dataset.n_samples, cost["embed_row"], snapshot_interval)
-    epochs = params.get("n_epochs") or int(np.clip(round(AUTO_EDGE_SAMPLES / max(edge_mass, 1.0)),
-                                                   *AUTO_EPOCHS))
-    steps = epochs * _steps_per_epoch(edge_mass, int(params.get("batch_size", 256)))
+    epochs = params.get("n_epochs") or epoch_cap(edge_mass, torch.device("cpu"))
+    steps = epochs * _steps_per_epoch(edge_mass, params.get("batch_size", "auto"),
+                                      params.get("negatives", "batch_all"))
     warm = WARM_STEPS * cost["warm"] if params.get("init", "spectral") else 0.0
     return RunPlan(params=params, network="mlp", step_seconds=cost["step"], steps=steps,
                    warm_seconds=warm, capped=params.get("n_epochs") is None,

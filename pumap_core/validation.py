@@ -23,6 +23,7 @@ def check_array(
     allow_images: bool = False,
     scale_uint8: bool = False,
     min_rows: int = 1,
+    finite: bool = True,
 ) -> np.ndarray:
     """``X`` as a finite, C-contiguous float array of shape (n_samples, n_features).
 
@@ -32,7 +33,8 @@ def check_array(
     metrics compute in the input's precision). ``allow_images``: n × h × w and
     n × h × w × c (1, 3 or 4 channels, channel-last) are accepted and returned
     in that shape. ``scale_uint8``: uint8 values (pixels) are scaled to [0, 1].
-    ``min_rows``: fewer rows are an error.
+    ``min_rows``: fewer rows are an error. ``finite=False`` leaves the check for NaN and
+    infinity (:func:`check_finite`) to the caller, e.g. on the device the rows go to.
     """
     arr = _as_numbers(X, name)
     if arr.ndim in (3, 4) and allow_images:
@@ -56,7 +58,8 @@ def check_array(
     arr = np.ascontiguousarray(arr, dtype=dtype)
     if scale:
         arr *= dtype(1.0 / 255.0)
-    _check_finite(arr, name)
+    if finite:
+        check_finite(arr, name)
     return arr
 
 
@@ -87,7 +90,8 @@ def _as_numbers(X: Any, name: str) -> np.ndarray:
     return arr
 
 
-def _check_finite(arr: np.ndarray, name: str) -> None:
+def check_finite(arr: np.ndarray, name: str = "X") -> None:
+    """A ValueError naming how many entries of ``arr`` are NaN or infinite, and where."""
     finite = np.isfinite(arr)
     if finite.all():
         return

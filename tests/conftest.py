@@ -12,6 +12,34 @@ import torch
 torch.set_num_threads(1)  # two cores: tests share them with Chromium and servers
 
 
+def _share_cores_between_workers() -> None:
+    """Under pytest-xdist each worker gets its share of the cores for numba and BLAS:
+    left unlimited, 16 workers of 16 threads each on 16 cores spend their time
+    switching (fits that take seconds alone timed out after minutes)."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers <= 1:
+        return
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    share = max(1, (os.cpu_count() or 1) // workers)
+    numba.set_num_threads(max(1, min(share, numba.config.NUMBA_NUM_THREADS)))
+    threadpool_limits(share)
+
+
+_share_cores_between_workers()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``cuda`` skip where torch sees no CUDA device."""
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="no CUDA device")
+    for item in items:
+        if "cuda" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def digits() -> tuple[np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits

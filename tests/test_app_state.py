@@ -33,10 +33,11 @@ def test_training_params_map_to_the_estimator():
     assert p["n_epochs"] is None  # 0 = automatic
     assert p["min_dist"] == 0.3 and p["global_correlation_weight"] == 0.2
     assert p["reconstruction_weight"] == 0.5
+    assert p["batch_size"] is None  # the engine's automatic batch (or a preset's)
     from pumap_core import ParametricUMAP
     from pumap_core.model.params import check_params
 
-    check_params(ParametricUMAP(**p))
+    check_params(ParametricUMAP(**{k: v for k, v in p.items() if v is not None}))
 
 
 def test_dataset_fills_state(state, data):

@@ -198,7 +198,7 @@ def test_the_click_ring_follows_its_item_as_the_map_moves():
 def test_the_status_announces_the_search_the_library_will_run():
     from app import prepare
     from pumap_core.data import Dataset
-    from pumap_core.graph.knn_rule import knn_method_for
+    from pumap_core.graph.neighbors import choose_knn_method as knn_method_for
 
     rng = np.random.default_rng(0)
     faces = Dataset(images=rng.integers(0, 256, (6000, 32, 32, 3), dtype=np.uint8))

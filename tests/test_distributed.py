@@ -90,3 +90,37 @@ def test_cli_fit_with_two_processes_writes_an_ordinary_model(digits, tmp_path):
     Z = model.transform(X)
     assert Z.shape == (len(X), 2) and np.isfinite(Z).all()
     assert not list(tmp_path.glob(".m.pumap.*"))  # no temporary left beside it
+
+
+def test_ranks_that_share_a_gpu_use_gloo(monkeypatch):
+    """NCCL refuses two ranks on one GPU ("invalid usage"): with fewer GPUs than
+    processes the ranks reduce through gloo instead."""
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert distributed.backend_for("cuda", nproc=1) == "nccl"
+    assert distributed.backend_for("cuda", nproc=2) == "gloo"
+    assert distributed.backend_for("cpu", nproc=1) == "gloo"
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 4)
+    assert distributed.backend_for("cuda", nproc=4) == "nccl"
+
+
+def test_a_fit_with_more_processes_than_gpus_warns_and_spawns_on_gloo(digits, tmp_path,
+                                                                       monkeypatch):
+    """The data-parallel fit on a one-GPU machine asked for two processes: it says so,
+    and starts its ranks on gloo (the spawn itself is stubbed: there is no GPU here)."""
+    from pumap_core.model import data_parallel
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    started = {}
+
+    def fake_spawn(nproc, job, args, device):
+        started.update(nproc=nproc, backend=distributed.backend_for(device, nproc))
+
+    monkeypatch.setattr(data_parallel.distributed, "spawn", fake_spawn)
+    from pumap_core.graph import build_graph
+
+    X = digits[0][:100]
+    with pytest.warns(UserWarning, match="2 processes share 1 GPU"):
+        fit_data_parallel({"n_epochs": 1}, X, nproc=2, out=tmp_path / "m.pumap",
+                          graph=build_graph(X, 15))
+    assert started == {"nproc": 2, "backend": "gloo"}

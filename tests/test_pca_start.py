@@ -32,7 +32,8 @@ def test_pca_mlp_two_code_model_starts_as_pca_trains_and_reloads(tmp_path):
 
 
 def test_one_rule_decides_the_neighbour_search():
-    from pumap_core.graph.knn_rule import EXACT_WORK_LIMIT, knn_method_for
+    from pumap_core.graph.neighbors import EXACT_WORK_LIMIT
+    from pumap_core.graph.neighbors import choose_knn_method as knn_method_for
 
     assert knn_method_for(1797, 64) == "exact"
     assert knn_method_for(70_000, 784) == "approx"

@@ -77,3 +77,32 @@ def test_all_pairs_tail_weights_undo_degree_bias():
     mass = torch.zeros(edges.n_vertices).index_add_(0, tails, b.neg_tail_weight) / len(tails)
     present = np.unique(edges.tail)
     np.testing.assert_allclose(mass[present].numpy(), 1.0 / len(present), rtol=0.05)
+
+
+def test_large_all_pairs_batches_come_in_equal_blocks():
+    """Past ``pair_block`` edges each head meets the tails of its own block only, weighted
+    so that it still meets m negatives' worth of repulsion."""
+    for asked, blocks, size in ((256, 1, 256), (3000, 3, 3000), (2500, 3, 2502)):
+        sampler = EdgeSampler(_edges(), batch_size=asked, negative_sample_rate=5,
+                              negatives="batch_all", pair_block=1024,
+                              generator=torch.Generator().manual_seed(5))
+        b = sampler.sample()
+        assert (sampler.batch_size, b.pair_blocks) == (size, blocks)
+        assert b.head_pos.shape == (size,)
+        assert b.negative_weight * size / blocks == pytest.approx(5)  # m per head
+
+
+def test_blocked_all_pairs_loss_is_the_mean_of_its_blocks():
+    from pumap_core.training import losses
+
+    gen = torch.Generator().manual_seed(6)
+    heads, tails = torch.randn(3, 8, 2, generator=gen), torch.randn(3, 8, 2, generator=gen)
+    weights = torch.rand(3, 8, generator=gen)
+    blocked = losses.umap_all_pairs_loss(losses.pairwise_squared_distances(heads, tails),
+                                         1.58, 0.9, 0.5, weights)
+    each = [losses.umap_all_pairs_loss(losses.pairwise_squared_distances(heads[i], tails[i]),
+                                       1.58, 0.9, 0.5, weights[i]) for i in range(3)]
+    assert blocked.item() == pytest.approx(torch.stack(each).mean().item(), rel=1e-5)
+    d2 = losses.pairwise_squared_distances(heads, tails)
+    np.testing.assert_allclose(d2[1].numpy(), torch.cdist(heads[1], tails[1]).pow(2).numpy(),
+                               rtol=1e-4, atol=1e-5)

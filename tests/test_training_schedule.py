@@ -178,3 +178,20 @@ def test_auto_device_prefers_cuda_then_mps_then_cpu(monkeypatch):
     assert resolve_device("auto") == torch.device("cuda")
     assert resolve_device("cpu") == torch.device("cpu")
 
+
+
+def test_the_map_searched_on_its_device_gives_the_kd_trees_recall():
+    """An accelerator's map is searched where it is (exact distances, in chunks); the
+    recall is the KD-tree's on the host (torch's CPU device stands in here)."""
+    from pumap_core.training.convergence import map_neighbours
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(500, 5)).astype(np.float32)
+    Z = X[:, :2] + 0.3 * rng.normal(size=(500, 2)).astype(np.float32)
+    monitor = ConvergenceMonitor(data_knn(X), np.arange(0, 500, 4))
+    on_host = neighbour_recall(monitor.reference, monitor.rows, Z)
+    in_place = neighbour_recall(monitor.reference, monitor.rows, torch.from_numpy(Z))
+    assert in_place == pytest.approx(on_host) and 0.1 < on_host < 0.9
+    chunked = map_neighbours(torch.from_numpy(Z), monitor.rows, 6, chunk_scores=1000)
+    whole = map_neighbours(torch.from_numpy(Z), monitor.rows, 6)
+    assert (chunked == whole).all() and (whole[:, 0] == monitor.rows).all()

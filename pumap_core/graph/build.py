@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
+from . import fuzzy_torch
 from .edges import EdgeSet, edges_from_graph
 from .fuzzy import fuzzy_simplicial_set
 from .neighbors import nearest_neighbors
@@ -45,16 +47,27 @@ def build_graph(
     knn_method: str = "auto",
     random_state: int | None = None,
     prune_epochs: int | None = 200,
+    device: torch.device | str = "cpu",
 ) -> NeighborGraph:
-    """kNN of ``X`` (or the given ``knn=(indices, distances)``) → fuzzy graph → edges."""
+    """kNN of ``X`` (or the given ``knn=(indices, distances)``) → fuzzy graph → edges.
+
+    On an accelerator ``device`` the exact search's matrix products and the fuzzy
+    set run there (:mod:`.fuzzy_torch`: the same graph as the CPU's numba code).
+    """
+    device = torch.device(device)
     if knn is None:
-        indices, dists = nearest_neighbors(X, n_neighbors, metric, knn_method, random_state)
+        indices, dists = nearest_neighbors(X, n_neighbors, metric, knn_method, random_state,
+                                           device=device)
     else:
         indices, dists = (np.asarray(a) for a in knn)
         if indices.shape[0] != X.shape[0]:
             raise ValueError(f"precomputed kNN has {indices.shape[0]} rows, data has {X.shape[0]}")
         indices, dists = indices[:, :n_neighbors], dists[:, :n_neighbors]
-    graph, sigmas, rhos = fuzzy_simplicial_set(indices, dists, n_neighbors)
+    if device.type == "cpu":
+        graph, sigmas, rhos = fuzzy_simplicial_set(indices, dists, n_neighbors)
+    else:
+        graph, sigmas, rhos = fuzzy_torch.fuzzy_simplicial_set(indices, dists, n_neighbors,
+                                                               device=device)
     return NeighborGraph(knn_indices=indices, knn_dists=dists, sigmas=sigmas, rhos=rhos,
                          edges=edges_from_graph(graph, prune_epochs),
                          n_neighbors=n_neighbors, metric=metric)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from typing import Any
 
 import numpy as np
@@ -40,9 +41,13 @@ def fit_data_parallel(params: dict[str, Any], X: Any, nproc: int, out: str | os.
     check_fit_data(rows, probe.n_neighbors)
     labels = check_labels(y, rows.shape[0])
     device = resolve_device(probe.device)
+    if device.type == "cuda" and nproc > torch.cuda.device_count():
+        warnings.warn(f"{nproc} processes share {torch.cuda.device_count()} GPU(s): they reduce "
+                      "gradients through the host (gloo); one process with a larger batch_size "
+                      "uses a GPU better", stacklevel=2)
     if graph is None:
         graph = build_graph(rows, probe.n_neighbors, probe.metric, knn_method=probe.knn_method,
-                            random_state=probe.random_state)
+                            random_state=probe.random_state, device=device)
     with tempfile.TemporaryDirectory(prefix="pumap-ddp-") as tmp:
         x_path, graph_path = os.path.join(tmp, "X.npy"), os.path.join(tmp, "graph.npz")
         np.save(x_path, rows if image_shape is None else rows.reshape(-1, *image_shape))
@@ -61,6 +66,7 @@ def _fit_rank(x_path: str, y_path: str | None, graph_path: str, params: dict[str
     params["verbose"] = bool(params.get("verbose")) and rank == 0  # one progress bar
     if resolve_device(params.get("device", "auto")).type == "cuda":
         params["device"] = f"cuda:{rank % torch.cuda.device_count()}"
+        torch.cuda.set_device(params["device"])
     model = ParametricUMAP(**params)
     y = None if y_path is None else np.load(y_path)
     model.fit(np.load(x_path), y, graph=load_graph(graph_path))

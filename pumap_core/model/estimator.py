@@ -23,6 +23,7 @@ from ..training.live import Snapshot, TrainingControls
 from ..training.loop import Networks, TrainingData, embed, train
 from ..validation import check_array, check_labels
 from . import fitting
+from .inference import run_rows
 from .params import check_fit_inputs, check_new_rows, check_params, checked_rows
 
 #: While ``fit`` runs, ``codes_at`` interpolates from every k-th training row, this many.
@@ -41,8 +42,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
     Fitted attributes: ``graph_`` (:class:`~pumap_core.graph.NeighborGraph`),
     ``embedding_``, ``encoder_``, ``decoder_``, ``classifier_``,
     ``loss_history_``, ``a_``, ``b_``, ``n_features_in_``, ``image_shape_``,
-    ``n_epochs_``, ``classes_``, ``input_scaling_`` (how the training rows were
-    scaled, :class:`~pumap_core.scaling.InputScaling`).
+    ``n_epochs_``, ``classes_``, ``input_scaling_`` (:class:`~pumap_core.scaling.InputScaling`).
 
     ``umap_weight`` scales UMAP's cross-entropy (1 = the paper's loss). Set to 0
     with labels ``y`` it trains the classifier head alone, the baseline of the
@@ -78,7 +78,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         negative_sample_rate: int = 5,
         repulsion_strength: float = 1.0,
         n_epochs: int | None = None,
-        batch_size: int = 256,
+        batch_size: int | str = "auto",
         learning_rate: float = 1e-2,
         init: str | None = "spectral",
         input_noise: float | str | None = "auto",
@@ -161,8 +161,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         ``knn``: a precomputed ``(indices, distances)``.
         ``controls``: live controls another thread may change while this runs.
         ``callback``: receives :class:`~pumap_core.training.live.Snapshot` s.
-        ``input_scale``: the factor that made ``X`` from raw values (uint8 ``X``: 1/255,
-        recorded by itself), kept in ``input_scaling_`` so ``transform`` scales raw rows.
+        ``input_scale``: what made ``X`` from raw values (uint8: 1/255), see ``input_scaling_``.
         Every parameter and input is checked before the graph is built.
         """
         check_params(self)
@@ -178,7 +177,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         self.a_, self.b_ = find_ab_params(self.min_dist, self.spread)
         self.graph_: NeighborGraph = graph if graph is not None else build_graph(
             X, self.n_neighbors, self.metric, knn=knn, knn_method=self.knn_method,
-            random_state=self.random_state)
+            random_state=self.random_state, device=self.device_)
         seed = fitting.seed_of(self.random_state)
         self.classes_ = np.unique(labels[labels >= 0]) if labels is not None else None
         with torch.random.fork_rng(devices=[]):
@@ -261,18 +260,23 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         return self.fit(X, y, **fit_params).embedding_
 
     # ------------------------------------------------------------- transform
-    def transform(self, X: Any, batch_size: int = 16384) -> np.ndarray:
-        """Map coordinates (n × ``n_components``) of new rows (chunked: any number of rows)."""
-        inputs = self._encoder_inputs(X)
-        return embed(self.encoder_, inputs, chunk=batch_size)
+    def transform(self, X: Any, batch_size: int | None = None) -> np.ndarray:
+        """Map coordinates (n × ``n_components``) of new rows, ``batch_size`` rows at a time
+        (None: the device's chunk, :mod:`pumap_core.model.inference`): any number of rows."""
+        self._check_fitted()
+        return self._run_encoder(self.encoder_, X, batch_size)
 
-    def encode(self, X: Any, batch_size: int = 16384) -> np.ndarray:
+    def encode(self, X: Any, batch_size: int | None = None) -> np.ndarray:
         """Codes of new rows, what ``decode`` reads: n × ``code_components`` for a
         two-code model, else the same as ``transform`` (the map is the code)."""
-        inputs = self._encoder_inputs(X)
-        if not self.has_two_codes:
-            return embed(self.encoder_, inputs, chunk=batch_size)
-        return embed(CodeEncoderView(self.encoder_), inputs, chunk=batch_size)
+        self._check_fitted()
+        network = CodeEncoderView(self.encoder_) if self.has_two_codes else self.encoder_
+        return self._run_encoder(network, X, batch_size)
+
+    def _run_encoder(self, network: nn.Module, X: Any, batch_size: int | None) -> np.ndarray:
+        rows = check_new_rows(self, X, finite=False)  # run_rows checks them where they go
+        rows, _ = getattr(self, "input_scaling_", InputScaling()).apply(rows)  # raw rows scaled
+        return run_rows(network, rows, self.device_, batch_size)
 
     def decode(self, codes: Any, batch_size: int = 16384) -> np.ndarray:
         """Images (n × h × w [× c]) — or rows, for data without an image shape — from codes
@@ -350,8 +354,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         return int(self.code_components) if self.has_two_codes else int(self.n_components)
 
     def check_input(self, X: Any) -> None:
-        """Raise a ValueError naming the problem when ``X`` (rows or images) cannot be
-        encoded by this model: another image size or channel count, another width."""
+        """A ValueError naming why ``X`` cannot be encoded: image size, channels, width."""
         self._encoder_inputs(X)
 
     def _encoder_inputs(self, X: Any) -> torch.Tensor:

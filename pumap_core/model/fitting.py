@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..graph.sampling import EdgeSampler
+from ..graph.sampling import batch_layout, steps_per_epoch
 from ..nets.classifier import ClassifierHead
 from ..nets.conv import CONV_WIDTHS
 from ..nets.factory import default_decoder, default_encoder
@@ -30,10 +30,8 @@ from ..nets.projection import InputProjection, ProjectedDecoder, ProjectedEncode
 from ..nets.two_code import CodeMapEncoder
 from ..training.initialization import initial_layout
 from ..training.loop import TrainingConfig, TrainingData
+from . import batching
 
-#: "auto" epochs aim at about this many sampled edges (bounded by AUTO_EPOCHS).
-AUTO_EDGE_SAMPLES = 6_000_000
-AUTO_EPOCHS = (10, 100)
 #: "auto" input projection: PCA to this many dimensions for wider MLP inputs.
 AUTO_PROJECTION = 100
 #: Learning rate of the map stage (``refine_map``): the map head is small and its
@@ -185,12 +183,11 @@ def input_noise(est) -> float:
 
 
 def resolve_epochs(est) -> int:
-    """``n_epochs``, or for None the cap that ``AUTO_EDGE_SAMPLES`` sets on this graph."""
+    """``n_epochs``, or for None the cap the device's edge budget sets on this graph
+    (:func:`~pumap_core.model.batching.epoch_cap`)."""
     if est.n_epochs is not None:
         return int(est.n_epochs)
-    mass = float(est.graph_.edges.weight.sum())
-    low, high = AUTO_EPOCHS
-    return int(np.clip(round(AUTO_EDGE_SAMPLES / max(mass, 1.0)), low, high))
+    return batching.epoch_cap(float(est.graph_.edges.weight.sum()), est.device_)
 
 
 def training_data(est, X: np.ndarray, inputs: torch.Tensor, labels) -> TrainingData:
@@ -214,7 +211,7 @@ def training_config(est, seed: int, labels) -> TrainingConfig:
     rows = None if est.reconstruction_rows is None else int(
         AUTO_RECONSTRUCTION_ROWS if est.reconstruction_rows == "auto" else est.reconstruction_rows)
     return TrainingConfig(
-        n_epochs=est.n_epochs_, batch_size=est.batch_size,
+        n_epochs=est.n_epochs_, batch_size=batching.batch_size(est.batch_size, est.device_),
         negative_sample_rate=est.negative_sample_rate, negatives=est.negatives,
         learning_rate=est.learning_rate, min_dist=est.min_dist, spread=est.spread,
         repulsion_strength=est.repulsion_strength, umap_weight=float(est.umap_weight),
@@ -257,5 +254,6 @@ def progress_bar(est, config: TrainingConfig, data: TrainingData):
         return None
     from tqdm.auto import tqdm
 
-    steps = EdgeSampler(data.edges, config.batch_size).steps_per_epoch * config.n_epochs
+    batch, _ = batch_layout(config.batch_size, config.negatives)
+    steps = steps_per_epoch(float(data.edges.weight.sum()), batch) * config.n_epochs
     return tqdm(total=steps, desc="ParametricUMAP", unit="step")

@@ -29,17 +29,19 @@ def _shape_text(shape) -> str:
     return "×".join(str(int(s)) for s in shape)
 
 
-def checked_rows(X: Any, name: str = "X") -> tuple[np.ndarray, tuple[int, ...] | None]:
-    """``(rows, image_shape)``: checked float32 rows, images flattened channel-last."""
-    arr = check_array(X, name=name, allow_images=True, scale_uint8=True)
+def checked_rows(X: Any, name: str = "X", finite: bool = True
+                 ) -> tuple[np.ndarray, tuple[int, ...] | None]:
+    """``(rows, image_shape)``: checked float32 rows, images flattened channel-last
+    (``finite=False``: NaN and infinity left for the caller to find)."""
+    arr = check_array(X, name=name, allow_images=True, scale_uint8=True, finite=finite)
     image_shape = tuple(int(s) for s in arr.shape[1:]) if arr.ndim > 2 else None
     return arr.reshape(arr.shape[0], -1), image_shape
 
 
-def check_new_rows(est, X: Any) -> np.ndarray:
+def check_new_rows(est, X: Any, finite: bool = True) -> np.ndarray:
     """Rows of ``X`` for the fitted ``est``'s encoder, or a ValueError that says how they
     differ from what it was fitted on (image size, channels, number of features)."""
-    X, image_shape = checked_rows(X)
+    X, image_shape = checked_rows(X, finite=finite)
     fitted = est.image_shape_
     if image_shape is not None and fitted is not None and tuple(image_shape) != tuple(fitted):
         raise ValueError(f"X holds images of shape {_shape_text(image_shape)}, but this model "
@@ -59,9 +61,11 @@ def _one_of(name: str, value: Any, choices: tuple) -> None:
 
 def check_params(est) -> None:
     """Raise a ValueError naming the first parameter of ``est`` that is out of range."""
-    for name, low in (("n_components", 1), ("n_neighbors", 2), ("batch_size", 1),
-                      ("negative_sample_rate", 0), ("map_epochs", 0)):
+    for name, low in (("n_components", 1), ("n_neighbors", 2), ("negative_sample_rate", 0),
+                      ("map_epochs", 0)):
         check_int(getattr(est, name), name, low)
+    if est.batch_size != "auto":
+        check_int(est.batch_size, "batch_size", 1)
     for name in ("n_epochs", "code_components"):
         if getattr(est, name) is not None:
             check_int(getattr(est, name), name, 1)

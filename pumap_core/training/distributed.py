@@ -12,7 +12,7 @@ Two ways in:
   :func:`active` sees the process group torchrun set up (call
   :func:`init_from_env` first).
 - :func:`spawn`: starts N local processes on this machine (gloo on CPU, nccl on
-  GPUs); :func:`pumap_core.model.data_parallel.fit_data_parallel` and
+  GPUs when each rank has one, else gloo); :func:`pumap_core.model.data_parallel.fit_data_parallel` and
   ``python -m pumap_core fit --nproc N`` use it.
 """
 
@@ -41,15 +41,20 @@ def world_size() -> int:
     return dist.get_world_size() if active() else 1
 
 
-def backend_for(device: torch.device | str) -> str:
-    """nccl for CUDA tensors, gloo for everything else."""
-    return "nccl" if torch.device(device).type == "cuda" else "gloo"
+def backend_for(device: torch.device | str, nproc: int = 1) -> str:
+    """nccl when each of the ``nproc`` local ranks has a GPU of its own; gloo otherwise:
+    for CPU tensors, and for ranks that share GPUs (NCCL refuses two ranks on one GPU,
+    as "invalid usage"; gloo reduces CUDA tensors too, through the host)."""
+    if torch.device(device).type == "cuda" and nproc <= torch.cuda.device_count():
+        return "nccl"
+    return "gloo"
 
 
 def init_from_env(device: torch.device | str = "cpu") -> None:
     """Join the process group torchrun describes in the environment (a no-op without it)."""
     if "RANK" in os.environ and not dist.is_initialized():
-        dist.init_process_group(backend_for(device))
+        local = int(os.environ.get("LOCAL_WORLD_SIZE", os.environ.get("WORLD_SIZE", "1")))
+        dist.init_process_group(backend_for(device, local))
 
 
 def broadcast_parameters(modules: Iterable[nn.Module | None]) -> None:
@@ -83,7 +88,9 @@ def agree(decision: bool) -> bool:
     """Rank 0's ``decision``, on every rank (so that all ranks stop at the same step)."""
     if not active():
         return decision
-    flag = torch.tensor([1 if decision else 0], dtype=torch.int32)
+    on = torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" \
+        else torch.device("cpu")  # nccl moves only GPU tensors
+    flag = torch.tensor([1 if decision else 0], dtype=torch.int32, device=on)
     dist.broadcast(flag, src=0)
     return bool(flag.item())
 
@@ -117,6 +124,6 @@ def spawn(nproc: int, job: Callable[..., Any], args: tuple = (), device: str = "
         raise ValueError(f"nproc must be at least 1, got {nproc}")
     threads = threads_per_rank or max(1, torch.get_num_threads() // nproc)
     torch.multiprocessing.spawn(
-        _run_rank, args=(nproc, free_port(), backend_for(device), threads, job, args),
+        _run_rank, args=(nproc, free_port(), backend_for(device, nproc), threads, job, args),
         nprocs=nproc, join=True)
 

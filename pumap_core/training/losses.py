@@ -25,9 +25,13 @@ def squared_distances(za: torch.Tensor, zb: torch.Tensor) -> torch.Tensor:
 def pairwise_squared_distances(za: torch.Tensor, zb: torch.Tensor) -> torch.Tensor:
     """The matrix of ‖za_i − zb_j‖², as ‖za_i‖² + ‖zb_j‖² − 2 za_i·zb_j: one matrix
     product, no square root to undo (unlike ``cdist(...).pow(2)``). Rounding can leave
-    coincident pairs slightly below 0; :func:`similarity_logit` clamps them."""
-    norms = za.pow(2).sum(1, keepdim=True) + zb.pow(2).sum(1)
-    return torch.addmm(norms, za, zb.T, alpha=-2.0)
+    coincident pairs slightly below 0; :func:`similarity_logit` clamps them. With a
+    leading batch dimension (blocks × rows × dims), one matrix per block."""
+    if za.dim() == 2:
+        norms = za.pow(2).sum(1, keepdim=True) + zb.pow(2).sum(1)
+        return torch.addmm(norms, za, zb.T, alpha=-2.0)
+    norms = za.pow(2).sum(-1, keepdim=True) + zb.pow(2).sum(-1).unsqueeze(-2)
+    return torch.baddbmm(norms, za, zb.transpose(-1, -2), alpha=-2.0)
 
 
 def similarity_logit(d2: torch.Tensor, a: float, b: float) -> torch.Tensor:
@@ -67,9 +71,13 @@ def umap_all_pairs_loss(
     """:func:`umap_batch_loss` for a B × B matrix ``d2`` of every (head, tail) pair of a
     batch of B edges: its diagonal (the edges) attracted, every entry repelled, each
     column weighted by ``tail_weights``. The same value as ``umap_batch_loss(d2.diagonal(),
-    d2, a, b, repulsion_strength, tail_weights)``, with one logit per pair instead of two."""
+    d2, a, b, repulsion_strength, tail_weights)``, with one logit per pair instead of two.
+    A stack of such matrices (blocks × B × B, ``tail_weights`` blocks × B) is one
+    batch of blocks × B edges, each block's pairs among themselves."""
     u = similarity_logit(d2, a, b)
-    return _cross_entropy(u.diagonal(), u, repulsion_strength, tail_weights)
+    if tail_weights is not None and u.dim() == 3:
+        tail_weights = tail_weights.unsqueeze(-2)  # weights run along each block's columns
+    return _cross_entropy(u.diagonal(dim1=-2, dim2=-1), u, repulsion_strength, tail_weights)
 
 
 def _cross_entropy(u_positive: torch.Tensor, u_negative: torch.Tensor, repulsion_strength: float,
@@ -78,7 +86,7 @@ def _cross_entropy(u_positive: torch.Tensor, u_negative: torch.Tensor, repulsion
     attraction = F.softplus(u_positive).sum()
     repulsion = F.softplus(-u_negative)
     repulsion = (repulsion * negative_weights if negative_weights is not None else repulsion).sum()
-    return (attraction + repulsion_strength * repulsion) / max(u_positive.shape[0], 1)
+    return (attraction + repulsion_strength * repulsion) / max(u_positive.numel(), 1)
 
 
 def pearson(x: torch.Tensor, y: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
@@ -105,8 +113,10 @@ def reconstruction_loss(x_hat: torch.Tensor, x: torch.Tensor, kind: str = "mse")
 
 
 def classifier_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy over labelled rows only (label −1 means unlabelled)."""
-    mask = labels >= 0
-    if not bool(mask.any()):
-        return logits.sum() * 0.0
-    return F.cross_entropy(logits[mask], labels[mask])
+    """Cross-entropy over labelled rows only (label −1 means unlabelled); 0 without any.
+
+    Masked arithmetic rather than indexing by the mask: selecting rows by a mask
+    needs their count on the host, a synchronisation on a GPU."""
+    mask = (labels >= 0).to(logits.dtype)
+    per_row = F.cross_entropy(logits, labels.clamp_min(0), reduction="none")
+    return (per_row * mask).sum() / mask.sum().clamp_min(1.0)

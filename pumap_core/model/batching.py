@@ -1,0 +1,43 @@
+"""How large a training step is, by device: the ``"auto"`` batch, its learning rate, its epochs.
+
+On a CPU a step's cost grows with its batch, and 256 edges a step is the
+measured best (``benchmarks/results/engine_choices.md``). On an accelerator a
+step of a few thousand edges costs about what one of 256 does (a step is a
+few dozen kernel launches, whatever their size), so an ``"auto"`` batch there
+is large, and the time saved buys more epochs. The learning rate stays: on
+MNIST, 4,096-edge batches at 1e-2 reached the map that 256-edge ones do in a
+fifteenth of the steps, and √16 × 1e-2 did worse
+(``benchmarks/results/batch_study_cpu.md``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+#: the "auto" batch on the CPU
+CPU_BATCH = 256
+#: the "auto" batch on CUDA and MPS devices
+ACCELERATOR_BATCH = 4096
+#: ``n_epochs=None`` trains at most about this many sampled edges, by device type
+#: (bounded by :data:`AUTO_EPOCHS`); the convergence monitor usually stops sooner
+AUTO_EDGE_SAMPLES = {"cpu": 6_000_000, "accelerator": 24_000_000}
+AUTO_EPOCHS = (10, 100)
+
+
+def on_accelerator(device: torch.device) -> bool:
+    return torch.device(device).type != "cpu"
+
+
+def batch_size(batch: int | str, device: torch.device) -> int:
+    """Edges a step: ``batch`` itself, or for ``"auto"`` the device's batch."""
+    if batch != "auto":
+        return int(batch)
+    return ACCELERATOR_BATCH if on_accelerator(device) else CPU_BATCH
+
+
+def epoch_cap(edge_mass: float, device: torch.device) -> int:
+    """The most epochs ``n_epochs=None`` trains on a graph of this edge mass."""
+    budget = AUTO_EDGE_SAMPLES["accelerator" if on_accelerator(device) else "cpu"]
+    low, high = AUTO_EPOCHS
+    return int(np.clip(round(budget / max(edge_mass, 1.0)), low, high))

@@ -16,7 +16,7 @@ import pytest
 from app import process
 from harness.image_sets import olivetti_like
 
-from .conftest import ARTIFACTS, open_app, plot_canvas, shot, status, wait_status
+from .conftest import ARTIFACTS, open_app, plot_canvas, shot, wait_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
 
@@ -63,8 +63,8 @@ def test_the_root_refuses_etc_dotdot_and_links_out_and_the_page_goes_on(page):
     alert = page.locator(".error-alert .error-text")
     for path in ("/etc", "../..", "system/hostname"):
         open_path(page, path)
-        alert.get_by_text("outside the data folder this server shares").wait_for(timeout=30 * MS)
-        assert path in alert.inner_text()
+        alert.get_by_text(f"'{path}' is outside the data folder this server shares").wait_for(
+            timeout=30 * MS)
         page.locator(".status-line").get_by_text("Ready").wait_for(timeout=10 * MS)
     shot(page, "image-set-01-refused")
     assert page.locator(".source-select select").input_value().startswith("digits")
@@ -94,18 +94,23 @@ def test_a_400_image_grey_set_trains_to_a_map_within_a_minute_and_decodes(page):
 def test_choosing_a_built_in_set_after_an_opened_path_loads_it(page):
     page.locator(".source-select select").select_option(label="digits (1,797 · 8×8)")
     page.get_by_text("digits: 1,797 items").wait_for(timeout=60 * MS)
-    assert "Ready" in status(page)
+    wait_status(page, r"^Ready", 60)  # the run on the opened set was stopped for it
 
 
-def test_save_right_after_restart_says_why_and_logs_nothing(page):
-    page.locator(".epochs input").fill("200")
+def test_save_pressed_as_a_finished_run_restarts_logs_nothing(page):
+    """Save model pressed right after Restart: the server either saves the finished model
+    (the press came first) or says why not; it never logs a traceback and the page goes
+    on (tests/test_app_walk.py checks the message itself, without the race)."""
+    page.locator(".epochs input").fill("3")
     page.locator(".epochs input").press("Enter")
     page.locator(".train button").click()
+    wait_status(page, r"^Done", 90)
+    page.locator(".epochs input").fill("300")
+    page.locator(".epochs input").press("Enter")
+    page.wait_for_timeout(300)
+    page.locator(".train button").click()  # Restart ...
+    page.locator(".save-model").click(force=True)  # ... and Save at once
     wait_status(page, r"step [1-9]", 60)
-    page.locator(".train button").click()  # Restart
-    page.locator(".save-model").click()
-    alert = page.locator(".error-alert .error-text")
-    alert.get_by_text("Stop training").wait_for(timeout=30 * MS)
     page.locator(".stop button").click()
     wait_status(page, r"^Stopped", 60)
     assert "Traceback" not in page.server_log.read_text(errors="replace")

@@ -24,6 +24,7 @@ from pumap_core.features import (
     feature_vectors,
     image_lightness,
     shift_codes,
+    without_covariates,
 )
 
 log = logging.getLogger(__name__)
@@ -169,6 +170,7 @@ def fit_steering(model, ds, frame, seed: int = 0, key: tuple = ()) -> Steering |
     if len(rows) > DIRECTION_ROWS:
         rows = np.sort(np.random.default_rng(seed).choice(rows, DIRECTION_ROWS, replace=False))
     codes = encode(model, ds.X[rows]) if has_own_code(model) else frame.train_z[rows]
+    light = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -182,7 +184,9 @@ def fit_steering(model, ds, frame, seed: int = 0, key: tuple = ()) -> Steering |
     except (ValueError, TypeError) as e:
         log.info("no feature directions: %s", e)
         return None
-    return Steering(directions=w, strength=strength, scales=direction_scales(codes, w),
+    # a slider's unit: the codes' spread along the direction, lighting left out of it
+    spread = without_covariates(codes, light) if light is not None else codes
+    return Steering(directions=w, strength=strength, scales=direction_scales(spread, w),
                     key=key, step=frame.step, made=time.monotonic(),
                     from_labels=not len(attrs.columns))
 

@@ -48,6 +48,7 @@ from pumap_core.features import (
     feature_vectors,
     image_lightness,
     shift_codes,
+    without_covariates,
 )
 
 SHIFT = 2.0  # the sliders' end, in standard deviations of the codes
@@ -71,9 +72,7 @@ def directions(codes: np.ndarray, attrs: pd.DataFrame, light: pd.DataFrame) -> d
 def unit_scales(codes: np.ndarray, w: pd.DataFrame, light: pd.DataFrame) -> pd.Series:
     """Slider units from the codes' spread along each direction once lighting and tone
     are regressed out of the codes (lighting no longer inflates the unit)."""
-    design = np.column_stack([np.ones(len(light)), light.to_numpy()])
-    coef, *_ = np.linalg.lstsq(design, codes, rcond=None)
-    return direction_scales(codes - design[:, 1:] @ coef[1:], w)
+    return direction_scales(without_covariates(codes, light), w)
 
 
 def measure(model, codes: np.ndarray, originals: np.ndarray, average: np.ndarray,

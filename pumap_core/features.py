@@ -88,6 +88,18 @@ def image_lightness(images) -> pd.DataFrame:
     return (table - table.mean()) / table.std(ddof=0).replace(0.0, 1.0)
 
 
+def without_covariates(Z, covariates: pd.DataFrame) -> np.ndarray:
+    """``Z`` less what ``covariates`` explain of it (least squares, means kept): codes whose
+    spread along a direction is no longer inflated by lighting, for :func:`direction_scales`
+    of directions fitted with those covariates held fixed."""
+    Z = check_array(Z, name="Z", dtype=np.float64, min_rows=2)
+    C = attribute_design(covariates.reset_index(drop=True)).to_numpy()
+    check_same_rows(len(C), len(Z), "covariates", "Z")
+    C = C - C.mean(axis=0)
+    coef, *_ = np.linalg.lstsq(C, Z - Z.mean(axis=0), rcond=None)
+    return Z - C @ coef
+
+
 def feature_vectors(Z, attributes, label_names=None, method: str = "ols",
                     covariates: pd.DataFrame | None = None) -> pd.DataFrame:
     """Latent direction of each attribute, by OLS of ``Z`` on ``[1, attributes]``.

@@ -76,8 +76,9 @@ def test_a_400_image_grey_set_trains_to_a_map_within_a_minute_and_decodes(page):
     hint = page.locator(".plot-hint .hint-text")
     hint.get_by_text("A default run takes").wait_for(timeout=60 * MS)
     assert "(opened)" in page.locator(".source-select select").inner_text()
-    legend = page.locator(".legend-pane")
-    assert "all" not in legend.inner_text().split()  # labels.npy beside it gave the classes
+    items = page.locator(".legend-pane .legend-item")  # labels.npy beside it gave the classes
+    items.first.wait_for(timeout=30 * MS)
+    assert items.count() == 10 and items.get_by_text("all", exact=True).count() == 0
     page.locator(".train button").click()
     text = wait_status(page, r"step [1-9]", MAP_S)  # the first map is on the plot
     assert "steps per second" in text and "edges/s" not in text and "lr=" not in text

@@ -71,6 +71,7 @@ class Worker(DataSlots):
         self._closed = False
         self._fitting: ParametricUMAP | None = None  # the model being trained: never shown
         self.plan = None  # the current data's run plan (pumap_core.run_plan.RunPlan)
+        self._planning: dict[int, threading.Lock] = {}  # by data set: one plan each
 
     # -- training ---------------------------------------------------------
     def start(self, wait: bool = False, **params: Any) -> threading.Thread:

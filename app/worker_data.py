@@ -109,6 +109,7 @@ class DataSlots:
             self._generation += 1
             self.dataset, self.model, self._latest, self.history = ds, None, None, []
             self.phase, self.error, self.preview, self.plan = phase, None, None, None
+            self._planning = {}
             self._new_rows = self.added = None
             self._events.append(event)
 
@@ -132,9 +133,15 @@ class DataSlots:
         graph (the preset's, what Train asks for), then the measured cost of its steps."""
         from pumap_core.run_plan import plan_run
 
-        with self._lock:
-            if self.plan is not None and self.dataset is ds:
-                return self.plan
+        with self._lock:  # one plan per data set: Train pressed meanwhile waits for it
+            planning = self._planning.setdefault(id(ds), threading.Lock())
+        with planning:
+            with self._lock:
+                if self.plan is not None and self.dataset is ds:
+                    return self.plan
+            return self._make_plan(ds, plan_run)
+
+    def _make_plan(self, ds, plan_run):
         t0 = time.monotonic()
         graph = graph_for_model(ds.X, ParametricUMAP(**preset(ds)))
         prepare.record(ds, time.monotonic() - t0)

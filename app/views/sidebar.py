@@ -60,6 +60,7 @@ class SafeDownload(pn.widgets.FileDownload):
     """A download whose callback may refuse (no model yet, a run just restarted): the page
     says why through the state's error, and nothing is raised into the server log."""
 
+    @param.depends("_clicks", watch=True)  # as the method it replaces: a click transfers
     def _transfer(self):
         try:
             super()._transfer()

@@ -26,6 +26,30 @@ MLP_HIDDEN = (256, 256)
 PROJECTED = 100
 
 
+def _pca_buffers(net: nn.Module, n_features: int, width: int, encoder: bool) -> None:
+    """``mean`` and ``components`` (n_features × width for an encoder, W/σ; width ×
+    n_features for a decoder, σW), set later by :func:`_set_pca`."""
+    net.register_buffer("mean", torch.zeros(int(n_features)))
+    shape = (int(n_features), int(width)) if encoder else (int(width), int(n_features))
+    net.register_buffer("components", torch.zeros(*shape))
+
+
+def _set_pca(net: nn.Module, mean: np.ndarray, components: np.ndarray, scale: np.ndarray,
+             encoder: bool) -> None:
+    """``components``: unit rows (width × n_features); ``scale``: their σ."""
+    with torch.no_grad():
+        net.mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
+        rows = np.asarray(components, dtype=np.float64)
+        sigma = np.asarray(scale, dtype=np.float64)[:, None]
+        w = (rows / sigma).T if encoder else rows * sigma
+        net.components.copy_(torch.as_tensor(w, dtype=torch.float32))
+
+
+def _start_at_zero(layer: nn.Module) -> None:
+    nn.init.zeros_(layer.weight)
+    nn.init.zeros_(layer.bias)
+
+
 class PCAStartEncoder(nn.Module):
     """Whitened PCA plus a residual network: ``z = (x − mean) · W / σ + residual(x)``."""
 
@@ -33,18 +57,13 @@ class PCAStartEncoder(nn.Module):
                  output: nn.Linear | nn.Conv2d | nn.ConvTranspose2d):
         super().__init__()
         self.n_components = int(n_components)
-        self.register_buffer("mean", torch.zeros(int(n_features)))
-        self.register_buffer("components", torch.zeros(int(n_features), self.n_components))  # W/σ
+        _pca_buffers(self, n_features, self.n_components, encoder=True)
         self.residual = residual
-        nn.init.zeros_(output.weight)
-        nn.init.zeros_(output.bias)
+        _start_at_zero(output)
 
     def init_pca(self, mean: np.ndarray, components: np.ndarray, scale: np.ndarray) -> None:
         """``components``: n_components × n_features (unit rows); ``scale``: their σ."""
-        with torch.no_grad():
-            self.mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
-            w = np.asarray(components, dtype=np.float64) / np.asarray(scale, dtype=np.float64)[:, None]
-            self.components.copy_(torch.as_tensor(w.T, dtype=torch.float32))
+        _set_pca(self, mean, components, scale, encoder=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.addmm(-(self.mean @ self.components), x, self.components) + self.residual(x)
@@ -62,17 +81,12 @@ class PCAStartDecoder(nn.Module):
         super().__init__()
         self.n_components = int(n_components)
         self.clip_output, self.sigmoid_output = bool(clip_output), False
-        self.register_buffer("mean", torch.zeros(int(n_features)))
-        self.register_buffer("components", torch.zeros(self.n_components, int(n_features)))  # σ W
+        _pca_buffers(self, n_features, self.n_components, encoder=False)
         self.residual = residual
-        nn.init.zeros_(output.weight)
-        nn.init.zeros_(output.bias)
+        _start_at_zero(output)
 
     def init_pca(self, mean: np.ndarray, components: np.ndarray, scale: np.ndarray) -> None:
-        with torch.no_grad():
-            self.mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
-            w = np.asarray(components, dtype=np.float64) * np.asarray(scale, dtype=np.float64)[:, None]
-            self.components.copy_(torch.as_tensor(w, dtype=torch.float32))
+        _set_pca(self, mean, components, scale, encoder=False)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         out = torch.addmm(self.mean, z, self.components) + self.residual(z)
@@ -96,18 +110,13 @@ class PCAMLPEncoder(nn.Module):
         self.n_features, self.n_components = int(n_features), int(n_components)
         self.hidden = tuple(int(h) for h in hidden)
         self.n_projected = max(self.n_components, min(int(n_projected), self.n_features))
-        self.register_buffer("mean", torch.zeros(self.n_features))
-        self.register_buffer("components", torch.zeros(self.n_features, self.n_projected))  # W/σ
+        _pca_buffers(self, self.n_features, self.n_projected, encoder=True)
         self.residual = MLPEncoder(self.n_projected, self.n_components, self.hidden)
-        nn.init.zeros_(self.residual.out.weight)
-        nn.init.zeros_(self.residual.out.bias)
+        _start_at_zero(self.residual.out)
 
     def init_pca(self, mean: np.ndarray, components: np.ndarray, scale: np.ndarray) -> None:
         """``components``: ``n_projected`` × n_features unit rows; ``scale``: their σ."""
-        with torch.no_grad():
-            self.mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
-            w = np.asarray(components, dtype=np.float64) / np.asarray(scale, dtype=np.float64)[:, None]
-            self.components.copy_(torch.as_tensor(w.T, dtype=torch.float32))
+        _set_pca(self, mean, components, scale, encoder=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         p = torch.addmm(-(self.mean @ self.components), x, self.components)
@@ -132,17 +141,12 @@ class PCAMLPDecoder(nn.Module):
         self.hidden = tuple(int(h) for h in hidden)
         self.n_projected = max(self.n_components, min(int(n_projected), self.n_features))
         self.clip_output, self.sigmoid_output = bool(clip_output), False
-        self.register_buffer("mean", torch.zeros(self.n_features))
-        self.register_buffer("components", torch.zeros(self.n_projected, self.n_features))  # σW
+        _pca_buffers(self, self.n_features, self.n_projected, encoder=False)
         self.residual = MLPDecoder(self.n_components, self.n_projected, self.hidden)
-        nn.init.zeros_(self.residual.net[-1].weight)
-        nn.init.zeros_(self.residual.net[-1].bias)
+        _start_at_zero(self.residual.net[-1])
 
     def init_pca(self, mean: np.ndarray, components: np.ndarray, scale: np.ndarray) -> None:
-        with torch.no_grad():
-            self.mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
-            w = np.asarray(components, dtype=np.float64) * np.asarray(scale, dtype=np.float64)[:, None]
-            self.components.copy_(torch.as_tensor(w, dtype=torch.float32))
+        _set_pca(self, mean, components, scale, encoder=False)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         p = self.residual(z)

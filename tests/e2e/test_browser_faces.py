@@ -15,9 +15,7 @@ from pathlib import Path
 import holoviews as hv
 import pytest
 
-from app import process
-
-from .conftest import ARTIFACTS, FIRST_RENDER_S, open_app, plot_canvas, shot, wait_status
+from .conftest import ARTIFACTS, FIRST_RENDER_S, plot_canvas, served_page, shot, wait_status
 
 hv.extension("bokeh")
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
@@ -38,15 +36,9 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def page(data_dir, browser):
-    ARTIFACTS.mkdir(exist_ok=True)
-    proc, url = process.start(ARTIFACTS / "server-faces.log", PUMAP_DATA_DIR=str(data_dir),
-                              PUMAP_APP_MAX_ROWS=str(ROWS))
-    try:
-        page = open_app(browser, url)
+    with served_page(browser, "server-faces.log", PUMAP_DATA_DIR=str(data_dir),
+                     PUMAP_APP_MAX_ROWS=str(ROWS)) as page:
         yield page
-        page.close()
-    finally:
-        process.stop(proc)
 
 
 def _train_then_stop(page) -> None:

@@ -13,10 +13,9 @@ import os
 
 import pytest
 
-from app import process
 from harness.image_sets import olivetti_like
 
-from .conftest import ARTIFACTS, open_app, plot_canvas, shot, wait_status
+from .conftest import plot_canvas, served_page, shot, wait_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
 
@@ -35,16 +34,8 @@ def root(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(root, browser):
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / "server-image-set.log"
-    proc, url = process.start(log, app_args=["--data-root", str(root)])
-    try:
-        page = open_app(browser, url)
-        page.server_log = log
+    with served_page(browser, "server-image-set.log", app_args=["--data-root", str(root)]) as page:
         yield page
-        page.close()
-    finally:
-        process.stop(proc)
 
 
 def open_path(page, text: str) -> None:

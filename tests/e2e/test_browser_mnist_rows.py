@@ -14,9 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app import process
-
-from .conftest import ARTIFACTS, lasso, open_app, shot, wait_status
+from .conftest import lasso, served_page, shot, wait_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(480)]
 
@@ -46,16 +44,9 @@ def raw_rows(mnist_dir, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(mnist_dir, browser):
-    ARTIFACTS.mkdir(exist_ok=True)
-    proc, url = process.start(ARTIFACTS / "server-mnist-rows.log",
-                              PUMAP_DATA_DIR=str(mnist_dir.parent),
-                              PUMAP_APP_MAX_ROWS=str(ROWS))
-    try:
-        page = open_app(browser, url)
+    with served_page(browser, "server-mnist-rows.log", PUMAP_DATA_DIR=str(mnist_dir.parent),
+                     PUMAP_APP_MAX_ROWS=str(ROWS)) as page:
         yield page
-        page.close()
-    finally:
-        process.stop(proc)
 
 
 def placed(page, shot_name: str) -> pd.DataFrame:

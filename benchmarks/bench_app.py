@@ -249,6 +249,9 @@ def main(argv=None) -> None:
     p.add_argument("--image-sets", action="store_true",
                    help="time three image sets from map to the end of a default run "
                         "(benchmarks/image_sets.py)")
+    p.add_argument("--start", action="store_true",
+                   help="only digits: Train -> first frame, and the spectral start's solvers "
+                        "(benchmarks/results/app_start.md)")
     p.add_argument("--image-choices", action="store_true",
                    help="with --image-sets: also the learning-rate comparison behind its model")
     args = p.parse_args(argv)
@@ -262,6 +265,8 @@ def main(argv=None) -> None:
     rows = {"warm-up at server start, datashader + torch (s)": time.perf_counter() - t}
     if args.time_to_map:
         return save_time_to_map(rows | time_to_map(args.time_to_map, args.limit), args)
+    if args.start:
+        return save_start(rows | first_frame(args.first_epochs, args.clicks) | spectral_solvers())
     if args.image_sets:
         from benchmarks import image_sets
 
@@ -298,6 +303,39 @@ def save_time_to_map(rows: dict, args) -> None:
             f"`python -m benchmarks.bench_app --time-to-map {args.time_to_map}`.\n\n"
             f"```\n{report(rows)}\n```\n")
     (BENCHMARK_RESULTS / "app_time_to_map.md").write_text(text)
+
+
+def spectral_solvers() -> dict:
+    """Seconds of digits' spectral start by the dense solver and by ARPACK (what the
+    library uses above ``DENSE_EIGEN_ROWS``), in this process, after the app's warm-up."""
+    import pumap_core.training.initialization as init
+    from pumap_core.data import load_digits
+    from pumap_core.graph import build_graph
+
+    edges = build_graph(load_digits().X, 15).edges
+    out = {}
+    for name, rows in (("dense", 10**9), ("ARPACK", init.DENSE_EIGEN_ROWS)):
+        saved, init.DENSE_EIGEN_ROWS = init.DENSE_EIGEN_ROWS, rows
+        try:
+            t = time.perf_counter()
+            init.spectral_layout(edges, 2, 0)
+            out[f"digits spectral start, {name} (s)"] = time.perf_counter() - t
+        finally:
+            init.DENSE_EIGEN_ROWS = saved
+    return out
+
+
+def save_start(rows: dict) -> None:
+    """Print ``rows`` and keep them in ``benchmarks/results/app_start.md``."""
+    import datetime
+    import platform
+
+    when = datetime.datetime.now(datetime.timezone.utc)
+    text = (f"# App: Train -> first frame on digits\n\n{when:%Y-%m-%d %H:%M} UTC, "
+            f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores shared with "
+            f"other jobs (load {os.getloadavg()[0]:.1f}); `python -m benchmarks.bench_app "
+            f"--start`.\n\n```\n{report(rows)}\n```\n")
+    (BENCHMARK_RESULTS / "app_start.md").write_text(text)
 
 
 def sessions(n: int, epochs: int) -> None:

@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
-#: a default run aims at about this many seconds of training (joint plus map stage)
-DEFAULT_SECONDS = 240.0
+#: a default run aims at about this many seconds of training (joint plus map stage): in
+#: the app, on two busy cores, runs took 1.0-1.8x their plan (benchmarks/results/image_sets.md)
+DEFAULT_SECONDS = 210.0
 #: share of the budget for the map stage of a two-code model (``refine_map``)
 MAP_SHARE = 0.3
 #: the conv autoencoder is chosen only when at least this many joint steps fit: fewer
@@ -211,11 +212,18 @@ def snapshot_share(n_rows: int, embed_row: float, interval: float | None) -> flo
     return (training + snapshot) / training
 
 
+def _rate(times: list[tuple[int, float]]) -> float:
+    """Seconds a step over ``(step, time)`` ticks, the first :data:`PROBE_SKIP` left out."""
+    (s0, t0), (s1, t1) = times[min(PROBE_SKIP, len(times) - 2)], times[-2]
+    return (t1 - t0) / max(s1 - s0, 1)
+
+
 def probe_steps(params: dict[str, Any], dataset, graph, steps: int = PROBE_STEPS
-                ) -> tuple[float, float]:
-    """``(setup, step)`` seconds of a real fit with ``params`` on ``dataset`` and its
-    ``graph``: until the first step (networks, PCA start; no warm start), and a step of
-    the training loop as it runs (sampling, losses and bookkeeping included), timed over
+                ) -> tuple[float, float, float]:
+    """``(setup, step, map step)`` seconds of a real fit with ``params`` on ``dataset``
+    and its ``graph``: until the first step (networks, PCA start; no warm start), a step
+    of the training loop as it runs (sampling, losses and bookkeeping included) and, for
+    two-code models, a step of the map stage (``refine_map``; else 0), each timed over
     ``steps`` steps after the first :data:`PROBE_SKIP`."""
     from .model.estimator import ParametricUMAP
     from .training.live import TrainingControls
@@ -236,9 +244,16 @@ def probe_steps(params: dict[str, Any], dataset, graph, steps: int = PROBE_STEPS
     probe = {**params, "init": None, "map_epochs": 0, "snapshot_interval": 0.0,
              "snapshot_embedding": None, "verbose": False, "random_state": 0,
              "n_epochs": int(np.ceil((PROBE_SKIP + steps + 1) / per_epoch)) + 1}
-    ParametricUMAP(**probe).fit(X, graph=graph, controls=controls, callback=tick)
-    (s0, t0), (s1, t1) = times[min(PROBE_SKIP, len(times) - 2)], times[-2]
-    return times[0][1] - started, (t1 - t0) / max(s1 - s0, 1)
+    model = ParametricUMAP(**probe).fit(X, graph=graph, controls=controls, callback=tick)
+    setup, step = times[0][1] - started, _rate(times)
+    if not model.has_two_codes:
+        return setup, step, 0.0
+    controls, joint = TrainingControls(), times
+    times = []
+    map_epochs = int(np.ceil((PROBE_SKIP + steps + 1) / _steps_per_epoch(
+        float(graph.edges.weight.sum()), MAP_BATCH))) + 1
+    model.refine_map(map_epochs, controls=controls, callback=tick)
+    return setup, step, _rate(times) if len(times) > 2 else _rate(joint)
 
 
 def plan_run(dataset, graph, seconds: float = DEFAULT_SECONDS,
@@ -283,7 +298,7 @@ def plan_run(dataset, graph, seconds: float = DEFAULT_SECONDS,
     fit = (joint_budget - plan.warm_seconds - plan.setup_seconds) / plan.step_seconds
     epochs = int(np.clip(fit // per_epoch, 1, cap))
     map_per_epoch = _steps_per_epoch(edge_mass, MAP_BATCH)
-    map_epochs = int(np.clip(seconds * MAP_SHARE / (cost["map"] * map_per_epoch), 1,
+    map_epochs = int(np.clip(seconds * MAP_SHARE / (plan.map_step_seconds * map_per_epoch), 1,
                              MAX_MAP_EPOCHS))
     params.update(n_epochs=epochs, map_epochs=map_epochs)
     plan.steps, plan.map_steps = epochs * per_epoch, map_epochs * map_per_epoch
@@ -292,10 +307,12 @@ def plan_run(dataset, graph, seconds: float = DEFAULT_SECONDS,
 
 def _probed(plan: RunPlan, dataset, graph, snapshot_interval: float | None) -> RunPlan:
     """``plan`` with its step cost from a short real fit (the loop's own work counted)."""
-    setup, step = probe_steps(plan.params, dataset, graph)
+    setup, step, map_step = probe_steps(plan.params, dataset, graph)
     embed_row = plan.measured.get(f"{plan.network} embed_row", 0.0)
-    plan.measured.update({"probe setup": setup, "probe step": step})
+    plan.measured.update({"probe setup": setup, "probe step": step, "probe map step": map_step})
     plan.setup_seconds = setup
+    if map_step:
+        plan.map_step_seconds = map_step
     plan.step_seconds = step * snapshot_share(dataset.n_samples, embed_row, snapshot_interval)
     return plan
 

@@ -40,15 +40,16 @@ class RunProgress:
     @classmethod
     def for_model(cls, model, graph, plan=None) -> RunProgress:
         """The stages ``model`` (a ``ParametricUMAP``) will run on ``graph``."""
-        step_s = plan.step_seconds if plan is not None else 0.0
-        epochs = int(getattr(model, "map_epochs", 0) or 0)
-        if not epochs or getattr(model, "code_components", None) is None:
-            return cls(0, step_s)
         from pumap_core.graph.sampling import steps_per_epoch
-        from pumap_core.run_plan import MAP_BATCH
+        from pumap_core.model.deprecations import two_code_of
 
-        per_epoch = steps_per_epoch(float(graph.edges.weight.sum()), MAP_BATCH)
-        return cls(epochs * per_epoch, step_s, plan.map_step_seconds if plan is not None else 0.0)
+        step_s = plan.step_seconds if plan is not None else 0.0
+        spec = two_code_of(model)
+        if spec is None or not spec.map_epochs:
+            return cls(0, step_s)
+        per_epoch = steps_per_epoch(float(graph.edges.weight.sum()), spec.map_batch_size)
+        return cls(spec.map_epochs * per_epoch, step_s,
+                   plan.map_step_seconds if plan is not None else 0.0)
 
     def __call__(self, snap: Snapshot) -> Snapshot:
         """``snap`` as a snapshot of the whole run."""

@@ -74,8 +74,8 @@ def warm_up() -> None:
 
         torch.set_num_threads(TORCH_THREADS)
         X = np.random.default_rng(0).random((60, 64), dtype=np.float32)
-        ParametricUMAP(n_epochs=1, n_neighbors=5, reconstruction=True, random_state=0,
-                       snapshot_embedding="all", callback=lambda s: None).fit(X)
+        ParametricUMAP(n_epochs=1, n_neighbors=5, reconstruction=True, random_state=0).fit(
+            X, snapshot_embedding="all", callback=lambda s: None)
     except Exception as e:  # noqa: BLE001 - warming up must never stop the server
         log.warning("torch warm-up failed: %s", e)
     finished.set()

@@ -74,9 +74,11 @@ class Worker(DataSlots):
         self._planning: dict[int, threading.Lock] = {}  # by data set: one plan each
 
     # -- training ---------------------------------------------------------
-    def start(self, wait: bool = False, **params: Any) -> threading.Thread:
+    def start(self, wait: bool = False, snapshot_interval: float = 0.5,
+              **params: Any) -> threading.Thread:
         """Train a new model on the current data: the data's run plan (its settings,
-        :func:`pumap_core.run_plan.plan_run`) under estimator ``params``."""
+        :func:`pumap_core.run_plan.plan_run`) under estimator ``params``, a snapshot
+        of every row's map every ``snapshot_interval`` seconds."""
         if self.dataset is None:
             raise RuntimeError("load a data set before training")
         self.stop(wait=True)
@@ -100,7 +102,7 @@ class Worker(DataSlots):
             try:
                 plan = self.plan_for(ds) if ds.n_samples <= PREBUILD_MAX_ROWS else None
                 settings = {**(plan.params if plan is not None else {}), **params}
-                model = ParametricUMAP(**{"snapshot_embedding": "all", **settings})
+                model = ParametricUMAP(**settings)
                 with self._lock:
                     if gen == self._generation:
                         self._fitting = model
@@ -108,7 +110,8 @@ class Worker(DataSlots):
                 graph = graph_for_model(rows, model)
                 progress = RunProgress.for_model(model, graph, plan)
                 model.fit(X, graph=graph, controls=controls, input_scale=ds.scale,
-                          callback=lambda s: self._on_snapshot(gen, progress(s)))
+                          callback=lambda s: self._on_snapshot(gen, progress(s)),
+                          snapshot_embedding="all", snapshot_interval=snapshot_interval)
             except Exception as e:  # noqa: BLE001
                 log.exception("training failed")
                 self._fail(gen, f"Training failed: {e}")
@@ -200,7 +203,7 @@ class Worker(DataSlots):
         self.reset()
         Z = model.transform(fit_input(self.dataset))
         snap = Snapshot(step=0, epoch=0.0, n_epochs=0, elapsed=0.0, losses={},
-                        settings={"min_dist": float(model.min_dist)}, embedding=Z, done=True)
+                        settings={"min_dist": float(model.min_dist_)}, embedding=Z, done=True)
         with self._lock:
             self.model, self._latest, self._fresh, self.phase = model, snap, True, "done"
         return Z

@@ -252,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=BENCHMARK_RESULTS)
     p.add_argument("--name", default="faces_latest", help="stem of the .md/.csv written")
     p.add_argument("--set", type=_setting, action="append", metavar="NAME=VALUE",
-                   help="override a preset setting (ablations), e.g. --set batch_size=32")
+                   help="override a preset setting (ablations), e.g. --set batch_size=32 "
+                        "or --set two_code.map_epochs=20")
     p.add_argument("--map-share", type=float, default=None,
                    help="share of the budget for the map stage (default harness.faces.MAP_SHARE)")
     p.add_argument("--quick", action="store_true", help="smoke run: 300 faces, 5 s, no umap-learn")

@@ -96,8 +96,10 @@ def learning_rate_choice(minutes: float = 0.8) -> list[dict]:
     images = celeba_images(400 + HELD_OUT, 64, grey=True)
     rows = []
     for lr in (1e-3, 3e-4):
-        model = ParametricUMAP(**{**image_settings("pca_mlp"), "learning_rate": lr,
-                                  "map_epochs": 0}, random_state=0)
+        settings = image_settings("pca_mlp")
+        model = ParametricUMAP(**{**settings, "learning_rate": lr,
+                                  "two_code": settings["two_code"].replace(map_epochs=0)},
+                               random_state=0)
         timing = fit_in_budget(model, images[:400], minutes, report=None)
         mse, pca_mse = held_out_mse(model, images[:400], images[400:])
         rows.append({"learning_rate": lr, "steps": timing["steps"], "mse": mse,

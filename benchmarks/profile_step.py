@@ -61,7 +61,7 @@ class StepCounter:
 
 
 def fit(X: np.ndarray, knn, steps: int, params: dict, callback=None) -> ParametricUMAP:
-    model = ParametricUMAP(init=None, random_state=0, snapshot_interval=0.0, **params)
+    model = ParametricUMAP(init=None, random_state=0, **params)
     # one epoch is ceil(edge mass / batch) steps; stop after `steps` of them
     from pumap_core import TrainingControls
 
@@ -73,7 +73,7 @@ def fit(X: np.ndarray, knn, steps: int, params: dict, callback=None) -> Parametr
         if snapshot.step >= steps:
             controls.stop()
 
-    model.fit(X, knn=knn, controls=controls, callback=stop_after)
+    model.fit(X, knn=knn, controls=controls, callback=stop_after, snapshot_interval=0.0)
     return model
 
 

@@ -77,8 +77,7 @@ class Curve:
 def fit_ours_curve(X: np.ndarray, n_epochs: int | None, interval: float,
                    seed: int) -> tuple[Any, Curve]:
     """Fit ours from scratch (graph included) and keep every snapshot of all rows."""
-    model = methods.ours(2, n_epochs=n_epochs, seed=seed, snapshot_embedding="all",
-                    snapshot_interval=interval)
+    model = methods.ours(2, n_epochs=n_epochs, seed=seed)
     curve = Curve(OURS)
 
     def record(snap: Any) -> None:
@@ -92,7 +91,7 @@ def fit_ours_curve(X: np.ndarray, n_epochs: int | None, interval: float,
         curve.embeddings.append(np.array(snap.embedding))
 
     start = time.perf_counter()
-    model.fit(X, callback=record)
+    model.fit(X, callback=record, snapshot_embedding="all", snapshot_interval=interval)
     curve.fit_s = time.perf_counter() - start
     return model, curve
 
@@ -222,7 +221,7 @@ def warm_up(X: np.ndarray, seed: int, umap: bool) -> None:
     it uses above, as in the timed fit) is compiled here separately: in a first
     run that compilation alone took ~2 minutes of umap-learn's graph stage.
     """
-    methods.ours(2, n_epochs=1, seed=seed, snapshot_embedding="all").fit(X, callback=lambda s: None)
+    methods.ours(2, n_epochs=1, seed=seed).fit(X, callback=lambda s: None, snapshot_embedding="all")
     if umap:
         from pynndescent import NNDescent
 

@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 
 from pumap_core import ParametricUMAP, Snapshot, TrainingControls
-from pumap_core.model.fitting import MAP_LEARNING_RATE
 from pumap_core.presets import FACE_IMAGE_SIZE, preset_for
 
 #: Epochs asked for under a time budget: more than any budget uses (the deadline stops it).
@@ -72,11 +71,16 @@ def load_faces(data: str | Path, limit: int | None = None, image_size: int = FAC
 
 
 def face_model(dataset, seed: int = 0, **overrides) -> ParametricUMAP:
-    """The app's face model for ``dataset`` (``preset_for``), with any overrides."""
-    kwargs = {**preset_for(dataset), "random_state": seed, **overrides}
-    if "code_components" not in kwargs:
+    """The app's face model for ``dataset`` (``preset_for``), with any overrides; a dotted
+    name changes one field of a settings object (``"two_code.map_epochs": 20``)."""
+    kwargs = {**preset_for(dataset), "random_state": seed}
+    if kwargs.get("two_code") is None:
         raise ValueError(f"{dataset!r} is not colour images: the face model needs faces "
                          "(h × w × 3), e.g. CelebA")
+    for name, value in overrides.items():
+        spec, _, field = name.partition(".")
+        value = tuple(value) if isinstance(value, list) else value
+        kwargs[spec] = kwargs[spec].replace(**{field: value}) if field else value
     return ParametricUMAP(**kwargs)
 
 
@@ -90,17 +94,18 @@ def fit_in_budget(model: ParametricUMAP, images: np.ndarray, minutes: float | No
 
     ``(1 − map_share)`` of the budget trains the code and the map together,
     the rest the map alone (``refine_map``, for as many epochs as fit; only
-    for models with ``map_epochs`` > 0),
+    for models with ``two_code.map_epochs`` > 0),
     each stage with its learning rate decaying linearly over its time. With
     ``minutes=None`` the model's own epochs are used. ``callback`` (optional)
     also receives every snapshot. Returns timings in seconds.
     """
     timings: dict[str, float] = {}
-    map_epochs = int(model.map_epochs or 0)
+    spec = model.two_code
+    map_epochs = int(spec.map_epochs)
     controls = TrainingControls()
     budget = None
     if minutes is not None:
-        model.set_params(n_epochs=BUDGET_EPOCHS, map_epochs=0)
+        model.set_params(n_epochs=BUDGET_EPOCHS, two_code=spec.replace(map_epochs=0))
         share = map_share if map_epochs else 0.0
         budget = TimeBudget(60.0 * minutes * (1 - share), controls, model.learning_rate,
                             report=report)
@@ -119,13 +124,13 @@ def fit_in_budget(model: ParametricUMAP, images: np.ndarray, minutes: float | No
     timings["epochs"] = model.loss_history_[-1]["epoch"] if model.loss_history_ else 0.0
     if budget is not None:
         # record what was run, not the placeholder the budget replaced
-        model.set_params(n_epochs=max(1, int(np.ceil(timings["epochs"]))), map_epochs=map_epochs)
+        model.set_params(n_epochs=max(1, int(np.ceil(timings["epochs"]))), two_code=spec)
         model.n_epochs_ = model.n_epochs
         if map_epochs:
             t1 = time.perf_counter()
             map_controls = TrainingControls()
-            map_budget = TimeBudget(60.0 * minutes * map_share, map_controls, MAP_LEARNING_RATE,
-                                    report=None)
+            map_budget = TimeBudget(60.0 * minutes * map_share, map_controls,
+                                    spec.map_learning_rate, report=None)
             model.refine_map(BUDGET_EPOCHS, controls=map_controls, callback=map_budget)
             timings["map"] = time.perf_counter() - t1
             timings["train"] += map_budget.elapsed

@@ -113,8 +113,7 @@ class Ours(Runner):
         import pumap_core.model.estimator  # noqa: F401
 
     def _model(self) -> Any:
-        return ours(n_epochs=self.n_epochs, seed=self.random_state,
-                    snapshot_embedding=CURVE_ROWS, snapshot_interval=self.snapshot_interval)
+        return ours(n_epochs=self.n_epochs, seed=self.random_state)
 
     def fit(self, X: np.ndarray, curve_rows: np.ndarray | None = None) -> Fitted:
         from pumap_core.graph import build_graph
@@ -134,7 +133,8 @@ class Ours(Runner):
                 if not rows:
                     rows.append(np.asarray(snapshot.embedding_index))
 
-        model.fit(X, graph=graph, callback=record)
+        model.fit(X, graph=graph, callback=record, snapshot_embedding=CURVE_ROWS,
+                  snapshot_interval=self.snapshot_interval)
         fit_s = time.perf_counter() - t0
         self.model = model
         notes = [f"n_epochs={model.n_epochs_} ({len(graph.edges):,} graph edges)"]

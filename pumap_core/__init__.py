@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ["ParametricUMAP", "Snapshot", "TrainingControls", "ModelFileError"]
+__all__ = ["ParametricUMAP", "TwoCode", "MLP", "Conv", "Snapshot", "TrainingControls",
+           "ModelFileError"]
 __version__ = "0.1.0"
 
-_LAZY = {"ParametricUMAP": "model.estimator", "Snapshot": "training.live",
+_LAZY = {"ParametricUMAP": "model.estimator", "TwoCode": "model.specs", "MLP": "model.specs",
+         "Conv": "model.specs", "Snapshot": "training.live",
          "TrainingControls": "training.live", "ModelFileError": "persistence"}
 
 

@@ -190,7 +190,7 @@ def shift_codes(Z, directions: pd.DataFrame, attribute: str, alpha=1.0) -> np.nd
     """``Z + alpha * W[attribute]``: codes pushed along an attribute's direction.
 
     ``Z`` is one code (k,) or many (m, k). A scalar ``alpha`` returns the
-    shape of ``Z``; a sequence of a alphas returns them stacked, (a, *Z.shape),
+    shape of ``Z``; a sequence of a alphas returns them stacked, ``(a, *Z.shape)``,
     ready to decode as a strip of images from "less" to "more".
     """
     if not isinstance(directions, pd.DataFrame):

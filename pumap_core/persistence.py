@@ -26,16 +26,20 @@ from torch import nn
 from .device import resolve_device
 from .graph.build import NeighborGraph
 from .graph.edges import EdgeSet
+from .model.deprecations import DEPRECATED, current_spelling
+from .model.specs import is_spec, spec_to_json
 from .nets.describe import network_config
 from .nets.factory import build_network
 from .nets.two_code import CodeMapEncoder
 from .scaling import InputScaling
+from .training.live import LIVE
 
 FORMAT = "pumap-model"
 #: The newest format this version reads and writes. 1: single-code models (the map is
-#: the code); 2: adds two-code models (a ``code_map_encoder`` and the training ``codes``).
-#: Single-code models are still written as 1, so older readers keep reading them.
-FORMAT_VERSION = 2
+#: the code); 2: adds two-code models (a ``code_map_encoder`` and the training ``codes``);
+#: 3: two-code models keep their settings as one ``two_code`` parameter. Single-code
+#: models are still written as 1, so older readers keep reading them.
+FORMAT_VERSION = 3
 _MAX_HEADER = 100 * 1024 * 1024
 
 
@@ -130,28 +134,25 @@ def _unprefixed(prefix: str, tensors: dict[str, torch.Tensor]) -> dict[str, torc
     return {k[len(start):]: v for k, v in tensors.items() if k.startswith(start)}
 
 
-#: Constructor parameters that are objects rather than settings; never stored.
-_NOT_STORED = ("callback",)
 #: Two-code parameters, left out of one-code models' files so that those stay
-#: format 1 exactly (older versions would refuse an unknown parameter).
-_TWO_CODE_PARAMS = ("code_components", "code_umap_weight", "map_grad", "map_epochs")
-#: Newer parameters stored only when set, so that files of models that do not use them
-#: stay readable by versions that do not know them.
-_STORED_WHEN_SET = ("conv_widths",)
+#: format 1 (older versions would refuse an unknown parameter).
+_TWO_CODE_PARAMS = ("two_code", "code_umap_weight")
 
 
 def _json_params(model) -> dict[str, Any]:
+    """The parameters as JSON, in today's spelling: deprecated spellings the model was
+    given are folded into theirs (run-time hooks are no settings: left out)."""
+    given = {name: value for name, value in model.get_params(deep=False).items()
+             if not (isinstance(value, str) and value == DEPRECATED)}
     params = {}
-    for name, value in model.get_params(deep=False).items():
-        if name in _NOT_STORED:
+    for name, value in current_spelling(given).items():
+        if name in _TWO_CODE_PARAMS and not isinstance(model.encoder_, CodeMapEncoder):
             continue
-        if name in _TWO_CODE_PARAMS and model.code_components is None:
-            continue
-        if name in _STORED_WHEN_SET and value is None:
-            continue
-        if isinstance(value, tuple):
+        if is_spec(value):
+            value = spec_to_json(value)
+        elif isinstance(value, tuple):
             value = list(value)
-        if isinstance(value, nn.Module):
+        elif isinstance(value, nn.Module):
             value = "custom"
         elif isinstance(value, np.generic):
             value = value.item()
@@ -159,6 +160,22 @@ def _json_params(model) -> dict[str, Any]:
             value = None
         params[name] = value
     return params
+
+
+def _final_settings(model, params: dict[str, Any], fitted: dict[str, Any]) -> dict[str, float]:
+    """The live settings the run ended with. Files written before they were fitted
+    attributes kept them as the parameters themselves."""
+    if fitted.get("live_settings") is not None:
+        return {k: float(v) for k, v in fitted["live_settings"].items()}
+    values = {name: params.get(name, getattr(model, name)) for name in LIVE}
+    values["classifier_weight"] = (0.0 if model.classifier_ is None else
+                                   1.0 if values["classifier_weight"] is None else
+                                   values["classifier_weight"])
+    if model.decoder_ is None:
+        values["reconstruction_weight"] = 0.0
+    if not isinstance(model.encoder_, CodeMapEncoder):
+        values["code_umap_weight"] = 0.0
+    return {k: float(v) for k, v in values.items()}
 
 
 def model_to_file(model, path: str | os.PathLike, include_graph: bool = False) -> None:
@@ -188,6 +205,9 @@ def model_to_file(model, path: str | os.PathLike, include_graph: bool = False) -
             "n_features_in_": int(model.n_features_in_),
             "image_shape_": list(model.image_shape_) if model.image_shape_ else None,
             "a_": model.a_, "b_": model.b_, "n_epochs_": int(model.n_epochs_),
+            "n_neighbors_": int(model.n_neighbors_),
+            "live_settings": {name: float(getattr(model, f"{name}_")) for name in LIVE
+                              if hasattr(model, f"{name}_")},  # a term registered after fit
             "classes_": model.classes_.tolist() if model.classes_ is not None else None,
             "loss_history_": model.loss_history_,
             "input_scaling_": getattr(model, "input_scaling_", InputScaling()).to_json(),
@@ -196,8 +216,8 @@ def model_to_file(model, path: str | os.PathLike, include_graph: bool = False) -
                       "metric": model.graph_.metric} if include_graph else None,
         },
     }
-    # one-code models keep writing format 1, byte for byte what older versions read
-    save_model(path, tensors, config, version=2 if two_codes else 1)
+    # one-code models keep writing format 1, which older versions read
+    save_model(path, tensors, config, version=FORMAT_VERSION if two_codes else 1)
 
 
 def _restore_network(kind: str, config: dict, given: nn.Module | None, tensors, path) -> nn.Module:
@@ -236,9 +256,10 @@ def _restore_network(kind: str, config: dict, given: nn.Module | None, tensors, 
 def model_from_file(cls, path, encoder=None, decoder=None, device="auto"):
     tensors, config = load_model(path)
     try:
-        params, networks, fitted = config["params"], config["networks"], config["fitted"]
+        networks, fitted = config["networks"], config["fitted"]
+        params = current_spelling(config["params"], networks.get("encoder"))
         model = cls(**{k: v for k, v in params.items() if v != "custom"})
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{path} has an incomplete or foreign model config: {exc}") from exc
     if "encoder" not in networks:
         raise ModelFileError(f"{path} holds no encoder")
@@ -252,6 +273,9 @@ def model_from_file(cls, path, encoder=None, decoder=None, device="auto"):
     model.n_features_in_ = fitted["n_features_in_"]
     model.image_shape_ = tuple(fitted["image_shape_"]) if fitted["image_shape_"] else None
     model.a_, model.b_, model.n_epochs_ = fitted["a_"], fitted["b_"], fitted["n_epochs_"]
+    model.n_neighbors_ = int(fitted.get("n_neighbors_", model.n_neighbors))
+    for name, value in _final_settings(model, params, fitted).items():
+        setattr(model, f"{name}_", value)
     model.classes_ = np.asarray(fitted["classes_"]) if fitted["classes_"] is not None else None
     model.loss_history_ = fitted["loss_history_"]
     model.input_scaling_ = InputScaling.from_json(fitted.get("input_scaling_"))
@@ -269,6 +293,27 @@ def model_from_file(cls, path, encoder=None, decoder=None, device="auto"):
                                      tensors["graph.knn_dists"].numpy(), None, None, edges,
                                      g["n_neighbors"], g["metric"])
     return model
+
+
+class ModelFiles:
+    """The estimator's model-file methods: ``save``, ``load``, ``export_onnx``."""
+
+    def save(self, path: str | os.PathLike, include_graph: bool = False) -> None:
+        """Save weights and configuration to one safetensors file (see :mod:`pumap_core.persistence`)."""
+        self._check_fitted()
+        model_to_file(self, path, include_graph)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, encoder: nn.Module | None = None,
+             decoder: nn.Module | None = None, device: str = "auto"):
+        """Load a saved model. Custom (non built-in) networks must be passed in
+        again, since a model file never carries code."""
+        return model_from_file(cls, path, encoder, decoder, device)
+
+    def export_onnx(self, path: str | os.PathLike, opset: int = 17) -> None:
+        """Export the encoder (flat float32 rows → codes) to ONNX, batch size dynamic."""
+        self._check_fitted()
+        encoder_to_onnx(self, path, opset)
 
 
 def encoder_to_onnx(model, path: str | os.PathLike, opset: int = 17) -> None:

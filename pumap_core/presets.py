@@ -4,7 +4,7 @@ The app calls it when a data set is chosen; ``experiments/faces_model.py`` and
 ``benchmarks/bench_faces.py`` train with the same settings.
 
 Colour images (CelebA's faces, loaded at ``FACE_IMAGE_SIZE``) get the *face
-model*: a two-code model (``code_components=FACE_CODE``) whose conv encoder
+model*: a two-code model (``two_code=TwoCode(FACE_CODE, ...)``) whose conv encoder
 and decoder form an autoencoder with a 16-D bottleneck, and whose 2-D map
 is a small head on those codes trained on UMAP's graph at the same time.
 Everything else gets ``{}`` (the estimator's defaults, today's behaviour).
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .model.specs import Conv, TwoCode
+
 #: CelebA is loaded at this size (pixels a side) for the face model: 3,072
 #: features, quick to train and to decode on a laptop CPU.
 FACE_IMAGE_SIZE = 32
@@ -22,10 +24,16 @@ FACE_CODE = 16
 #: Rows the face model's schedule is sized for (the epochs scale with 1/rows).
 FACE_ROWS = 7000
 
-#: The face model's settings (see README, "Faces: a code and a map").
+#: The face model's convolutions: whitened PCA plus conv nets that start at zero, so
+#: the decodes are PCA-16's faces from the first step.
+FACE_NETS = Conv(widths=(16, 32, 64), pca_start=True)
+
+#: The face model's settings (see the user guide, "Faces: a code and a map").
 FACE_SETTINGS: dict[str, Any] = {
     "n_components": 2,
-    "code_components": FACE_CODE,
+    # the map head is trained with the code, then alone on the final codes: ~45 map-stage
+    # epochs fit in 90 s on two busy cores (3×256 head, 512-edge batches)
+    "two_code": TwoCode(code_components=FACE_CODE, map_grad=0.0, map_epochs=40),
     "reconstruction": True,
     "reconstruction_loss": "mse",
     "reconstruction_weight": 50.0,
@@ -35,13 +43,8 @@ FACE_SETTINGS: dict[str, Any] = {
     # the person (identity kept .65); in 2 busy minutes (~500 steps) 0.1 was too weak
     # (Eyeglasses rise .23): benchmarks/results/faces_design.md.
     "code_umap_weight": 0.1,
-    "map_grad": 0.0,
-    # ~45 map-stage epochs fit in 90 s on two busy cores (3×256 head, 512-edge batches)
-    "map_epochs": 40,
-    # whitened PCA plus conv nets that start at zero: PCA-16's faces from the first step
-    "encoder": "pca_conv",
-    "decoder": "pca_conv",
-    "conv_widths": (16, 32, 64),
+    "encoder": FACE_NETS,
+    "decoder": FACE_NETS,
     "negatives": "in_batch",
     "batch_size": 64,
     "learning_rate": 1e-3,
@@ -71,7 +74,7 @@ def preset_for(dataset) -> dict[str, Any]:
 
     Colour images: the face model (``FACE_SETTINGS`` with epochs sized to the
     number of rows: 3 joint epochs of 7,000 faces, ~790 steps each at ~0.09 s
-    on two busy cores, then ``map_epochs`` of the map alone — about 5 minutes;
+    on two busy cores, then ``two_code.map_epochs`` of the map alone — about 5 minutes;
     decodes are PCA-16's faces from the first step, so recognisable at once).
     Anything else: ``{}``.
     """

@@ -38,8 +38,6 @@ IMAGE_NETWORKS = ("pca_conv", "pca_mlp")
 MAX_EPOCHS_AT_FACE_ROWS = 3
 #: map-stage epochs, at most
 MAX_MAP_EPOCHS = 40
-#: batch of the map stage (``ParametricUMAP.refine_map``'s default)
-MAP_BATCH = 512
 #: learning rate of the MLP-residual image model
 PCA_MLP_LEARNING_RATE = 3e-4
 #: regression steps of the warm start (``pumap_core.model.fitting.WARM_START_STEPS``)
@@ -97,17 +95,26 @@ def _clock(seconds: float) -> str:
 
 
 def image_settings(network: str) -> dict[str, Any]:
-    """The two-code settings every image set gets (the face model's), with ``network``."""
-    from .presets import FACE_SETTINGS
+    """The two-code settings every image set gets (the face model's), with ``network``
+    (the face model's convolutions for ``"pca_conv"``)."""
+    from .model.specs import NETWORK_NAMES
+    from .presets import FACE_NETS, FACE_SETTINGS
 
-    settings = {k: v for k, v in FACE_SETTINGS.items() if k != "map_epochs"}
-    settings.update(encoder=network, decoder=network)
+    nets = FACE_NETS if network == "pca_conv" else NETWORK_NAMES[network]
+    settings = {**FACE_SETTINGS, "encoder": nets, "decoder": nets}
     if network != "pca_conv":
         # MLP residuals on a few hundred images drift from PCA's held-out decodes at 1e-3
         # (400 grey faces: MSE 1.22x PCA-16's after 50 s, 1.08x at 3e-4):
         # benchmarks/results/image_sets.md
-        settings.update(conv_widths=None, learning_rate=PCA_MLP_LEARNING_RATE)
+        settings.update(learning_rate=PCA_MLP_LEARNING_RATE)
     return settings
+
+
+def map_batch(params: dict[str, Any]) -> int:
+    """Edges per step of the map stage of a run with ``params`` (``refine_map``'s)."""
+    from .model.specs import TwoCode
+
+    return int((params.get("two_code") or TwoCode()).map_batch_size)
 
 
 def _timed(step, repeats: int) -> float:
@@ -127,22 +134,23 @@ def measure_steps(params: dict[str, Any], n_features: int, image_shape, n_rows: 
     import torch
 
     from .model.fitting import AUTO_PROJECTION, AUTO_RECONSTRUCTION_ROWS
-    from .nets.conv import CONV_WIDTHS
+    from .model.specs import network_choice
     from .nets.factory import default_decoder, default_encoder
-    from .nets.mlp import MLPEncoder
+    from .nets.mlp import MLP_HIDDEN, MLPEncoder
     from .nets.two_code import CodeMapEncoder, map_and_code
 
-    code = params.get("code_components") or params.get("n_components", 2)
-    kind = params.get("encoder", "auto")
-    widths = tuple(params.get("conv_widths") or CONV_WIDTHS)
-    encoder = default_encoder(n_features, code, image_shape, kind, widths)
+    two_code = params.get("two_code")
+    two = two_code is not None
+    code = two_code.code_components if two else params.get("n_components", 2)
+    kind, widths = network_choice(params.get("encoder", "auto"))
+    encoder = default_encoder(n_features, code, image_shape, kind, **widths)
     width = n_features
     if type(encoder) is MLPEncoder and n_features > 2 * AUTO_PROJECTION:
         width = AUTO_PROJECTION  # the engine projects wide rows once, before training
-        encoder = MLPEncoder(width, code)
+        encoder = MLPEncoder(width, code, widths.get("mlp_hidden", MLP_HIDDEN))
+    kind, widths = network_choice(params.get("decoder", "auto"))
     decoder = default_decoder(width, code, image_shape if width == n_features else None, True,
-                              params.get("decoder", "auto"), widths)
-    two = params.get("code_components") is not None
+                              kind, **widths)
     if two:
         encoder = CodeMapEncoder(encoder, params.get("n_components", 2), code_components=code)
     from .model.batching import batch_size
@@ -178,7 +186,7 @@ def measure_steps(params: dict[str, Any], n_features: int, image_shape, n_rows: 
            "embed_row": _timed(embed_rows, repeats) / rows}
     if two:
         head = encoder.map_head
-        codes = torch.rand(min(2 * MAP_BATCH, n_rows), code, generator=gen)
+        codes = torch.rand(min(2 * map_batch(params), n_rows), code, generator=gen)
         head_opt = torch.optim.Adam(head.parameters(), lr=1e-4)
 
         def map_step():
@@ -241,17 +249,19 @@ def probe_steps(params: dict[str, Any], dataset, graph, steps: int = PROBE_STEPS
         if snap.step >= PROBE_SKIP + steps:
             controls.stop()
 
-    probe = {**params, "init": None, "map_epochs": 0, "snapshot_interval": 0.0,
-             "snapshot_embedding": None, "verbose": False, "random_state": 0,
+    probe = {**params, "init": None, "verbose": False, "random_state": 0,
              "n_epochs": int(np.ceil((PROBE_SKIP + steps + 1) / per_epoch)) + 1}
-    model = ParametricUMAP(**probe).fit(X, graph=graph, controls=controls, callback=tick)
+    if params.get("two_code") is not None:  # the map stage is timed on its own below
+        probe["two_code"] = params["two_code"].replace(map_epochs=0)
+    model = ParametricUMAP(**probe).fit(X, graph=graph, controls=controls, callback=tick,
+                                        snapshot_interval=0.0)
     setup, step = times[0][1] - started, _rate(times)
     if not model.has_two_codes:
         return setup, step, 0.0
     controls, joint = TrainingControls(), times
     times = []
     map_epochs = int(np.ceil((PROBE_SKIP + steps + 1) / _steps_per_epoch(
-        float(graph.edges.weight.sum()), MAP_BATCH))) + 1
+        float(graph.edges.weight.sum()), map_batch(params)))) + 1
     model.refine_map(map_epochs, controls=controls, callback=tick)
     return setup, step, _rate(times) if len(times) > 2 else _rate(joint)
 
@@ -297,10 +307,10 @@ def plan_run(dataset, graph, seconds: float = DEFAULT_SECONDS,
     cap = max(1, round(MAX_EPOCHS_AT_FACE_ROWS * 7000 / max(n, 1)))
     fit = (joint_budget - plan.warm_seconds - plan.setup_seconds) / plan.step_seconds
     epochs = int(np.clip(fit // per_epoch, 1, cap))
-    map_per_epoch = _steps_per_epoch(edge_mass, MAP_BATCH)
+    map_per_epoch = _steps_per_epoch(edge_mass, map_batch(params))
     map_epochs = int(np.clip(seconds * MAP_SHARE / (plan.map_step_seconds * map_per_epoch), 1,
                              MAX_MAP_EPOCHS))
-    params.update(n_epochs=epochs, map_epochs=map_epochs)
+    params.update(n_epochs=epochs, two_code=params["two_code"].replace(map_epochs=map_epochs))
     plan.steps, plan.map_steps = epochs * per_epoch, map_epochs * map_per_epoch
     return plan
 

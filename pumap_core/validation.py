@@ -42,14 +42,17 @@ def check_array(
             raise ValueError(f"{name} looks like images of shape {arr.shape[1:]}; expected "
                              "n × h × w × c with 1, 3 or 4 channels (channel-last)")
     elif arr.ndim == 1:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got 1-D shape {arr.shape}; "
-                         "reshape with X.reshape(-1, 1) for a single feature")
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got 1-D shape {arr.shape}. "
+                         "Reshape your data with X.reshape(-1, 1) for a single feature or "
+                         "X.reshape(1, -1) for a single sample")
     elif arr.ndim != 2:
         images = ", or images n × h × w [× c]" if allow_images else ""
         raise ValueError(f"{name} must be 2-D (n_samples, n_features){images}, got "
                          f"{arr.ndim} dimensions (shape {arr.shape})")
     if arr.size == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape})")
+        what = "sample" if arr.shape[0] == 0 else "feature"
+        raise ValueError(f"{name} is empty: 0 {what}(s) (shape={arr.shape}) while a minimum of 1 "
+                         "is required.")
     if arr.shape[0] < min_rows:
         raise ValueError(f"{name} has {arr.shape[0]} rows; at least {min_rows} are needed")
     if dtype is None:
@@ -80,11 +83,14 @@ def _as_numbers(X: Any, name: str) -> np.ndarray:
         arr = np.asarray(X)
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{name} could not be read as an array: {exc}") from exc
+    if arr.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {arr.dtype}; expected "
+                         "real numbers")
     if arr.dtype == object or arr.dtype.kind in "USV":
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name} contains non-numeric values ({exc})") from exc
+            raise NonNumericError(f"{name} contains non-numeric values ({exc})") from exc
     if arr.dtype.kind not in "biuf":
         raise ValueError(f"{name} has dtype {arr.dtype}; expected real numbers (non-numeric)")
     return arr
@@ -114,6 +120,11 @@ def check_same_rows(n_a: int, n_b: int, a: str, b: str) -> None:
     """Two inputs that describe the same samples must have as many rows."""
     if n_a != n_b:
         raise ValueError(f"{a} has {n_a} rows but {b} has {n_b}; they must match")
+
+
+class NonNumericError(ValueError, TypeError):
+    """Data holding values that are not numbers (a ValueError, and a TypeError as numpy
+    and scikit-learn raise for them)."""
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -155,4 +166,5 @@ def check_labels(y: Any, n: int) -> np.ndarray | None:
         return y.astype(np.int64)
     if y.dtype.kind in "iub":
         return y.astype(np.int64)
-    raise ValueError(f"y has dtype {y.dtype}; pass integer class codes (−1 for unlabelled)")
+    raise ValueError(f"Unknown label type: y has dtype {y.dtype}; pass integer class codes "
+                     "(−1 for unlabelled)")

@@ -187,12 +187,12 @@ def test_face_data_shows_and_trains_with_the_face_settings(data):
     from pumap_core.presets import preset_for
 
     face = preset_for(data)
-    assert face.get("code_components")  # colour images get the two-code face model
+    assert face.get("two_code")  # colour images get the two-code face model
     with open_state(data, prebuild=False) as c:
         assert c.reconstruction_weight == face["reconstruction_weight"]
         assert c.batch_size == face["batch_size"] and c.learning_rate == face["learning_rate"]
         plan = c.worker.plan_for(data)  # what Train runs: the face settings, epochs by cost
-        assert plan.params["code_components"] == face["code_components"]
+        assert plan.params["two_code"].code_components == face["two_code"].code_components
         assert plan.params["n_epochs"] >= 1 and plan.seconds > 0
         assert "n_epochs" not in faces.training_params(c.training_params())  # 0 = the plan's
         c.n_epochs = 2
@@ -201,7 +201,7 @@ def test_face_data_shows_and_trains_with_the_face_settings(data):
         c.poll()
         engine = ParametricUMAP().get_params()
         assert c.reconstruction_weight == engine["reconstruction_weight"]
-        assert "code_components" not in c.worker.plan_for(c.dataset).params
+        assert "two_code" not in c.worker.plan_for(c.dataset).params
 
 
 def test_picked_attributes_survive_a_new_ranking(trained):

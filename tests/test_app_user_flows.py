@@ -92,7 +92,7 @@ def test_saved_model_has_the_settings_it_was_trained_with(state):
     state.stop()
     poll_until(state, lambda: state.phase == "stopped")
     model = model_from_bytes(state.model_bytes())
-    assert model.min_dist == 0.45 and model.global_correlation_weight == 0.3
+    assert model.min_dist_ == 0.45 and model.global_correlation_weight_ == 0.3
     from pumap_core.training.curve import find_ab_params
 
     assert (model.a_, model.b_) == pytest.approx(find_ab_params(0.45, 1.0))

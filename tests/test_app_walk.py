@@ -150,9 +150,9 @@ def test_plain_words_with_the_engines_names_in_tooltips():
                     extra={"total_steps": 2376})
     text = status.status_text("done", done)
     assert "stopped early, at epoch 52.8 of at most 100: the map had stopped improving" in text
-    from app.views.curves import LABELS
+    from app.views.curves import label
 
-    assert LABELS["global"] == "global structure"
+    assert label("global") == "global structure" and label("umap") == "neighbourhoods (UMAP)"
 
 
 def test_hover_names_what_an_item_has_and_digit_sliders_name_a_class():

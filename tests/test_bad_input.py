@@ -12,8 +12,10 @@ FAST = dict(n_epochs=2, random_state=0)
     (np.array([[0.0, np.inf]] * 30), "inf"),
     (np.zeros(30), "1-D"),
     (np.zeros((30, 2, 2, 2, 2)), "dimensions"),
-    (np.zeros((0, 4)), "empty"),
-    (np.random.rand(10, 4), "too few samples"),
+    (np.zeros((0, 4)), "empty: 0 sample"),
+    (np.zeros((5, 0)), "empty: 0 feature"),
+    (np.random.rand(2, 4), "2 sample.*minimum of 3"),
+    (np.zeros((30, 2), complex), "Complex data not supported"),
     (np.ones((40, 3)), "identical"),
     (np.array([["a", "b"]] * 30), "non-numeric"),
     (pd.DataFrame({"x": np.arange(30.0), "name": ["a"] * 30}), "non-numeric columns"),
@@ -25,8 +27,11 @@ def test_bad_fit_input_names_the_problem(X, message):
 
 
 def test_transform_before_fit():
-    with pytest.raises(ValueError, match="not fitted"):
-        ParametricUMAP().transform(np.zeros((3, 4)))
+    from sklearn.exceptions import NotFittedError
+
+    for method in ("transform", "encode", "decode", "predict", "inverse_transform", "codes_at"):
+        with pytest.raises(NotFittedError, match="not fitted"):
+            getattr(ParametricUMAP(), method)(np.zeros((3, 4)))
 
 
 def test_transform_with_wrong_number_of_features(small_digits):

@@ -44,7 +44,10 @@ def _transform(folder, out, *extra):
 
 def test_transform_writes_the_model_embedding_with_labels_and_attributes(work, tmp_path):
     folder, X, y = work
-    assert _transform(folder, tmp_path / "e.parquet", "--batch-size", "128") == 0
+    assert _transform(folder, tmp_path / "e.parquet", "--chunk-size", "128") == 0
+    assert _transform(folder, tmp_path / "old.parquet", "--batch-size", "128") == 0  # old name
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "old.parquet"),
+                                  pd.read_parquet(tmp_path / "e.parquet"))
     out = pd.read_parquet(tmp_path / "e.parquet")
     assert list(out.columns) == ["row", "umap_0", "umap_1", "label", "label_name", "name"]
     model = ParametricUMAP.load(folder / "m.pumap", device="cpu")
@@ -126,6 +129,7 @@ def test_bad_inputs_exit_2_with_one_line(work, tmp_path, capsys):
         "no decoder": ["inverse", str(tmp_path / "plain.pumap"), data, "--out", out],
         "3 columns": ["inverse", model, str(tmp_path / "z3.npy"), "--out", out],
         "is a folder": ["transform", model, data, "--out", str(tmp_path)],
+        "add --code-components": ["fit", data, "--out", out, "--map-epochs", "3"],
     }
     ParametricUMAP(n_epochs=1, init=None, random_state=0, device="cpu").fit(
         X[:60]).save(tmp_path / "plain.pumap")

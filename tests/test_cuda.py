@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from pumap_core import ParametricUMAP
+from pumap_core import ParametricUMAP, TwoCode
 from pumap_core.eval.metrics import trustworthiness
 
 pytestmark = pytest.mark.cuda
@@ -43,7 +43,7 @@ def test_a_model_saved_on_the_gpu_loads_on_the_cpu(fitted, digits, tmp_path):
 
 def test_two_code_model_on_the_gpu(digits):
     X, _ = digits
-    model = ParametricUMAP(n_epochs=5, code_components=6, reconstruction=True, map_epochs=2,
+    model = ParametricUMAP(n_epochs=5, two_code=TwoCode(6, map_epochs=2), reconstruction=True,
                            random_state=0, device="cuda").fit(X[:600])
     assert model.encode(X[:10]).shape == (10, 6)
     assert model.decode(model.encode(X[:10])).shape == (10, 64)

@@ -61,8 +61,10 @@ def test_two_process_fit_matches_one_process_quality(digits, tmp_path):
 
 def test_bad_parameters_fail_before_any_process_starts(digits, tmp_path):
     X, _ = digits
-    with pytest.raises(ValueError):
-        fit_data_parallel({"n_neighbors": 10_000}, X, nproc=2, out=tmp_path / "m")
+    with pytest.raises(ValueError, match="negatives"):
+        fit_data_parallel({"negatives": "some"}, X, nproc=2, out=tmp_path / "m")
+    with pytest.raises(ValueError, match="minimum of 3"):
+        fit_data_parallel({}, X[:2], nproc=2, out=tmp_path / "m")
     with pytest.raises(ValueError, match="nproc"):
         distributed.spawn(0, _gradient_job, ("x",))
 

@@ -6,7 +6,7 @@ import torch
 from sklearn.base import clone
 from sklearn.manifold import trustworthiness
 
-from pumap_core import ParametricUMAP
+from pumap_core import MLP, ParametricUMAP, TrainingControls
 
 FAST = dict(n_epochs=8, random_state=0)
 
@@ -123,11 +123,84 @@ def test_classifier_can_read_the_latent_codes(digits, tmp_path):
         ParametricUMAP(classifier_input="features").fit(X, labels)
 
 
-def test_custom_encoder_module(small_digits):
+def _weights(net: torch.nn.Module) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in net.parameters()]
+
+
+def _equal(a: list[torch.Tensor], b) -> list[bool]:
+    return [torch.equal(x, y) for x, y in zip(a, b, strict=True)]
+
+
+def test_a_users_module_is_trained_as_a_copy_and_clones_are_independent(small_digits):
+    """fit trains a deep copy of the module given: the user's module is untouched, and
+    an estimator and its clone end with two trained networks of their own."""
     X, _ = small_digits
+    torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.Tanh(), torch.nn.Linear(32, 2))
-    model = ParametricUMAP(encoder=net, **FAST).fit(X)
-    assert model.encoder_ is net
+    given = _weights(net)
+    model = ParametricUMAP(encoder=net, **FAST)
+    twin = clone(model)
+    model.fit(X)
+    twin.fit(X[::-1].copy())  # other data: the two must train apart
+    assert model.encoder is net and model.encoder_ is not net and twin.encoder_ is not net
+    assert all(_equal(given, net.parameters()))  # untouched
+    trained, other = _weights(model.encoder_), _weights(twin.encoder_)
+    assert not any(_equal(given, trained))  # the copy trained
+    assert not all(_equal(trained, other))
+    # a second fit starts again from the module given, not from the last fit's weights
+    np.testing.assert_array_equal(model.fit_transform(X), ParametricUMAP(
+        encoder=net, **FAST).fit_transform(X))
+
+
+def test_get_params_after_fit_equals_before(small_digits):
+    X, _ = small_digits
+    controls = TrainingControls()
+    model = ParametricUMAP(min_dist=0.2, **FAST)
+    before = model.get_params()
+
+    def on_snapshot(snap):
+        if snap.step == 1:
+            controls.update(min_dist=0.5, learning_rate=5e-3)
+
+    model.fit(X, controls=controls, callback=on_snapshot, snapshot_interval=0.0)
+    assert model.get_params() == before
+    assert (model.min_dist_, model.learning_rate_) == (0.5, 5e-3)  # what the run ended with
+
+
+def test_small_data_lowers_n_neighbors_with_a_warning():
+    X = np.random.default_rng(0).random((10, 4)).astype(np.float32)
+    model = ParametricUMAP(n_neighbors=15, **FAST)
+    with pytest.warns(UserWarning, match=r"n_neighbors=15 .*rows \(10\).*n_neighbors=9"):
+        model.fit(X)
+    assert model.n_neighbors == 15 and model.n_neighbors_ == 9
+    assert model.graph_.n_neighbors == 9 and model.transform(X).shape == (10, 2)
+
+
+def test_transform_chunks_do_not_change_the_result(small_digits):
+    X, _ = small_digits
+    model = ParametricUMAP(**FAST).fit(X)
+    whole = model.transform(X)
+    np.testing.assert_allclose(model.transform(X, chunk_size=7), whole, atol=1e-5)
+    with pytest.warns(FutureWarning, match="chunk_size"):
+        np.testing.assert_array_equal(model.transform(X, batch_size=7),
+                                      model.transform(X, chunk_size=7))
+
+
+def test_deprecated_run_hooks_in_the_constructor_warn_and_work(small_digits):
+    X, _ = small_digits
+    snaps = []
+    model = ParametricUMAP(callback=snaps.append, snapshot_embedding="all",
+                           snapshot_interval=0.0, **FAST)
+    with pytest.warns(FutureWarning, match=r"callback=.*fit\(X, callback="):
+        model.fit(X)
+    assert len(snaps) > 2 and snaps[-1].embedding.shape == (len(X), 2)
+
+
+def test_built_in_network_widths(small_digits):
+    X, _ = small_digits
+    model = ParametricUMAP(encoder=MLP(hidden=(16, 8)), reconstruction=True,
+                           decoder=MLP(hidden=(12,)), **FAST).fit(X)
+    assert model.encoder_.hidden == (16, 8) and model.decoder_.hidden == (12,)
 
 
 def test_conv_encoder_on_colour_images():

@@ -1,5 +1,5 @@
 """experiments/faces_model.py, harness/faces.py and benchmarks/bench_faces.py on a tiny
-CelebA-layout folder of synthetic faces, in seconds (the real runs take minutes: README)."""
+CelebA-layout folder of synthetic faces, in seconds (the real runs take minutes: docs/guide/faces.md)."""
 
 from __future__ import annotations
 

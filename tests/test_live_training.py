@@ -10,8 +10,8 @@ from pumap_core import ParametricUMAP, TrainingControls
 def test_snapshots_report_progress_losses_and_embedding(small_digits):
     X, _ = small_digits
     snaps = []
-    ParametricUMAP(n_epochs=6, snapshot_embedding=100, snapshot_interval=0.0,
-                   random_state=0).fit(X, callback=snaps.append)
+    ParametricUMAP(n_epochs=6, random_state=0).fit(X, callback=snaps.append,
+                                                   snapshot_embedding=100, snapshot_interval=0.0)
     assert snaps[0].step == 1 and snaps[-1].done
     assert all(s.embedding.shape == (100, 2) for s in snaps)
     assert "umap" in snaps[-1].losses and "total" in snaps[-1].losses
@@ -29,8 +29,8 @@ def test_live_settings_reach_the_running_loop(small_digits):
         if snap.step == 1:
             controls.update(min_dist=0.8, global_correlation_weight=0.5, learning_rate=1e-4)
 
-    ParametricUMAP(n_epochs=5, snapshot_interval=0.0, random_state=0).fit(
-        X, controls=controls, callback=on_snapshot)
+    ParametricUMAP(n_epochs=5, random_state=0).fit(
+        X, controls=controls, callback=on_snapshot, snapshot_interval=0.0)
     assert seen[0][0] == pytest.approx(0.1)
     assert seen[-1][0] == pytest.approx(0.8) and seen[-1][1] != seen[0][1]  # new a, b
 
@@ -39,9 +39,10 @@ def test_pause_resume_and_stop_from_another_thread(small_digits):
     X, _ = small_digits
     controls = TrainingControls()
     steps = []
-    model = ParametricUMAP(n_epochs=10_000, snapshot_interval=0.0, random_state=0)
+    model = ParametricUMAP(n_epochs=10_000, random_state=0)
     worker = threading.Thread(target=model.fit, args=(X,),
-                              kwargs=dict(controls=controls, callback=lambda s: steps.append(s.step)))
+                              kwargs=dict(controls=controls, callback=lambda s: steps.append(s.step),
+                                          snapshot_interval=0.0))
     worker.start()
     while not steps:
         time.sleep(0.01)
@@ -80,12 +81,12 @@ def test_out_of_range_update_is_refused_and_the_run_goes_on(small_digits):
                 except ValueError as e:
                     refused.append(str(e))
 
-    model = ParametricUMAP(n_epochs=3, snapshot_interval=0.0, random_state=0)
-    model.fit(X, controls=controls, callback=on_snapshot)
+    model = ParametricUMAP(n_epochs=3, random_state=0)
+    model.fit(X, controls=controls, callback=on_snapshot, snapshot_interval=0.0)
     assert len(refused) == 3
     assert "between 0 and 3" in refused[0] and "learning_rate" in refused[1]
     assert "at most spread=1" in refused[2]  # min_dist beyond the running spread
-    assert model.min_dist == 0.1 and model.loss_history_[-1]["epoch"] == pytest.approx(3)
+    assert model.min_dist_ == 0.1 and model.loss_history_[-1]["epoch"] == pytest.approx(3)
 
 
 def test_fit_keeps_the_settings_it_was_trained_with(small_digits, tmp_path):
@@ -98,13 +99,17 @@ def test_fit_keeps_the_settings_it_was_trained_with(small_digits, tmp_path):
         if snap.step == 1:
             controls.update(min_dist=0.6, global_correlation_weight=0.25, learning_rate=2e-3)
 
-    model = ParametricUMAP(n_epochs=2, snapshot_interval=0.0, random_state=0)
-    model.fit(X, controls=controls, callback=on_snapshot)
-    assert (model.min_dist, model.global_correlation_weight, model.learning_rate) == (0.6, 0.25, 2e-3)
+    model = ParametricUMAP(n_epochs=2, random_state=0)
+    before = model.get_params()
+    model.fit(X, controls=controls, callback=on_snapshot, snapshot_interval=0.0)
+    assert model.get_params() == before  # the parameters stay as given (scikit-learn)
+    assert (model.min_dist_, model.global_correlation_weight_, model.learning_rate_) == (
+        0.6, 0.25, 2e-3)
+    assert model.spread_ == 1.0 and model.umap_weight_ == 1.0
     assert (model.a_, model.b_) == find_ab_params(0.6, 1.0)
     model.save(tmp_path / "m.pumap")
     back = ParametricUMAP.load(tmp_path / "m.pumap")
-    assert back.min_dist == 0.6 and back.global_correlation_weight == 0.25
+    assert back.min_dist == 0.1 and back.min_dist_ == 0.6 and back.global_correlation_weight_ == 0.25
     assert (back.a_, back.b_) == pytest.approx((model.a_, model.b_))
 
 
@@ -126,6 +131,6 @@ def test_slow_snapshots_do_not_starve_training(small_digits):
         steps.append(snap.step)
         time.sleep(0.15)
 
-    ParametricUMAP(n_epochs=20, batch_size=256, random_state=0, snapshot_interval=0.0,
-                   callback=slow).fit(X)
+    ParametricUMAP(n_epochs=20, batch_size=256, random_state=0).fit(
+        X, callback=slow, snapshot_interval=0.0)
     assert len(steps) < 0.5 * steps[-1], steps

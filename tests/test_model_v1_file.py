@@ -21,3 +21,6 @@ def test_v1_model_file_loads_and_transforms_as_stored():
     np.testing.assert_allclose(model.inverse_transform(Z), expected["inverse_transform"],
                                rtol=1e-5, atol=1e-5)
     assert model.embedding_.shape == (200, 2)
+    # its parameters held the settings its run ended with: they are the fitted ones now
+    assert (model.min_dist_, model.learning_rate_, model.classifier_weight_) == (0.1, 0.003, 0.0)
+    assert model.get_params()["two_code"] is None and model.n_neighbors_ == 10

@@ -1,11 +1,12 @@
 """A two-code model file (format 2), committed before the package was regrouped,
 still loads and computes what it computed when it was written."""
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-from pumap_core import ParametricUMAP
+from pumap_core import ParametricUMAP, TwoCode
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -13,7 +14,12 @@ DATA = Path(__file__).resolve().parent / "data"
 def test_v2_two_code_file_loads_and_computes_as_stored():
     from sklearn.datasets import load_digits
 
-    model = ParametricUMAP.load(DATA / "v2_digits_two_code.pumap", device="cpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # its old spelling is no deprecated call of the user's
+        model = ParametricUMAP.load(DATA / "v2_digits_two_code.pumap", device="cpu")
+    # code_components, map_grad and map_epochs read as one TwoCode, the head's widths from it
+    assert model.two_code == TwoCode(code_components=4, map_epochs=1, map_hidden=(16,))
+    assert model.min_dist_ == model.min_dist == 0.1 and model.n_neighbors_ == 8
     expected = np.load(DATA / "v2_digits_two_code_expected.npz", allow_pickle=False)
     X = (load_digits().data[expected["rows"]] / 16.0).astype(np.float32)
     assert model.has_two_codes and model.code_width == 4

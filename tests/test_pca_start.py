@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pumap_core import ParametricUMAP
+from pumap_core import ParametricUMAP, TwoCode
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -16,9 +16,9 @@ def test_pca_mlp_two_code_model_starts_as_pca_trains_and_reloads(tmp_path):
 
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (150, 40, 40), dtype=np.uint8)
-    model = ParametricUMAP(code_components=6, reconstruction=True, encoder="pca_mlp",
-                           decoder="pca_mlp", n_epochs=1, map_epochs=1, batch_size=64,
-                           random_state=0)
+    model = ParametricUMAP(two_code=TwoCode(code_components=6, map_epochs=1),
+                           reconstruction=True, encoder="pca_mlp", decoder="pca_mlp",
+                           n_epochs=1, batch_size=64, random_state=0)
     model.fit(images, controls=None)
     X = images.reshape(150, -1) / 255.0
     assert type(model.encoder_.code_net).__name__ == "PCAMLPEncoder"

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import pumap_core.graph.build
-from pumap_core import ParametricUMAP
+from pumap_core import MLP, ParametricUMAP, TwoCode
 from pumap_core.graph import build_graph
 from pumap_core.graph.neighbors import nearest_neighbors
 
@@ -57,13 +57,22 @@ def test_a_graph_saved_with_a_model_serves_another_fit(small_digits, tmp_path):
 
 @pytest.mark.parametrize("param,value", [
     ("negatives", "some"), ("knn_method", "fast"), ("encoder", "transformer"),
-    ("snapshot_embedding", 0), ("input_projection", 10_000), ("encoder", "conv"),
+    ("input_projection", 10_000), ("encoder", "conv"), ("encoder", MLP(hidden=(0,))),
+    ("two_code", TwoCode(map_grad=-1)),
 ])
 def test_bad_settings_fail_before_the_graph_is_built(small_digits, monkeypatch, param, value):
     X, _ = small_digits
     monkeypatch.setattr(pumap_core.graph.build, "nearest_neighbors", _no_knn)
-    with pytest.raises(ValueError, match=param if param != "encoder" else "network|conv"):
+    with pytest.raises(ValueError, match=param if param != "encoder" else "network|conv|encoder"):
         ParametricUMAP(**{**FAST, param: value}).fit(X)
+
+
+@pytest.mark.parametrize("name,value", [("snapshot_embedding", 0), ("snapshot_interval", -1)])
+def test_bad_fit_settings_fail_before_the_graph_is_built(small_digits, monkeypatch, name, value):
+    X, _ = small_digits
+    monkeypatch.setattr(pumap_core.graph.build, "nearest_neighbors", _no_knn)
+    with pytest.raises(ValueError, match=name):
+        ParametricUMAP(**FAST).fit(X, **{name: value})
 
 
 def test_precomputed_metric_needs_the_neighbours_and_fails_before_work(small_digits,

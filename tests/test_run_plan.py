@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pumap_core import Conv, TwoCode
 from pumap_core.data import Dataset
+from pumap_core.model.specs import network_choice
 from pumap_core.run_plan import (
     IMAGE_NETWORKS,
     MIN_CONV_STEPS,
@@ -38,15 +40,16 @@ def test_a_grey_64px_set_gets_networks_whose_steps_fit_the_budget():
     graph = build_graph(ds.X, 15)
     plan = plan_run(ds, graph, seconds=60.0)
     assert plan.network in IMAGE_NETWORKS
-    assert plan.params["encoder"] == plan.params["decoder"] == plan.network
-    assert plan.params["code_components"] == 16 and plan.params["n_components"] == 2
+    assert plan.params["encoder"] == plan.params["decoder"]
+    assert network_choice(plan.params["encoder"])[0] == plan.network
+    assert plan.params["two_code"].code_components == 16 and plan.params["n_components"] == 2
     conv_step = plan.measured["pca_conv step"]
     if plan.network == "pca_conv":  # chosen only when enough of its steps fit
         assert 60.0 * 0.7 / conv_step >= MIN_CONV_STEPS
     else:
         assert plan.measured["pca_mlp step"] < conv_step
     # the schedule is sized to the budget: the run is expected to end within it
-    assert plan.params["n_epochs"] >= 1 and plan.params["map_epochs"] >= 1
+    assert plan.params["n_epochs"] >= 1 and plan.params["two_code"].map_epochs >= 1
     mass = float(graph.edges.weight.sum())
     assert plan.steps == plan.params["n_epochs"] * int(np.ceil(mass / 64))
     assert plan.measured["probe step"] > 0 and plan.setup_seconds > 0  # a real fit, timed
@@ -69,9 +72,10 @@ def test_other_data_keep_the_engines_defaults_and_an_upper_bound():
 
 def test_measured_steps_cost_more_for_bigger_networks():
     cheap = measure_steps({"reconstruction": True}, 64, None, 500, repeats=2)
-    dear = measure_steps({"code_components": 16, "encoder": "pca_conv", "decoder": "pca_conv",
-                          "reconstruction": True, "batch_size": 64, "negatives": "in_batch",
-                          "conv_widths": (16, 32, 64)}, 64 * 64, (64, 64), 500, repeats=2)
+    nets = Conv(widths=(16, 32, 64), pca_start=True)
+    dear = measure_steps({"two_code": TwoCode(code_components=16), "encoder": nets,
+                          "decoder": nets, "reconstruction": True, "batch_size": 64,
+                          "negatives": "in_batch"}, 64 * 64, (64, 64), 500, repeats=2)
     assert dear["step"] > cheap["step"] > 0 and "map" in dear and "map" not in cheap
 
 

@@ -1,14 +1,16 @@
-"""Two-code models (``code_components``): a d-D code the decoder reads and a 2-D map
-of it; their public surface, files and errors, beside one-code models."""
+"""Two-code models (``two_code=TwoCode(...)``): a d-D code the decoder reads and a 2-D
+map of it; their public surface, files and errors, beside one-code models."""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from pumap_core import ModelFileError, ParametricUMAP, persistence
+from pumap_core import Conv, ModelFileError, ParametricUMAP, TwoCode, persistence
 from pumap_core.data import Dataset
 from pumap_core.features import (
     direction_scales,
@@ -42,7 +44,7 @@ def faces():
 @pytest.fixture(scope="module")
 def two_code(faces):
     images, _ = faces
-    return ParametricUMAP(code_components=6, reconstruction=True, n_epochs=2, batch_size=64,
+    return ParametricUMAP(two_code=TwoCode(6), reconstruction=True, n_epochs=2, batch_size=64,
                           negatives="in_batch", code_umap_weight=0.1, random_state=0,
                           device="cpu").fit(images)
 
@@ -101,7 +103,7 @@ def test_one_code_model_keeps_its_meaning(one_code, small_digits):
 def test_two_code_mlp_with_projection(small_digits):
     X, _ = small_digits
     wide = np.repeat(X, 4, axis=1)  # 256 features: an input projection is used
-    m = ParametricUMAP(code_components=5, reconstruction=True, n_epochs=2, random_state=0,
+    m = ParametricUMAP(two_code=TwoCode(5), reconstruction=True, n_epochs=2, random_state=0,
                        device="cpu").fit(wide)
     assert m.transform(wide[:3]).shape == (3, 2) and m.encode(wide[:3]).shape == (3, 5)
     assert m.decode(m.encode(wide[:3])).shape == (3, 256)
@@ -112,7 +114,8 @@ def test_save_load_two_code_exactly(two_code, faces, tmp_path):
     path = tmp_path / "faces.pumap"
     two_code.save(path)
     loaded = ParametricUMAP.load(path, device="cpu")
-    assert loaded.has_two_codes and loaded.code_components == 6
+    assert loaded.has_two_codes and loaded.two_code == two_code.two_code
+    assert loaded.code_umap_weight_ == 0.1
     np.testing.assert_array_equal(loaded.transform(images), two_code.transform(images))
     np.testing.assert_array_equal(loaded.encode(images), two_code.encode(images))
     np.testing.assert_array_equal(loaded.codes_, two_code.codes_)
@@ -123,14 +126,14 @@ def test_save_load_two_code_exactly(two_code, faces, tmp_path):
     _, config = persistence.load_model(path)
     assert config["networks"]["encoder"]["type"] == "code_map_encoder"
     with open(path, "rb") as fh:
-        assert b'"format_version":"2"' in fh.read(20000).replace(b" ", b"")
+        assert b'"format_version":"3"' in fh.read(20000).replace(b" ", b"")
 
 
 def test_one_code_files_stay_format_1(one_code, tmp_path):
     path = tmp_path / "one.pumap"
     one_code.save(path)
     _, config = persistence.load_model(path)
-    assert "code_components" not in config["params"]
+    assert "two_code" not in config["params"] and "code_umap_weight" not in config["params"]
     with open(path, "rb") as fh:
         assert b'"format_version":"1"' in fh.read(20000).replace(b" ", b"")
 
@@ -143,7 +146,7 @@ def test_custom_code_network_must_be_passed_back(small_digits, tmp_path):
         return torch.nn.Sequential(torch.nn.Linear(64, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4))
 
     code_net = net()
-    m = ParametricUMAP(encoder=code_net, code_components=4, reconstruction=True, n_epochs=2,
+    m = ParametricUMAP(encoder=code_net, two_code=TwoCode(4), reconstruction=True, n_epochs=2,
                        random_state=0, device="cpu").fit(X)
     m.save(tmp_path / "c.pumap")
     with pytest.raises(ModelFileError, match="custom code network"):
@@ -172,18 +175,50 @@ def test_face_model_on_images_of_another_size_or_channel_count(two_code, faces):
             method(bigger)
     with pytest.raises(ValueError, match="16×16×1.*16×16×3"):
         two_code.encode(images[:3, :, :, :1])
-    with pytest.raises(ValueError, match="700 features.*768 \\(16×16×3 images\\)"):
+    with pytest.raises(ValueError, match="700 features.*768 features.*16×16×3 images"):
         two_code.transform(images[:3].reshape(3, -1)[:, :700])
 
 
-def test_new_parameters_are_checked(small_digits):
+def test_two_code_settings_are_checked(small_digits):
     X, _ = small_digits
-    with pytest.raises(ValueError, match="code_components"):
-        ParametricUMAP(code_components=0).fit(X)
-    with pytest.raises(ValueError, match="map_grad"):
-        ParametricUMAP(code_components=4, map_grad=2.0).fit(X)
+    with pytest.raises(ValueError, match="two_code.code_components"):
+        ParametricUMAP(two_code=TwoCode(0)).fit(X)
+    with pytest.raises(ValueError, match="two_code.map_grad"):
+        ParametricUMAP(two_code=TwoCode(4, map_grad=2.0)).fit(X)
+    with pytest.raises(ValueError, match="two_code.map_batch_size"):
+        ParametricUMAP(two_code=TwoCode(4, map_batch_size=0)).fit(X)
     with pytest.raises(ValueError, match="code_umap_weight"):
-        ParametricUMAP(code_components=4, code_umap_weight=-1).fit(X)
+        ParametricUMAP(two_code=TwoCode(4), code_umap_weight=-1).fit(X)
+    with pytest.raises(ValueError, match="two_code must be a TwoCode"):
+        ParametricUMAP(two_code=4).fit(X)
+
+
+def test_two_code_settings_are_not_ignored_on_a_one_code_model(small_digits):
+    """Settings that only a two-code model reads fail on a one-code model, not silently."""
+    X, _ = small_digits
+    with pytest.raises(ValueError, match="code_umap_weight=0.1 weights .* two-code"):
+        ParametricUMAP(code_umap_weight=0.1).fit(X)
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="map_epochs.*two-code"):
+        ParametricUMAP(map_epochs=5).fit(X)
+
+
+def test_deprecated_two_code_spelling_warns_and_trains_the_same_model(small_digits, tmp_path):
+    X, _ = small_digits
+    common = dict(reconstruction=True, n_epochs=1, random_state=0, device="cpu")
+    with pytest.warns(FutureWarning, match="code_components=.*two_code=TwoCode"):
+        old = ParametricUMAP(code_components=4, map_epochs=1, map_grad=0.5, **common).fit(X)
+    new = ParametricUMAP(two_code=TwoCode(4, map_epochs=1, map_grad=0.5), **common).fit(X)
+    np.testing.assert_array_equal(old.transform(X), new.transform(X))
+    np.testing.assert_array_equal(old.encode(X), new.encode(X))
+    old.save(tmp_path / "old.pumap")  # written in today's spelling: loads without a warning
+    _, config = persistence.load_model(tmp_path / "old.pumap")
+    assert "code_components" not in config["params"] and "two_code" in config["params"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        back = ParametricUMAP.load(tmp_path / "old.pumap", device="cpu")
+    assert back.two_code == new.two_code
+    with pytest.raises(ValueError, match="not both"):
+        ParametricUMAP(code_components=4, two_code=TwoCode(4)).fit(X)
 
 
 # --------------------------------------------------------- feature tools
@@ -235,7 +270,8 @@ def test_interpolate_codes():
 def test_preset_for(faces, digits):
     images, attrs = faces
     face_kwargs = preset_for(Dataset(images=images, attributes=attrs, name="celeba"))
-    assert face_kwargs["code_components"] == FACE_CODE and face_kwargs["n_components"] == 2
+    assert face_kwargs["two_code"].code_components == FACE_CODE
+    assert face_kwargs["n_components"] == 2
     assert face_kwargs["reconstruction"] and face_kwargs["n_epochs"] >= 1
     ParametricUMAP(**face_kwargs)  # every key is a constructor argument
     X, y = digits
@@ -267,9 +303,11 @@ def test_pca_conv_nets_start_as_whitened_pca(faces):
 
 def test_pca_conv_two_code_model_saves_loads_and_refines_its_map(faces, tmp_path):
     images, _ = faces
-    m = ParametricUMAP(code_components=6, reconstruction=True, encoder="pca_conv",
-                       decoder="pca_conv", conv_widths=(8, 16), n_epochs=1, batch_size=64,
-                       negatives="in_batch", map_epochs=2, random_state=0, device="cpu").fit(images)
+    nets = Conv(widths=(8, 16), pca_start=True)
+    m = ParametricUMAP(two_code=TwoCode(6, map_epochs=2, map_batch_size=256), reconstruction=True,
+                       encoder=nets, decoder=nets, n_epochs=1, batch_size=64,
+                       negatives="in_batch", random_state=0, device="cpu").fit(images)
+    assert m.encoder_.code_net.widths == (8, 16)
     assert [h.get("stage") for h in m.loss_history_][-1] == "map"
     X = images.reshape(len(images), -1) / 255.0
     mse = float(((m.decode(m.encode(images)).reshape(len(images), -1) - X) ** 2).mean())
@@ -277,7 +315,7 @@ def test_pca_conv_two_code_model_saves_loads_and_refines_its_map(faces, tmp_path
     np.testing.assert_allclose(m.transform(images), m.embedding_, atol=1e-5)
     m.save(tmp_path / "p.pumap")
     loaded = ParametricUMAP.load(tmp_path / "p.pumap", device="cpu")
-    assert loaded.conv_widths == [8, 16] or tuple(loaded.conv_widths) == (8, 16)
+    assert loaded.encoder == nets and loaded.two_code.map_batch_size == 256
     np.testing.assert_array_equal(loaded.encode(images), m.encode(images))
     np.testing.assert_array_equal(loaded.decode(m.codes_[:3]), m.decode(m.codes_[:3]))
     before = m.transform(images)
@@ -302,7 +340,7 @@ def test_codes_at_while_fitting(faces):
     """A click during training (no codes_ yet) gets codes from the current networks."""
     images, _ = faces
     got = []
-    model = ParametricUMAP(code_components=4, reconstruction=True, n_epochs=1, batch_size=64,
+    model = ParametricUMAP(two_code=TwoCode(4), reconstruction=True, n_epochs=1, batch_size=64,
                            negatives="in_batch", random_state=0, device="cpu")
 
     def callback(snap):

@@ -10,41 +10,52 @@ import pandas as pd
 import panel as pn
 import param
 
-from pumap_core.training.live import WEIGHT_OF
+from pumap_core.training.terms import TERMS
 
 from ..state import SessionState
 from .dispatch import DocumentOutbox
 
-COMPONENTS = ("total", "umap", "global", "reconstruction")
-COLORS = {"total": "#222222", "umap": "#1f77b4", "global": "#d62728", "reconstruction": "#2ca02c"}
-LABELS = {"total": "total", "umap": "neighbourhoods (UMAP)", "global": "global structure",
-          "reconstruction": "reconstruction"}
+#: colours of the total and, in declaration order, of each loss term
+PALETTE = ("#222222", "#1f77b4", "#9467bd", "#d62728", "#2ca02c", "#ff7f0e", "#8c564b",
+           "#e377c2", "#17becf")
+
+
+def components() -> tuple[str, ...]:
+    """The total, then every loss term the engine declares."""
+    return ("total", *TERMS)
+
+
+def colour(name: str) -> str:
+    return PALETTE[components().index(name) % len(PALETTE)]
+
+
+def label(name: str) -> str:
+    return "total" if name == "total" else TERMS[name].label
 
 
 def contributions(losses: dict[str, float], settings: dict[str, float]) -> dict[str, float]:
-    """Each term as it enters the total: weight × term, the global term as w·(1 − r).
+    """Each term as it enters the total: weight × term, as its declaration shows it.
 
     The engine's global term is −r (a Pearson correlation), negative whenever it
     helps, so neither it nor a total below the UMAP term could be drawn on a log
-    axis; w·(1 − r) is ≥ 0 and differs from w·(−r) by a constant, so the shown
-    total (the sum of the shown terms) falls exactly when the optimised one does.
+    axis; its declaration shows w·(1 − r), ≥ 0 and differing from w·(−r) by a
+    constant, so the shown total (the sum of the shown terms) falls exactly when the
+    optimised one does.
     """
     out = {}
-    for term, value in losses.items():
-        if term == "total" or term not in WEIGHT_OF:
-            continue
-        w = settings.get(WEIGHT_OF[term], 1.0)
-        out[term] = w * (1.0 + value if term == "global" else value)
+    for name, value in losses.items():
+        if name in TERMS:
+            term = TERMS[name]
+            out[name] = term.shown(settings.get(term.weight.name, 1.0), value)
     out["total"] = sum(out.values()) if out else np.nan
     return out
 
 
 def loss_table(points) -> pd.DataFrame:
-    """LossPoints -> columns step, total, umap, global, reconstruction (weighted; NaN when
-    absent)."""
+    """LossPoints -> columns step, total, then each term (weighted; NaN when absent)."""
     rows = [contributions(p.losses, p.settings) for p in points]
     data = {"step": np.array([p.step for p in points], np.int64)}
-    for name in COMPONENTS:
+    for name in components():
         data[name] = np.array([r.get(name, np.nan) for r in rows], np.float64)
     return pd.DataFrame(data)
 
@@ -60,12 +71,13 @@ def _log_ticks(plot, element) -> None:
 
 def _curves(data: pd.DataFrame) -> hv.Overlay:
     layers = []
-    for name in COMPONENTS:
+    drawn = [name for name in components() if name == "total" or data[name].notna().any()]
+    for name in drawn:
         y = data[name].where(data[name] > 0)  # log axis
         layers.append(hv.Curve((data["step"], y), "step", "weighted loss",
-                               label=LABELS[name]).opts(
-            color=COLORS[name], line_width=2 if name == "total" else 1.5, framewise=True))
-    values = data[list(COMPONENTS)].to_numpy().ravel()
+                               label=label(name)).opts(
+            color=colour(name), line_width=2 if name == "total" else 1.5, framewise=True))
+    values = data[drawn].to_numpy().ravel()
     values = values[np.isfinite(values) & (values > 0)]
     ylim = (values.min() / 1.5, values.max() * 1.5) if len(values) else (0.01, 10.0)
     return hv.Overlay(layers).opts(

@@ -89,7 +89,7 @@ def _fit_parser(sub) -> None:
     g.add_argument("--metric", choices=METRICS, default="euclidean")
     g.add_argument("--n-epochs", type=positive_int,
                    help="epochs over the graph (default: until the map converges)")
-    g.add_argument("--batch-size", type=positive_int, default=256)
+    g.add_argument("--batch-size", type=positive_int, default=256, help="edges per training step")
     g.add_argument("--learning-rate", type=positive_float, default=1e-2)
     g.add_argument("--init", choices=("spectral", "pca", "none"), default="spectral")
     g.add_argument("--encoder", choices=("auto", "mlp", "conv"), default="auto")
@@ -120,8 +120,8 @@ def _transform_parser(sub) -> None:
     p.add_argument("data", metavar="DATA")
     p.add_argument("--out", required=True, metavar="OUT",
                    help="the Parquet file to write (a folder of parts with --workers/--scheduler)")
-    p.add_argument("--batch-size", type=positive_int, default=4096, metavar="ROWS",
-                   help="rows per encoder pass")
+    p.add_argument("--chunk-size", "--batch-size", dest="chunk_size", type=positive_int,
+                   default=4096, metavar="ROWS", help="rows per encoder pass (memory only)")
     p.add_argument("--device", type=device, default="auto")
     _common_options(p)
     _data_options(p)
@@ -144,7 +144,8 @@ def _inverse_parser(sub) -> None:
     p.add_argument("model", metavar="MODEL")
     p.add_argument("codes", metavar="CODES")
     p.add_argument("--out", required=True, metavar="OUT")
-    p.add_argument("--batch-size", type=positive_int, default=4096, metavar="ROWS")
+    p.add_argument("--chunk-size", "--batch-size", dest="chunk_size", type=positive_int,
+                   default=4096, metavar="ROWS", help="rows per decoder pass (memory only)")
     p.add_argument("--device", type=device, default="auto")
     _common_options(p)
 

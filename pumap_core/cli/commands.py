@@ -39,14 +39,20 @@ def in_chunks(fn: Callable[[np.ndarray], np.ndarray], rows: np.ndarray, batch: i
 
 def estimator_params(args: argparse.Namespace) -> dict[str, Any]:
     """The estimator's constructor arguments from the command line."""
+    from pumap_core import TwoCode
+
+    if args.map_epochs and args.code_components is None:
+        raise CLIError("--map-epochs trains the map of a two-code model: add --code-components")
+    two_code = (TwoCode(code_components=args.code_components, map_epochs=args.map_epochs)
+                if args.code_components is not None else None)
     return dict(
         n_components=args.n_components, n_neighbors=args.n_neighbors, min_dist=args.min_dist,
         spread=args.spread, metric=args.metric, n_epochs=args.n_epochs,
         batch_size=args.batch_size, learning_rate=args.learning_rate,
         init=None if args.init == "none" else args.init, encoder=args.encoder,
         global_correlation_weight=args.global_correlation_weight,
-        reconstruction=args.reconstruction, code_components=args.code_components,
-        map_epochs=args.map_epochs, random_state=args.random_state, device=args.device,
+        reconstruction=args.reconstruction, two_code=two_code,
+        random_state=args.random_state, device=args.device,
         verbose=not args.quiet)
 
 
@@ -90,8 +96,8 @@ def transform(args: argparse.Namespace) -> int:
     ds = read_data(args, progress=not args.quiet)
     inputs = model_input(ds)
     check_fits(model, inputs, args.data)
-    Z = in_chunks(lambda rows: model.transform(rows, batch_size=args.batch_size), inputs,
-                  args.batch_size, "transform", not args.quiet)
+    Z = in_chunks(lambda rows: model.transform(rows, chunk_size=args.chunk_size), inputs,
+                  args.chunk_size, "transform", not args.quiet)
     _report_scaling(model, inputs)
     frame = embedding_frame(Z, 0, ds.labels, ds.label_names, ds.attributes)
     with atomic_output(out) as tmp:
@@ -122,9 +128,9 @@ def _decoder(model: Any, width: int, args: argparse.Namespace) -> Callable:
         raise CLIError(f"{args.model}: this model has no decoder, so it cannot decode; "
                        "fit one with --reconstruction")
     if width == model.n_components:
-        return lambda Z: model.inverse_transform(Z, batch_size=args.batch_size)
+        return lambda Z: model.inverse_transform(Z, chunk_size=args.chunk_size)
     if model.has_two_codes and width == model.code_width:
-        return lambda C: model.decode(C, batch_size=args.batch_size)
+        return lambda C: model.decode(C, chunk_size=args.chunk_size)
     codes = f" or codes of {model.code_width}" if model.has_two_codes else ""
     raise CLIError(f"{args.codes}: {width} columns, but {args.model} decodes map points of "
                    f"{model.n_components}{codes}")
@@ -136,7 +142,7 @@ def inverse(args: argparse.Namespace) -> int:
     model = load_model(args.model, args.device)
     codes, rows = read_codes(args.codes)
     decode = _decoder(model, codes.shape[1], args)
-    decoded = in_chunks(decode, codes, args.batch_size, "decode", not args.quiet)
+    decoded = in_chunks(decode, codes, args.chunk_size, "decode", not args.quiet)
     with atomic_output(out) as tmp:
         if out.suffix.lower() == ".npy":
             write_npy(decoded, tmp)

@@ -81,7 +81,7 @@ class PartitionEncoder:
     device: str
     where: str
     features: list[str] | None
-    batch_size: int
+    chunk_size: int
     label: str | None = None
     label_values: pd.Index | None = None
     label_codes: np.ndarray | None = None
@@ -100,7 +100,7 @@ class PartitionEncoder:
         table = df.drop(columns=[_ROW] + ([self.label] if self.label else []))
         where = f"{self.where} (the part from row {rows[0]})"  # errors count rows in the part
         ds = table_to_dataset(table, where, label_column=None, feature_columns=self.features)
-        Z = worker_model(self.model_path, self.device).transform(ds.X, batch_size=self.batch_size)
+        Z = worker_model(self.model_path, self.device).transform(ds.X, chunk_size=self.chunk_size)
         return embedding_frame(Z, int(rows[0]), labels, self.label_names, ds.attributes)
 
 
@@ -126,7 +126,7 @@ def prepare(dd: Any, files: list[str], args: argparse.Namespace,
     ddf = dd.read_parquet(files)
     label = find_label_column(ddf._meta, label_column(args), where)
     encoder = PartitionEncoder(str(Path(args.model).expanduser().absolute()), args.device, where,
-                               feature_columns(args), args.batch_size, label)
+                               feature_columns(args), args.chunk_size, label)
     sample = meta_nonempty(ddf._meta).drop(columns=[label] if label else [])  # fake rows
     features = table_to_dataset(sample, where, label_column=None,
                                 feature_columns=encoder.features).X

@@ -4,9 +4,10 @@ On a CPU a step's cost grows with its batch, and 256 edges a step is the
 measured best (``benchmarks/results/engine_choices.md``). On an accelerator a
 step of a few thousand edges costs about what one of 256 does (a step is a
 few dozen kernel launches, whatever their size), so an ``"auto"`` batch there
-is large, and the time saved buys more epochs. The learning rate stays: on
-MNIST, 4,096-edge batches at 1e-2 reached the map that 256-edge ones do in a
-fifteenth of the steps, and √16 × 1e-2 did worse
+is large. The learning rate stays, and so does the edge budget: on MNIST,
+4,096-edge batches at 1e-2 reached the map that 256-edge ones do in a
+fifteenth of the steps; √16 × 1e-2 did worse, and so did a four times longer
+plan, whose learning rate stays high until the map has converged
 (``benchmarks/results/batch_study_cpu.md``).
 """
 
@@ -21,7 +22,7 @@ CPU_BATCH = 256
 ACCELERATOR_BATCH = 4096
 #: ``n_epochs=None`` trains at most about this many sampled edges, by device type
 #: (bounded by :data:`AUTO_EPOCHS`); the convergence monitor usually stops sooner
-AUTO_EDGE_SAMPLES = {"cpu": 6_000_000, "accelerator": 24_000_000}
+AUTO_EDGE_SAMPLES = {"cpu": 6_000_000, "accelerator": 6_000_000}
 AUTO_EPOCHS = (10, 100)
 
 

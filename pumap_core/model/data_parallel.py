@@ -22,7 +22,7 @@ from ..graph import EdgeSet, NeighborGraph, build_graph
 from ..training import distributed
 from ..validation import check_fit_data, check_labels
 from .estimator import ParametricUMAP
-from .params import checked_rows
+from .params import check_params, checked_rows, fit_neighbors
 
 
 def fit_data_parallel(params: dict[str, Any], X: Any, nproc: int, out: str | os.PathLike,
@@ -37,8 +37,10 @@ def fit_data_parallel(params: dict[str, Any], X: Any, nproc: int, out: str | os.
     rank takes its own GPU (nccl); elsewhere the ranks share the CPU (gloo).
     """
     probe = ParametricUMAP(**params)
+    check_params(probe)
     rows, image_shape = checked_rows(X)
-    check_fit_data(rows, probe.n_neighbors)
+    n_neighbors = fit_neighbors(probe.n_neighbors, rows.shape[0])  # each rank lowers it alike
+    check_fit_data(rows, n_neighbors)
     labels = check_labels(y, rows.shape[0])
     device = resolve_device(probe.device)
     if device.type == "cuda" and nproc > torch.cuda.device_count():
@@ -46,7 +48,7 @@ def fit_data_parallel(params: dict[str, Any], X: Any, nproc: int, out: str | os.
                       "gradients through the host (gloo); one process with a larger batch_size "
                       "uses a GPU better", stacklevel=2)
     if graph is None:
-        graph = build_graph(rows, probe.n_neighbors, probe.metric, knn_method=probe.knn_method,
+        graph = build_graph(rows, n_neighbors, probe.metric, knn_method=probe.knn_method,
                             random_state=probe.random_state, device=device)
     with tempfile.TemporaryDirectory(prefix="pumap-ddp-") as tmp:
         x_path, graph_path = os.path.join(tmp, "X.npy"), os.path.join(tmp, "graph.npz")

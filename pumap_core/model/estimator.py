@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -13,74 +13,220 @@ from torch import nn
 
 from ..device import resolve_device
 from ..graph.build import NeighborGraph, build_graph
-from ..nets.classifier import classifier_input
-from ..nets.two_code import CodeEncoderView, CodeMapEncoder, MapHeadView
-from ..persistence import encoder_to_onnx, model_from_file, model_to_file
-from ..scaling import InputScaling
+from ..nets.two_code import CodeEncoderView
+from ..persistence import ModelFiles
 from ..training.convergence import ConvergenceMonitor
 from ..training.curve import find_ab_params
 from ..training.live import Snapshot, TrainingControls
-from ..training.loop import Networks, TrainingData, embed, train
-from ..validation import check_array, check_labels
-from . import fitting
-from .inference import run_rows
-from .params import check_fit_inputs, check_new_rows, check_params, checked_rows
+from ..training.loop import Networks, TrainingConfig, embed, train
+from ..validation import check_labels
+from . import deprecations, fitting
+from .deprecations import DEPRECATED
+from .map_stage import MapStage
+from .outputs import FittedOutputs
+from .params import check_fit_inputs, check_params, check_snapshots, fit_neighbors, scaled_rows
+from .specs import MLP, Conv, TwoCode
 
-#: While ``fit`` runs, ``codes_at`` interpolates from every k-th training row, this many.
-FITTING_REFERENCE_ROWS = 2000
 
-
-class ParametricUMAP(TransformerMixin, BaseEstimator):
+class ParametricUMAP(FittedOutputs, MapStage, ModelFiles, TransformerMixin, BaseEstimator):
     """UMAP whose embedding is a neural network (Sainburg, McInnes & Gentner 2021).
 
-    ``fit`` builds UMAP's fuzzy neighbour graph and trains an encoder on its
-    cross-entropy, optionally with a global-structure term, a decoder
+    ``fit`` builds UMAP's fuzzy neighbour graph of ``X`` and trains an encoder
+    on its cross-entropy, optionally with a global-structure term, a decoder
     (reconstruction) and, when ``y`` holds labels, a classifier head. The
-    fitted encoder embeds new data with ``transform``; the decoder maps codes
-    back with ``inverse_transform``.
+    fitted encoder embeds new rows with ``transform`` (one forward pass); the
+    decoder maps codes back with ``decode`` and ``inverse_transform``.
 
-    Fitted attributes: ``graph_`` (:class:`~pumap_core.graph.NeighborGraph`),
-    ``embedding_``, ``encoder_``, ``decoder_``, ``classifier_``,
-    ``loss_history_``, ``a_``, ``b_``, ``n_features_in_``, ``image_shape_``,
-    ``n_epochs_``, ``classes_``, ``input_scaling_`` (:class:`~pumap_core.scaling.InputScaling`).
+    Parameters
+    ----------
+    n_components : int, default=2
+        Dimensions of the map (what ``transform`` returns).
+    n_neighbors : int, default=15
+        Neighbours of each row in UMAP's graph, the row itself included: the
+        scale of the structure the map keeps. Lowered, with a warning, to
+        ``n_samples - 1`` on smaller data (fitted: ``n_neighbors_``).
+    metric : str, default="euclidean"
+        Distance of the neighbour search: any pynndescent metric, or
+        ``"precomputed"`` (then pass the neighbours: ``fit(X, knn=...)`` or
+        ``fit(X, graph=...)``).
+    min_dist : float, default=0.1
+        How tightly points may pack in the map, at most ``spread``.
+        Live: :class:`~pumap_core.TrainingControls` may change it while ``fit``
+        runs (fitted: ``min_dist_``).
+    spread : float, default=1.0
+        Scale of the embedded points; with ``min_dist`` it sets the curve
+        ``1 / (1 + a d^2b)`` (fitted: ``a_``, ``b_``). Live.
+    negative_sample_rate : int, default=5
+        Negative samples per positive edge.
+    repulsion_strength : float, default=1.0
+        Weight of the negative samples in UMAP's loss. Live.
+    negatives : {"batch_all", "uniform", "in_batch"}, default="batch_all"
+        Every head of a batch repelled from every tail, weighted to equal
+        ``negative_sample_rate`` uniform negatives (no extra forward pass);
+        uniform random rows; or other points of the batch.
+    knn_method : {"auto", "exact", "nndescent"}, default="auto"
+        Exact search (one chunked matrix product) or pynndescent; "auto"
+        picks by the size of the data.
+    init : {"spectral", "pca"} or None, default="spectral"
+        Starting layout the encoder is first regressed onto (a few hundred
+        cheap steps); "spectral" falls back to PCA when the graph is not
+        connected. None: UMAP's loss from the networks' random start.
+    n_epochs : int or None, default=None
+        Passes over the graph's edge mass. None: until the map has converged
+        (the neighbour recall of a monitored sample stops improving), then
+        the learning rate's decay ends within a fifth of the steps so far; at
+        most about 6 million sampled edges on a CPU, 24 million on an
+        accelerator (10 to 100 epochs).
+    batch_size : int or "auto", default="auto"
+        Positive edges per optimiser step (each with its negatives). "auto":
+        256 on a CPU (the measured best there), 4,096 on CUDA or MPS, where a
+        step costs about the same whatever its size; the learning rate stays.
+        Not the chunk of ``transform`` (``chunk_size``).
+    learning_rate : float, default=1e-2
+        Adam's learning rate, decaying linearly to zero over the run. Live
+        (fitted: ``learning_rate_``).
+    input_noise : "auto", float or None, default="auto"
+        Gaussian noise on the encoder's inputs while training only: the map
+        must be smooth around each row, as unseen rows need. "auto": 1.5 times
+        the median nearest-neighbour distance long (less beyond 5,000 rows); a
+        number: its standard deviation per feature; None: off.
+    umap_weight : float, default=1.0
+        Weight of UMAP's cross-entropy (1: the paper's loss). 0 with labels
+        ``y``: the classifier alone, the semi-supervised baseline. Live.
+    global_correlation_weight : float, default=0.0
+        Weight of the global-structure loss (paper eq. 5.1: minus the Pearson
+        correlation of distances in data and map within a batch). Our UMAP
+        loss is summed per positive edge, umap-learn's is a batch mean: its
+        weight w is our w * (1 + ``negative_sample_rate``). Live.
+    reconstruction : bool, default=False
+        Train a decoder too (UMAP/autoencoder hybrid, paper §4.1): needed by
+        ``decode`` and ``inverse_transform``.
+    reconstruction_weight : float, default=1.0
+        Weight of the decoder's loss. Live (0: the decoder is not trained).
+    reconstruction_loss : {"auto", "mse", "bce"}, default="auto"
+        Squared error, or binary cross-entropy for data in [0, 1]; "auto":
+        BCE when the decoder ends in a sigmoid, else MSE.
+    reconstruction_grad : bool, default=True
+        Whether the decoder's loss also trains the encoder (False: the decoder
+        learns to read codes that UMAP's loss alone shapes).
+    reconstruction_rows : int, "auto" or None, default="auto"
+        The decoder reconstructs at most this many random rows of each batch
+        (a uniform subset: the gradient stays unbiased). "auto": 256.
+    classifier_weight : float or None, default=None
+        Weight of the classifier head's cross-entropy on the labelled rows of
+        ``y``. None: 1 when ``y`` has labels. Live.
+    classifier_input : {"hidden", "latent"}, default="hidden"
+        What the classifier head reads: the encoder's last hidden layer, or
+        the codes z that UMAP's loss shapes (better with few labels).
+    encoder : "auto", "mlp", "conv", "pca_conv", MLP, Conv or nn.Module, default="auto"
+        The encoder. "auto": convolutions for colour or large images, an MLP
+        otherwise. :class:`~pumap_core.MLP` and :class:`~pumap_core.Conv`
+        set a built-in network's widths. A ``torch.nn.Module`` (flat rows in,
+        ``n_components`` columns out) is copied: ``fit`` trains the copy,
+        ``encoder_``, and never changes the module given.
+    decoder : "auto", "mlp", "conv", "pca_conv", MLP, Conv or nn.Module, default="auto"
+        The decoder, when ``reconstruction`` is True; as ``encoder``. Behind
+        ``input_projection`` the "auto" decoder predicts the projection's
+        coordinates (no full-width output layer) and maps them back.
+    input_projection : "auto", int or None, default="auto"
+        A frozen PCA first layer of this width in front of a built-in MLP
+        encoder, applied once to the data: training never pays for the wide
+        layer. "auto": 100 beyond 200 features; None: the full-width layer.
+    two_code : TwoCode or None, default=None
+        A *two-code model* (:class:`~pumap_core.TwoCode`): a wide code for the
+        decoder, a small head from it to the map. None: the map is the code.
+    code_umap_weight : float, default=0.0
+        Two-code models: weight of UMAP's loss on the codes themselves (what
+        makes directions in code space meaningful). Live; non-zero without
+        ``two_code`` is an error.
+    device : str, default="auto"
+        Torch device: "auto" picks CUDA, else Apple's MPS, else the CPU.
+    random_state : int, RandomState or None, default=None
+        Seed of everything random in ``fit`` (sampling, initial weights,
+        the graph's search). Same seed, same data: the same map on a CPU.
+    verbose : bool, default=False
+        A progress bar over the training steps (on stderr).
+    callback : deprecated
+        Use ``fit(X, callback=...)``.
+    snapshot_embedding : deprecated
+        Use ``fit(X, snapshot_embedding=...)``.
+    snapshot_interval : deprecated
+        Use ``fit(X, snapshot_interval=...)``.
+    code_components : deprecated
+        Use ``two_code=TwoCode(code_components=...)``.
+    map_grad : deprecated
+        Use ``two_code=TwoCode(map_grad=...)``.
+    map_epochs : deprecated
+        Use ``two_code=TwoCode(map_epochs=...)``.
+    conv_widths : deprecated
+        Use ``encoder=Conv(widths=...)`` (and ``decoder=``).
 
-    ``umap_weight`` scales UMAP's cross-entropy (1 = the paper's loss). Set to 0
-    with labels ``y`` it trains the classifier head alone, the baseline of the
-    paper's semi-supervised experiments (§5.5); then ``embedding_`` is the
-    untrained output layer and only ``predict`` is meaningful.
-    ``classifier_input="latent"`` makes the head read the codes z that UMAP's
-    loss shapes instead of the encoder's last hidden layer: with few labels
-    that is where the unlabelled data help (``experiments/semi_supervised.py``).
+    Attributes
+    ----------
+    graph_ : NeighborGraph
+        The neighbour graph trained on (kNN, fuzzy weights, edges).
+    embedding_ : ndarray of shape (n_samples, n_components)
+        The map of the training rows.
+    codes_ : ndarray of shape (n_samples, code_width)
+        Their codes (for one-code models the same array as ``embedding_``).
+    encoder_, decoder_, classifier_ : nn.Module or None
+        The trained networks.
+    loss_history_ : list of dict
+        Per epoch: ``epoch``, ``step`` and the mean of each loss term.
+    n_epochs_ : int
+        Epochs actually trained (fewer than planned once converged).
+    n_neighbors_ : int
+        Neighbours used by the graph (``n_neighbors``, or fewer on small data).
+    a_, b_ : float
+        The curve of the final ``min_dist_`` and ``spread_``.
+    min_dist_, spread_, learning_rate_, repulsion_strength_ : float
+        Each live setting as the run ended (a :class:`~pumap_core.TrainingControls`
+        may change them while ``fit`` runs); likewise ``umap_weight_``,
+        ``global_correlation_weight_``, ``reconstruction_weight_``,
+        ``code_umap_weight_`` and ``classifier_weight_``.
+    n_features_in_ : int
+        Features of a row (pixels of an image).
+    image_shape_ : tuple or None
+        (h, w[, c]) when fitted on images: ``decode`` returns that shape.
+    classes_ : ndarray or None
+        Class codes seen in ``y`` (labelled rows only).
+    input_scaling_ : InputScaling
+        How the training rows were made from raw values, and their range:
+        ``transform`` scales rows that arrive raw the same way.
+    device_ : torch.device
+        Where the networks live.
 
-    **Map and code.** With ``code_components=None`` (the default) the map is the
-    code: ``transform``, ``encode`` and ``embedding_`` are the same
-    ``n_components``-D points and the decoder reads them. With an int d the
-    model has two codes (a *two-code model*, :class:`~pumap_core.nets.CodeMapEncoder`):
-    the encoder produces a d-D code that the decoder reads (wide enough to hold
-    a face), and a small map head turns each code into the ``n_components``-D
-    map, trained on the same UMAP graph at the same time. ``transform`` gives
-    the map, ``encode`` the codes, ``decode`` images from codes, ``codes_at``
-    plausible codes for any map point (for clicks on empty space), and
-    ``inverse_transform`` (map → data, as in scikit-learn) is
-    ``decode(codes_at(points))``. ``code_umap_weight`` adds UMAP's loss on the
-    codes themselves; ``map_grad`` lets UMAP's loss on the map shape the codes
-    (0: the map reads the codes without changing them). Fitted attribute
-    ``codes_``: the codes of the training rows (``embedding_`` for one-code models).
+    See Also
+    --------
+    pumap_core.TwoCode : the two-code model's settings.
+    pumap_core.TrainingControls : change live settings, pause or stop a running ``fit``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from pumap_core import ParametricUMAP
+    >>> X = load_digits().data / 16
+    >>> model = ParametricUMAP(n_epochs=5, random_state=0).fit(X)  # doctest: +SKIP
+    >>> model.transform(X[:3]).shape  # doctest: +SKIP
+    (3, 2)
     """
 
     def __init__(
         self,
         n_components: int = 2,
+        *,
         n_neighbors: int = 15,
         metric: str = "euclidean",
         min_dist: float = 0.1,
         spread: float = 1.0,
         negative_sample_rate: int = 5,
         repulsion_strength: float = 1.0,
+        negatives: str = "batch_all",
+        knn_method: str = "auto",
+        init: str | None = "spectral",
         n_epochs: int | None = None,
         batch_size: int | str = "auto",
         learning_rate: float = 1e-2,
-        init: str | None = "spectral",
         input_noise: float | str | None = "auto",
         umap_weight: float = 1.0,
         global_correlation_weight: float = 0.0,
@@ -91,22 +237,18 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         reconstruction_rows: int | str | None = "auto",
         classifier_weight: float | None = None,
         classifier_input: str = "hidden",
-        encoder: str | nn.Module = "auto",
-        decoder: str | nn.Module = "auto",
+        encoder: str | MLP | Conv | nn.Module = "auto",
+        decoder: str | MLP | Conv | nn.Module = "auto",
         input_projection: str | int | None = "auto",
-        negatives: str = "batch_all",
-        knn_method: str = "auto",
+        two_code: TwoCode | None = None,
+        code_umap_weight: float = 0.0,
         device: str = "auto",
         random_state: int | None = None,
         verbose: bool = False,
-        callback: Callable[[Snapshot], None] | None = None,
-        snapshot_embedding: str | int | None = None,
-        snapshot_interval: float = 0.5,
-        code_components: int | None = None,
-        code_umap_weight: float = 0.0,
-        map_grad: float = 0.0,
-        map_epochs: int = 0,
-        conv_widths: tuple[int, ...] | None = None,
+        # deprecated spellings, for one release (see pumap_core.model.deprecations)
+        callback: Any = DEPRECATED, snapshot_embedding: Any = DEPRECATED,
+        snapshot_interval: Any = DEPRECATED, code_components: Any = DEPRECATED,
+        map_grad: Any = DEPRECATED, map_epochs: Any = DEPRECATED, conv_widths: Any = DEPRECATED,
     ) -> None:
         self.n_components = n_components
         self.n_neighbors = n_neighbors
@@ -115,10 +257,12 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         self.spread = spread
         self.negative_sample_rate = negative_sample_rate
         self.repulsion_strength = repulsion_strength
+        self.negatives = negatives
+        self.knn_method = knn_method
+        self.init = init
         self.n_epochs = n_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
-        self.init = init
         self.input_noise = input_noise
         self.umap_weight = umap_weight
         self.global_correlation_weight = global_correlation_weight
@@ -132,51 +276,74 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         self.encoder = encoder
         self.decoder = decoder
         self.input_projection = input_projection
-        self.negatives = negatives
-        self.knn_method = knn_method
+        self.two_code = two_code
+        self.code_umap_weight = code_umap_weight
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
-        self.callback = callback
-        self.snapshot_embedding = snapshot_embedding
-        self.snapshot_interval = snapshot_interval
-        self.code_components = code_components
-        self.code_umap_weight = code_umap_weight
-        self.map_grad = map_grad
-        self.map_epochs = map_epochs
-        self.conv_widths = conv_widths
+        self.callback, self.snapshot_embedding = callback, snapshot_embedding
+        self.snapshot_interval, self.code_components = snapshot_interval, code_components
+        self.map_grad, self.map_epochs, self.conv_widths = map_grad, map_epochs, conv_widths
 
     # ------------------------------------------------------------------ fit
     def fit(self, X: Any, y: Any = None, *, graph: NeighborGraph | None = None,
             knn: tuple[np.ndarray, np.ndarray] | None = None,
             controls: TrainingControls | None = None,
             callback: Callable[[Snapshot], None] | None = None,
-            input_scale: float | None = None) -> ParametricUMAP:
-        """Learn the graph of ``X`` and train the networks on it.
+            snapshot_embedding: str | int | None = None,
+            snapshot_interval: float | None = None, input_scale: float | None = None,
+            ) -> ParametricUMAP:
+        """Build the neighbour graph of ``X`` and train the networks on it.
 
-        ``y`` (optional): class codes, −1 for unlabelled rows, for the
-        classifier head. ``graph``: a :class:`~pumap_core.graph.NeighborGraph` of
-        ``X`` built before (:func:`~pumap_core.graph.build_graph`, with this
-        model's ``n_neighbors`` and ``metric``), used instead of building one.
-        ``knn``: a precomputed ``(indices, distances)``.
-        ``controls``: live controls another thread may change while this runs.
-        ``callback``: receives :class:`~pumap_core.training.live.Snapshot` s.
-        ``input_scale``: what made ``X`` from raw values (uint8: 1/255), see ``input_scaling_``.
         Every parameter and input is checked before the graph is built.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), or images (n, h, w[, c])
+            Training rows: numpy arrays, lists, pandas DataFrames, torch
+            tensors, scipy sparse matrices (made dense); uint8 pixels are
+            scaled to [0, 1].
+        y : array-like of shape (n_samples,), optional
+            Class codes, -1 (or NaN) for unlabelled rows: trains a classifier
+            head (``predict``), semi-supervised.
+        graph : NeighborGraph, optional
+            A graph of ``X`` built before (:func:`pumap_core.graph.build_graph`
+            with this model's ``n_neighbors`` and ``metric``): the search is skipped.
+        knn : tuple (indices, distances), optional
+            A precomputed kNN of ``X``, each of shape (n_samples, n_neighbors).
+        controls : TrainingControls, optional
+            Live controls another thread may change while this runs.
+        callback : callable, optional
+            Receives a :class:`~pumap_core.Snapshot` every ``snapshot_interval``
+            seconds and at the end.
+        snapshot_embedding : "all", int or None, default=None
+            Rows whose current map snapshots carry: all, a random sample of
+            this many, or none.
+        snapshot_interval : float, default=0.5
+            Seconds between snapshots.
+        input_scale : float, optional
+            What made ``X`` from raw values (uint8: 1/255 by itself): ``input_scaling_``.
+
+        Returns
+        -------
+        self : ParametricUMAP
         """
+        deprecations.warn_given(self)
         check_params(self)
-        raw_uint8 = getattr(X, "dtype", None) == np.uint8
-        X, image_shape = checked_rows(X)
+        two_code = deprecations.two_code_of(self)
+        callback, snapshot_embedding, snapshot_interval = deprecations.run_hooks(
+            self, callback, snapshot_embedding, snapshot_interval)
+        check_snapshots(snapshot_embedding, snapshot_interval)
+        X, image_shape, self.input_scaling_ = scaled_rows(X, input_scale)
         labels = check_labels(y, X.shape[0])
+        self.n_neighbors_ = fit_neighbors(self.n_neighbors, X.shape[0])
         check_fit_inputs(self, X, image_shape, graph, knn)
         self._fitting_rows = X  # codes_at's reference while fit runs (a view, not a copy)
         self.n_features_in_, self.image_shape_ = X.shape[1], image_shape
-        self.input_scaling_ = InputScaling.of(
-            X, 1.0 / 255.0 if raw_uint8 else float(input_scale or 1.0))
         self.device_ = resolve_device(self.device)
         self.a_, self.b_ = find_ab_params(self.min_dist, self.spread)
         self.graph_: NeighborGraph = graph if graph is not None else build_graph(
-            X, self.n_neighbors, self.metric, knn=knn, knn_method=self.knn_method,
+            X, self.n_neighbors_, self.metric, knn=knn, knn_method=self.knn_method,
             random_state=self.random_state, device=self.device_)
         seed = fitting.seed_of(self.random_state)
         self.classes_ = np.unique(labels[labels >= 0]) if labels is not None else None
@@ -187,7 +354,9 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         self.n_epochs_ = fitting.resolve_epochs(self)
         data = fitting.training_data(self, X, inputs, labels)
         data.layout = fitting.starting_layout(self, X, seed)
-        config = fitting.training_config(self, seed, labels)
+        config = dataclasses.replace(fitting.training_config(self, seed, labels),
+                                     snapshot_interval=snapshot_interval, snapshot_rows=fitting.
+                                     snapshot_rows(len(X), snapshot_embedding, seed))
         monitor = (ConvergenceMonitor.for_graph(self.graph_.knn_indices, seed)
                    if self.n_epochs is None else None)
         train_nets = Networks(fitting.trainable_encoder(self.encoder_),
@@ -198,7 +367,7 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
         progress = fitting.progress_bar(self, config, data)
         controls = controls or TrainingControls()
         try:
-            self.loss_history_ = train(train_nets, data, config, controls, callback or self.callback,
+            self.loss_history_ = train(train_nets, data, config, controls, callback,
                                        self.device_, progress=(lambda _: progress.update(1)) if progress else None,
                                        monitor=monitor)
         finally:
@@ -208,193 +377,24 @@ class ParametricUMAP(TransformerMixin, BaseEstimator):
             self.n_epochs_ = max(1, int(np.ceil(self.loss_history_[-1]["epoch"])))
         self.embedding_ = embed(train_nets.encoder, data.inputs)
         self.codes_ = (embed(CodeEncoderView(train_nets.encoder), data.inputs)
-                       if self.code_components is not None else self.embedding_)
-        self._adopt_live_settings(controls)
+                       if two_code is not None else self.embedding_)
+        self._keep_final_settings(config, controls)
         self._fitting_rows = None
-        if self.code_components is not None and self.map_epochs and not controls.stopped:
-            self.refine_map(self.map_epochs, controls=controls, callback=callback or self.callback)
+        if two_code is not None and two_code.map_epochs and not controls.stopped:
+            self.refine_map(two_code.map_epochs, controls=controls, callback=callback,
+                            snapshot_embedding=snapshot_embedding,
+                            snapshot_interval=snapshot_interval)
         return self
 
-    def refine_map(self, n_epochs: int, controls: TrainingControls | None = None,
-                   callback: Callable[[Snapshot], None] | None = None,
-                   batch_size: int = 512, learning_rate: float = fitting.MAP_LEARNING_RATE
-                   ) -> ParametricUMAP:
-        """Two-code models: train the map head alone for ``n_epochs`` more epochs on the
-        training codes ``codes_`` (fixed), with UMAP's loss on the fitted graph.
-
-        The map head is small and its inputs are d numbers, so this samples
-        far more edges per second than the joint training, whose steps pay for
-        the conv nets: the map finishes converging. ``fit`` runs it for
-        ``map_epochs`` (unless stopped through ``controls``). Needs ``graph_``
-        (a fitted model, or one saved with ``include_graph=True``).
-        """
-        self._check_fitted()
-        if not self.has_two_codes:
-            raise ValueError("refine_map is for two-code models (code_components=d)")
-        if getattr(self, "graph_", None) is None or self.codes_ is None:
-            raise ValueError("refine_map needs the neighbour graph and the training codes: fit "
-                             "the model (or load one saved with include_graph=True)")
-        head = MapHeadView(self.encoder_)
-        codes = torch.from_numpy(np.ascontiguousarray(self.codes_, dtype=np.float32)).to(self.device_)
-        data = TrainingData(inputs=codes, edges=self.graph_.edges)
-        config = fitting.map_config(self, n_epochs, batch_size, learning_rate,
-                                    fitting.seed_of(self.random_state))
-        history = train(Networks(head), data, config, controls, callback, self.device_)
-        self.loss_history_ = list(self.loss_history_ or []) + [
-            {**h, "stage": "map"} for h in history]
-        self.embedding_ = embed(head, codes)
-        return self
-
-    def _adopt_live_settings(self, controls: TrainingControls) -> None:
-        """Settings changed while training become the estimator's own, so that a saved
-        model describes the curve and weights it was trained with."""
-        _, changed = controls.read()
-        params = self.get_params(deep=False)
-        for name, value in changed.items():
-            if name in params:
-                setattr(self, name, value)
-        self.a_, self.b_ = find_ab_params(self.min_dist, self.spread)
+    def _keep_final_settings(self, config: TrainingConfig, controls: TrainingControls) -> None:
+        """The live settings as the run ended become fitted attributes (``min_dist_``,
+        ``learning_rate_``, ...; the parameters stay as given), so that a saved model
+        describes the curve and weights it was trained with."""
+        for name, value in {**config.live_settings(), **controls.values()}.items():
+            setattr(self, f"{name}_", value)
+        self.a_, self.b_ = find_ab_params(self.min_dist_, self.spread_)
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params) -> np.ndarray:
-        """Fit, then return the embedding of the training data."""
+        """Fit, then return the map of the training rows (``embedding_``); ``fit_params``
+        go to ``fit``."""
         return self.fit(X, y, **fit_params).embedding_
-
-    # ------------------------------------------------------------- transform
-    def transform(self, X: Any, batch_size: int | None = None) -> np.ndarray:
-        """Map coordinates (n × ``n_components``) of new rows, ``batch_size`` rows at a time
-        (None: the device's chunk, :mod:`pumap_core.model.inference`): any number of rows."""
-        self._check_fitted()
-        return self._run_encoder(self.encoder_, X, batch_size)
-
-    def encode(self, X: Any, batch_size: int | None = None) -> np.ndarray:
-        """Codes of new rows, what ``decode`` reads: n × ``code_components`` for a
-        two-code model, else the same as ``transform`` (the map is the code)."""
-        self._check_fitted()
-        network = CodeEncoderView(self.encoder_) if self.has_two_codes else self.encoder_
-        return self._run_encoder(network, X, batch_size)
-
-    def _run_encoder(self, network: nn.Module, X: Any, batch_size: int | None) -> np.ndarray:
-        rows = check_new_rows(self, X, finite=False)  # run_rows checks them where they go
-        rows, _ = getattr(self, "input_scaling_", InputScaling()).apply(rows)  # raw rows scaled
-        return run_rows(network, rows, self.device_, batch_size)
-
-    def decode(self, codes: Any, batch_size: int = 16384) -> np.ndarray:
-        """Images (n × h × w [× c]) — or rows, for data without an image shape — from codes
-        (n × ``code_width``, as ``encode`` gives them)."""
-        self._check_fitted()
-        if self.decoder_ is None:
-            raise ValueError("this model has no decoder; fit with reconstruction=True to decode")
-        codes, _ = checked_rows(codes, name="codes")
-        if codes.shape[1] != self.code_width:
-            kind = "code" if self.has_two_codes else "latent space"
-            raise ValueError(f"codes have {codes.shape[1]} columns, but this model's {kind} has "
-                             f"{self.code_width}" + (f" (its map has {self.n_components}: "
-                                                      "use inverse_transform or codes_at for map "
-                                                      "points)" if self.has_two_codes else ""))
-        out = embed(self.decoder_, torch.from_numpy(codes).to(self.device_), chunk=batch_size)
-        return out.reshape(-1, *self.image_shape_) if self.image_shape_ else out
-
-    def inverse_transform(self, Z: Any, batch_size: int = 16384) -> np.ndarray:
-        """Map points back to data space (images keep their shape), as in scikit-learn.
-
-        One-code models decode the points themselves (the map is the code).
-        Two-code models decode ``codes_at(Z)``: the codes interpolated from the
-        training rows mapped nearest to each point.
-        """
-        self._check_fitted()
-        if not self.has_two_codes:
-            return self.decode(Z, batch_size)
-        if self.decoder_ is None:
-            raise ValueError("this model has no decoder; fit with reconstruction=True to decode")
-        return self.decode(self.codes_at(Z), batch_size)
-
-    def codes_at(self, points: Any, k: int = 8, X: Any = None) -> np.ndarray:
-        """A plausible code for each map point (m × ``n_components`` → m × ``code_width``).
-
-        The codes of the ``k`` training rows mapped nearest to the point,
-        averaged with Gaussian weights whose width is the typical distance
-        between neighbouring points of the map (:func:`pumap_core.features.interpolate_codes`):
-        on a data point, that point's own code; between points, a blend of
-        theirs; far from the data, the nearest point's code. ``X`` (optional):
-        reference rows to map and encode now instead of the training rows;
-        while ``fit`` is still running (no ``codes_`` yet) the current
-        networks are run on every k-th training row (``FITTING_REFERENCE_ROWS``
-        of them). One-code models return the points themselves.
-        """
-        from ..features import interpolate_codes  # pandas, only when asked
-
-        self._check_fitted()
-        P = check_array(points, name="points")
-        if P.shape[1] != self.n_components:
-            raise ValueError(f"points have {P.shape[1]} columns; this model's map has "
-                             f"{self.n_components}")
-        if not self.has_two_codes:
-            return P
-        ref_map, ref_codes = getattr(self, "embedding_", None), getattr(self, "codes_", None)
-        if X is None and (ref_map is None or ref_codes is None):
-            # still fitting: the current networks on (a sample of) the training rows
-            rows = getattr(self, "_fitting_rows", None)
-            if rows is None:
-                raise ValueError("this model holds no training codes (saved without them?); "
-                                 "pass reference rows X to codes_at")
-            step = max(1, len(rows) // FITTING_REFERENCE_ROWS)
-            X = rows[::step]
-        if X is not None:
-            ref_map, ref_codes = self.transform(X), self.encode(X)
-        return interpolate_codes(P, ref_map, ref_codes, k=k)
-
-    @property
-    def has_two_codes(self) -> bool:
-        """Whether the map and the code differ (``code_components`` was set)."""
-        return isinstance(getattr(self, "encoder_", None), CodeMapEncoder)
-
-    @property
-    def code_width(self) -> int:
-        """Columns of a code: ``code_components`` for two-code models, else ``n_components``."""
-        return int(self.code_components) if self.has_two_codes else int(self.n_components)
-
-    def check_input(self, X: Any) -> None:
-        """A ValueError naming why ``X`` cannot be encoded: image size, channels, width."""
-        self._encoder_inputs(X)
-
-    def _encoder_inputs(self, X: Any) -> torch.Tensor:
-        self._check_fitted()  # rows that arrive raw are scaled as the training rows were
-        rows, _ = getattr(self, "input_scaling_", InputScaling()).apply(check_new_rows(self, X))
-        return torch.from_numpy(rows).to(self.device_)
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities from the classifier head (fitted with labels)."""
-        self._check_fitted()
-        if self.classifier_ is None:
-            raise ValueError("this model has no classifier; fit with labels y to train one")
-        x = self._encoder_inputs(X)
-        self.encoder_.eval()
-        with torch.no_grad():
-            logits = self.classifier_(classifier_input(self.encoder_, x, self.classifier_input))
-        return torch.softmax(logits, 1).cpu().numpy()[:, self.classes_]
-
-    def predict(self, X: Any) -> np.ndarray:
-        return self.classes_[np.argmax(self.predict_proba(X), 1)]
-
-    # ---------------------------------------------------------- persistence
-    def save(self, path: str | os.PathLike, include_graph: bool = False) -> None:
-        """Save weights and configuration to one safetensors file (see :mod:`pumap_core.persistence`)."""
-        self._check_fitted()
-        model_to_file(self, path, include_graph)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike, encoder: nn.Module | None = None,
-             decoder: nn.Module | None = None, device: str = "auto") -> ParametricUMAP:
-        """Load a saved model. Custom (non built-in) networks must be passed in
-        again, since a model file never carries code."""
-        return model_from_file(cls, path, encoder, decoder, device)
-
-    def export_onnx(self, path: str | os.PathLike, opset: int = 17) -> None:
-        """Export the encoder (flat float32 rows → codes) to ONNX, batch size dynamic."""
-        self._check_fitted()
-        encoder_to_onnx(self, path, opset)
-
-    # ------------------------------------------------------------- helpers
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "encoder_"):
-            raise ValueError("this ParametricUMAP is not fitted yet; call fit(X) first")

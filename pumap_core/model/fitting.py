@@ -8,13 +8,14 @@ attribute: ``fit`` decides what the estimator keeps.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import torch
 from torch import nn
 
 from ..graph.sampling import batch_layout, steps_per_epoch
 from ..nets.classifier import ClassifierHead
-from ..nets.conv import CONV_WIDTHS
 from ..nets.factory import default_decoder, default_encoder
 from ..nets.mlp import MLPDecoder, MLPEncoder
 from ..nets.pca_start import (
@@ -30,14 +31,10 @@ from ..nets.projection import InputProjection, ProjectedDecoder, ProjectedEncode
 from ..nets.two_code import CodeMapEncoder
 from ..training.initialization import initial_layout
 from ..training.loop import TrainingConfig, TrainingData
-from . import batching
+from . import batching, deprecations
 
 #: "auto" input projection: PCA to this many dimensions for wider MLP inputs.
 AUTO_PROJECTION = 100
-#: Learning rate of the map stage (``refine_map``): the map head is small and its
-#: inputs fixed; on CelebA codes 1e-2 reached a higher held-out trustworthiness in 30
-#: epochs than 3e-3 (.854 vs .849; benchmarks/results/faces_design.md).
-MAP_LEARNING_RATE = 1e-2
 #: regression steps onto the initial layout before UMAP's loss takes over.
 WARM_START_STEPS = 300
 #: "auto" input noise: noise in data space whose expected length is this multiple of
@@ -73,33 +70,37 @@ def build_networks(est, X: np.ndarray, image_shape, labels: np.ndarray | None, s
     what the encoder reads (``X``, or ``X`` through a frozen projection)."""
     d = X.shape[1]
     inputs = torch.from_numpy(X)
-    width = est.code_components or est.n_components  # what the decoder reads
-    widths = tuple(est.conv_widths) if est.conv_widths else CONV_WIDTHS
+    two_code = deprecations.two_code_of(est)
+    width = two_code.code_components if two_code else est.n_components  # what the decoder reads
+    kinds = {part: deprecations.network_of(est, part) for part in ("encoder", "decoder")
+             if not isinstance(getattr(est, part), nn.Module)}
     pca = None
-    kinds = {str(est.encoder), str(est.decoder) if est.reconstruction else ""}
-    if {"pca_conv", "pca_mlp"} & kinds:  # the MLP residuals read the first PROJECTED
-        pca = pca_init(X, max(width, PROJECTED) if "pca_mlp" in kinds else width,
+    started = {kind for part, (kind, _) in kinds.items()
+               if kind in ("pca_conv", "pca_mlp") and (part == "encoder" or est.reconstruction)}
+    if started:  # the MLP residuals read the first PROJECTED whitened coordinates
+        pca = pca_init(X, max(width, PROJECTED) if "pca_mlp" in started else width,
                        random_state=seed % 2**31)
     if isinstance(est.encoder, nn.Module):
-        encoder = est.encoder
+        encoder = copy.deepcopy(est.encoder)  # the user's module stays as it was given
     else:
-        encoder = default_encoder(d, width, image_shape, est.encoder, widths)
+        kind, widths = kinds["encoder"]
+        encoder = default_encoder(d, width, image_shape, kind, **widths)
         if isinstance(encoder, (PCAStartEncoder, PCAMLPEncoder)):
             encoder.init_pca(*pca_rows(pca, encoder))
         n_proj = projection_size(est, d, encoder)
         if n_proj:
             projection = InputProjection.pca(X, n_proj, random_state=seed % 2**31)
-            encoder = ProjectedEncoder(projection, MLPEncoder(n_proj, width))
+            encoder = ProjectedEncoder(projection, MLPEncoder(n_proj, width, encoder.hidden))
             with torch.no_grad():
                 inputs = projection(inputs)
-    if est.code_components is not None:
-        encoder = CodeMapEncoder(encoder, est.n_components, map_grad=est.map_grad,
-                                 code_components=width)
+    if two_code is not None:
+        encoder = CodeMapEncoder(encoder, est.n_components, two_code.map_hidden,
+                                 two_code.map_grad, code_components=width)
     decoder = None
     if est.reconstruction:
         unit = bool(X.min() >= 0.0 and X.max() <= 1.0)
         if isinstance(est.decoder, nn.Module):
-            decoder = est.decoder
+            decoder = copy.deepcopy(est.decoder)
         elif decodes_projection(est, encoder):
             # the encoder's projection, copied (a model file holds each tensor once)
             projection = encoder.projection
@@ -107,7 +108,8 @@ def build_networks(est, X: np.ndarray, image_shape, labels: np.ndarray | None, s
                                        MLPDecoder(width, projection.components.shape[1]),
                                        clip=unit)
         else:
-            decoder = default_decoder(d, width, image_shape, unit, est.decoder, widths)
+            kind, widths = kinds["decoder"]
+            decoder = default_decoder(d, width, image_shape, unit, kind, **widths)
             if isinstance(decoder, (PCAStartDecoder, PCAMLPDecoder)):
                 decoder.init_pca(*pca_rows(pca, decoder))
     classifier = None
@@ -219,31 +221,31 @@ def training_config(est, seed: int, labels) -> TrainingConfig:
         reconstruction_weight=est.reconstruction_weight if est.decoder_ is not None else 0.0,
         reconstruction_loss=loss, reconstruction_grad=est.reconstruction_grad,
         classifier_weight=classifier_weight(est, labels) if est.classifier_ is not None else 0.0,
-        code_umap_weight=float(est.code_umap_weight) if est.code_components is not None else 0.0,
+        code_umap_weight=(float(est.code_umap_weight) if deprecations.two_code_of(est) is not None
+                          else 0.0),
         classifier_input=est.classifier_input,
         warm_start_steps=WARM_START_STEPS if est.init is not None else 0,
-        reconstruction_rows=rows, input_noise=input_noise(est),
-        snapshot_interval=est.snapshot_interval, snapshot_rows=snapshot_rows(est, seed), seed=seed)
+        reconstruction_rows=rows, input_noise=input_noise(est), seed=seed)
 
 
 def map_config(est, n_epochs: int, batch_size: int, learning_rate: float, seed: int
                ) -> TrainingConfig:
-    """The map stage of a two-code model: UMAP's loss alone, on the map head."""
+    """The map stage of a two-code model: UMAP's loss alone, on the map head, with the
+    curve the joint training ended with."""
     return TrainingConfig(
         n_epochs=int(n_epochs), batch_size=int(batch_size),
         negative_sample_rate=est.negative_sample_rate, negatives="batch_all",
-        learning_rate=float(learning_rate), min_dist=est.min_dist, spread=est.spread,
-        repulsion_strength=est.repulsion_strength, umap_weight=1.0,
-        snapshot_interval=est.snapshot_interval, snapshot_rows=snapshot_rows(est, seed), seed=seed)
+        learning_rate=float(learning_rate), min_dist=est.min_dist_, spread=est.spread_,
+        repulsion_strength=est.repulsion_strength_, umap_weight=1.0, seed=seed)
 
 
-def snapshot_rows(est, seed: int) -> np.ndarray | None:
-    """The rows whose embedding snapshots carry (``snapshot_embedding``)."""
-    n = est.graph_.n_vertices
-    if est.snapshot_embedding == "all":
+def snapshot_rows(n: int, which: str | int | None, seed: int) -> np.ndarray | None:
+    """The rows of ``n`` whose embedding snapshots carry: ``"all"``, a sample of
+    ``which`` of them, or none."""
+    if which == "all":
         return np.arange(n)
-    if est.snapshot_embedding is not None:
-        k = min(int(est.snapshot_embedding), n)
+    if which is not None:
+        k = min(int(which), n)
         return np.sort(np.random.default_rng(seed).choice(n, k, replace=False))
     return None
 

@@ -11,7 +11,7 @@ from torch import nn
 
 from .classifier import ClassifierHead
 from .conv import CONV_WIDTHS, ConvDecoder, ConvEncoder, PCAConvDecoder, PCAConvEncoder
-from .mlp import MLPDecoder, MLPEncoder
+from .mlp import MLP_HIDDEN, MLPDecoder, MLPEncoder
 from .pca_start import PCAMLPDecoder, PCAMLPEncoder
 from .projection import InputProjection, ProjectedDecoder, ProjectedEncoder
 from .two_code import CodeMapEncoder
@@ -49,36 +49,37 @@ def wants_conv(kind: str, image_shape: Sequence[int] | None) -> bool:
         return False
     if kind != "auto":
         raise ValueError(f"network kind must be 'auto', 'mlp', 'conv', 'pca_conv', 'pca_mlp' or "
-                         f"an nn.Module, "
-                         f"got {kind!r}")
+                         f"an nn.Module, got {kind!r}")
     return image_shape is not None and (len(image_shape) == 3 and image_shape[2] > 1
                                         or min(image_shape[:2]) >= 32)
 
 
 def default_encoder(n_features: int, n_components: int, image_shape: Sequence[int] | None,
-                    kind: str = "auto", conv_widths: Sequence[int] = CONV_WIDTHS) -> nn.Module:
+                    kind: str = "auto", conv_widths: Sequence[int] = CONV_WIDTHS,
+                    mlp_hidden: Sequence[int] = MLP_HIDDEN) -> nn.Module:
     """``"pca_conv"`` and ``"pca_mlp"`` return networks whose PCA part still has to be
     set (``init_pca``)."""
     if kind == "pca_mlp":
-        return PCAMLPEncoder(n_features, n_components)
+        return PCAMLPEncoder(n_features, n_components, mlp_hidden)
     if wants_conv(kind, image_shape):
         if kind == "pca_conv":
             return PCAConvEncoder(image_shape, n_components, widths=conv_widths)
         return ConvEncoder(image_shape, n_components, widths=conv_widths)
-    return MLPEncoder(n_features, n_components)
+    return MLPEncoder(n_features, n_components, mlp_hidden)
 
 
 def default_decoder(n_features: int, n_components: int, image_shape: Sequence[int] | None,
                     sigmoid_output: bool, kind: str = "auto",
-                    conv_widths: Sequence[int] = CONV_WIDTHS) -> nn.Module:
+                    conv_widths: Sequence[int] = CONV_WIDTHS,
+                    mlp_hidden: Sequence[int] = MLP_HIDDEN) -> nn.Module:
     if kind == "pca_mlp":
-        return PCAMLPDecoder(n_components, n_features, clip_output=sigmoid_output)
+        return PCAMLPDecoder(n_components, n_features, mlp_hidden, clip_output=sigmoid_output)
     if wants_conv(kind, image_shape):
         if kind == "pca_conv":
             return PCAConvDecoder(image_shape, n_components, widths=conv_widths,
                                   clip_output=sigmoid_output)
         return ConvDecoder(image_shape, n_components, sigmoid_output=sigmoid_output,
                            widths=conv_widths)
-    return MLPDecoder(n_components, n_features, sigmoid_output=sigmoid_output)
+    return MLPDecoder(n_components, n_features, mlp_hidden, sigmoid_output=sigmoid_output)
 
 

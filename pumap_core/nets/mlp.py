@@ -8,11 +8,14 @@ from typing import Any
 import torch
 from torch import nn
 
+#: Hidden layer widths of the built-in MLPs.
+MLP_HIDDEN = (100, 100, 100)
+
 
 class MLPEncoder(nn.Module):
     """x → hidden ReLU layers (``body``) → linear ``out`` to the latent space."""
 
-    def __init__(self, n_features: int, n_components: int, hidden: Sequence[int] = (100, 100, 100)):
+    def __init__(self, n_features: int, n_components: int, hidden: Sequence[int] = MLP_HIDDEN):
         super().__init__()
         self.n_features, self.n_components, self.hidden = n_features, n_components, tuple(hidden)
         layers: list[nn.Module] = []
@@ -38,7 +41,7 @@ class MLPEncoder(nn.Module):
 class MLPDecoder(nn.Module):
     """z → hidden ReLU layers → x̂ (sigmoid output for data in [0, 1])."""
 
-    def __init__(self, n_components: int, n_features: int, hidden: Sequence[int] = (100, 100, 100),
+    def __init__(self, n_components: int, n_features: int, hidden: Sequence[int] = MLP_HIDDEN,
                  sigmoid_output: bool = False):
         super().__init__()
         self.n_components, self.n_features = n_components, n_features

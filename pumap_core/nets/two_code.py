@@ -11,6 +11,9 @@ from torch import nn
 from .describe import network_config
 from .mlp import MLPEncoder
 
+#: Hidden layer widths of the map head.
+MAP_HIDDEN = (256, 256, 256)
+
 
 class CodeMapEncoder(nn.Module):
     """A two-code encoder: x → a d-D *code* (``code_net``) → a 2-D *map* (``map_head``).
@@ -25,7 +28,7 @@ class CodeMapEncoder(nn.Module):
     """
 
     def __init__(self, code_net: nn.Module, n_components: int = 2,
-                 map_hidden: Sequence[int] = (256, 256, 256), map_grad: float = 0.0,
+                 map_hidden: Sequence[int] = MAP_HIDDEN, map_grad: float = 0.0,
                  code_components: int | None = None):
         super().__init__()
         self.code_net, self.n_components = code_net, int(n_components)

@@ -15,38 +15,17 @@ from typing import Any
 
 import numpy as np
 
+from .setting import LiveSetting
+from .terms import TERMS, LossTerm
 
-@dataclass(frozen=True)
-class LiveSetting:
-    """One setting a running loop accepts: the single declaration everything derives from.
-
-    ``bounds`` are what the engine accepts (a value outside is refused with a
-    message and the run goes on); ``soft_bounds`` the range a slider offers;
-    ``term`` the loss term it weights, if any.
-    """
-
-    name: str
-    bounds: tuple[float, float]
-    soft_bounds: tuple[float, float] | None = None
-    term: str | None = None
-    label: str = ""
-    short: str = ""
-    doc: str = ""
-
-    def check(self, value: float) -> float:
-        """``value`` as a float, or a ValueError that names the setting and its bounds."""
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{self.name} must be a number, got {value!r}") from None
-        low, high = self.bounds
-        if not np.isfinite(v) or not low <= v <= high:
-            raise ValueError(f"{self.name} must be a finite number between {low:g} and {high:g}, "
-                             f"got {value!r}")
-        return v
+__all__ = ["LIVE", "LIVE_SETTINGS", "WEIGHT_OF", "LiveSetting", "LossTerm", "Snapshot",
+           "TrainingControls", "TrainingStopped", "check_live_settings", "register_term",
+           "remove_term"]
 
 
-#: The settings that may change while training runs, by name.
+#: The settings that may change while training runs, by name: the curve and the
+#: optimiser's, then the weight of each loss term (declared with its term,
+#: :data:`pumap_core.training.terms.TERMS`).
 LIVE = {s.name: s for s in (
     LiveSetting("learning_rate", (1e-6, 1.0), (1e-5, 1e-1), label="Learning rate", short="lr",
                 doc="Adam's learning rate (before decay)."),
@@ -56,22 +35,30 @@ LIVE = {s.name: s for s in (
                 doc="Scale of the embedded points."),
     LiveSetting("repulsion_strength", (0.0, 100.0), (0.0, 5.0), short="repulsion",
                 doc="Weight of the negative samples."),
-    LiveSetting("umap_weight", (0.0, 1e3), (0.0, 2.0), term="umap", short="umap",
-                doc="Weight of UMAP's cross-entropy."),
-    LiveSetting("global_correlation_weight", (0.0, 1e3), (0.0, 2.0), term="global",
-                label="Global structure weight", short="global",
-                doc="Weight of the global-structure loss (-Pearson r of distances)."),
-    LiveSetting("reconstruction_weight", (0.0, 1e3), (0.0, 2.0), term="reconstruction",
-                label="Reconstruction weight", short="recon",
-                doc="Weight of the reconstruction loss (0 = decoder not trained)."),
-    LiveSetting("code_umap_weight", (0.0, 1e3), (0.0, 2.0), term="code_umap", short="code_umap",
-                doc="Two-code models: weight of UMAP's loss on the code itself."),
-    LiveSetting("classifier_weight", (0.0, 1e3), (0.0, 2.0), term="classifier", short="clf",
-                doc="Weight of the classifier loss on labelled rows."),
+    *(term.weight for term in TERMS.values()),
 )}
 LIVE_SETTINGS = tuple(LIVE)
 #: loss term -> the live setting that weights it
 WEIGHT_OF = {s.term: s.name for s in LIVE.values() if s.term}
+
+
+def register_term(term: LossTerm) -> LossTerm:
+    """Add a loss term: the one call a new term needs. The loop computes it whenever its
+    weight is above 0, ``TrainingControls`` and the estimator's fitted ``<weight>_``
+    attributes carry its weight, and the dashboard's loss chart draws it."""
+    if term.name in TERMS or term.weight.name in LIVE:
+        raise ValueError(f"a loss term {term.name!r} or a setting {term.weight.name!r} exists")
+    TERMS[term.name] = term
+    LIVE[term.weight.name] = term.weight
+    WEIGHT_OF[term.name] = term.weight.name
+    return term
+
+
+def remove_term(name: str) -> None:
+    """Undo :func:`register_term` (the built-in terms stay)."""
+    term = TERMS.pop(name)
+    LIVE.pop(term.weight.name, None)
+    WEIGHT_OF.pop(name, None)
 
 
 def check_live_settings(settings: dict[str, float], current: dict[str, float] | None = None

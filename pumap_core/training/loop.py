@@ -30,16 +30,9 @@ from .convergence import CHECKS_PER_RUN, ConvergenceMonitor
 from .live import WEIGHT_OF, Snapshot, TrainingControls, TrainingStopped
 from .optimizer import adam
 from .schedule import LinearDecay
-from .step import (
-    Networks,
-    Settings,
-    TrainingConfig,
-    TrainingData,
-    reconstruction_subset,
-    step_losses,
-    with_noise,
-)
+from .step import Networks, Settings, TrainingConfig, TrainingData, step_losses, with_noise
 from .tally import LossTally
+from .terms import reconstruction_subset
 from .warm_start import warm_start
 
 __all__ = ["Networks", "TrainingConfig", "TrainingData", "embed", "generator_on",

@@ -1,7 +1,7 @@
 """One optimisation step's losses, computed where the networks live.
 
-Everything random in a step (noise, the rows to decode, the global term's
-pairs, the labelled rows) is drawn by the run's generator *on the training
+Everything random in a step (noise, and in the terms of :mod:`.terms` the rows
+to decode, the global term's pairs, the labelled rows) is drawn by the run's generator *on the training
 device*, and nothing here reads a value back to the host: on a GPU the host
 only queues kernels, and a step never waits for the device to finish.
 """
@@ -17,11 +17,10 @@ from torch import nn
 from torch.profiler import record_function
 
 from ..graph.edges import EdgeSet
-from ..nets.classifier import classifier_input
 from ..nets.two_code import map_and_code
-from . import losses
 from .curve import find_ab_params
 from .live import LIVE, TrainingControls
+from .terms import TERMS, StepInputs
 
 
 @dataclass
@@ -55,7 +54,10 @@ class TrainingConfig:
     readback_steps: int = 100  # loss sums come back to the host (and are checked) this often
 
     def live_settings(self) -> dict[str, float]:
-        return {name: float(getattr(self, name)) for name in LIVE}
+        """Each live setting's starting value: this config's, or for a term registered
+        beyond the built-in ones (no field here) its declared default weight."""
+        defaults = {t.weight.name: t.default_weight for t in TERMS.values()}
+        return {name: float(getattr(self, name, defaults.get(name, 0.0))) for name in LIVE}
 
 
 @dataclass
@@ -129,35 +131,10 @@ def with_noise(x: torch.Tensor, sd: float, generator: torch.Generator | None) ->
     return x + sd * torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
 
 
-def reconstruction_subset(n: int, limit: int | None, generator: torch.Generator | None,
-                          device: torch.device) -> torch.Tensor | None:
-    """Random rows of a batch to decode (None: all). Decoding costs far more than
-    encoding; a uniform subset keeps the reconstruction gradient unbiased."""
-    if limit is None or n <= limit:
-        return None
-    return torch.randperm(n, generator=generator, device=device)[:limit]
-
-
-def umap_term(z: torch.Tensor, batch, s: Settings) -> torch.Tensor:
-    """UMAP's cross-entropy (eq. 2.8) of one batch of edges on the map ``z``."""
-    heads, tails = z[batch.head_pos], z[batch.tail_pos]
-    repulsion = s.values["repulsion_strength"] * batch.negative_weight
-    if batch.all_pairs:  # B × B matrix: rows heads, columns tails; its diagonal, the edges
-        weights, blocks = batch.neg_tail_weight, batch.pair_blocks
-        if blocks > 1:  # blocks × (B / blocks) rows: the pairs within each block
-            heads, tails = heads.unflatten(0, (blocks, -1)), tails.unflatten(0, (blocks, -1))
-            weights = weights.unflatten(0, (blocks, -1))
-        return losses.umap_all_pairs_loss(losses.pairwise_squared_distances(heads, tails),
-                                          s.a, s.b, repulsion, weights)
-    d2_pos = losses.squared_distances(heads, tails)
-    d2_neg = losses.squared_distances(z[batch.neg_head_pos], z[batch.neg_tail_pos])
-    return losses.umap_batch_loss(d2_pos, d2_neg, s.a, s.b, repulsion)
-
-
 def step_losses(nets: Networks, data: TrainingData, batch, s: Settings, config: TrainingConfig,
                 generator: torch.Generator | None) -> dict[str, torch.Tensor]:
-    """Each active loss term of one batch, by name, as device tensors (unweighted)."""
-    v = s.values
+    """Each loss term of :data:`~.terms.TERMS` whose weight is above 0 and that applies,
+    by name, as device tensors (unweighted)."""
     with record_function("pumap.gather"):
         x = data.inputs[batch.nodes]
         x_in = with_noise(x, config.input_noise, generator)
@@ -165,31 +142,11 @@ def step_losses(nets: Networks, data: TrainingData, batch, s: Settings, config: 
         # z: what UMAP's loss shapes (the map); code: what the decoder reads (the same
         # tensor unless the encoder is a two-code nets.CodeMapEncoder)
         z, code = map_and_code(nets.encoder, x_in)
-    terms: dict[str, torch.Tensor] = {}
-    if v["umap_weight"] > 0:
-        terms["umap"] = umap_term(z, batch, s)
-    if v.get("code_umap_weight", 0.0) > 0 and code is not z:
-        terms["code_umap"] = umap_term(code, batch, s)
-    if v["global_correlation_weight"] > 0 and z.shape[0] > 2:
-        perm = torch.randperm(z.shape[0], generator=generator, device=z.device)
-        terms["global"] = losses.global_correlation_loss(x, x[perm], z, z[perm])
-    if nets.decoder is not None and data.targets is not None and v["reconstruction_weight"] > 0:
-        z_in = code if config.reconstruction_grad else code.detach()
-        rows = reconstruction_subset(code.shape[0], config.reconstruction_rows, generator,
-                                     code.device)
-        targets = data.targets[batch.nodes]
-        if rows is not None:  # a uniform subset: its mean error is unbiased for the batch's
-            z_in, targets = z_in[rows], targets[rows]
-        with record_function("pumap.decode"):
-            terms["reconstruction"] = losses.reconstruction_loss(
-                nets.decoder(z_in), targets, config.reconstruction_loss)
-    if nets.classifier is not None and data.labelled is not None and v["classifier_weight"] > 0:
-        # a separate labelled batch each step: labels may be a handful among thousands
-        n_lab = data.labelled.shape[0]
-        draw = torch.randint(n_lab, (min(config.batch_size, n_lab),), generator=generator,
-                             device=data.labelled.device)
-        pick = data.labelled[draw]
-        logits = nets.classifier(classifier_input(nets.encoder, data.inputs[pick],
-                                                  config.classifier_input))
-        terms["classifier"] = losses.classifier_loss(logits, data.labels[pick])
-    return terms
+    inputs = StepInputs(nets, data, batch, s, config, generator, x, z, code)
+    out: dict[str, torch.Tensor] = {}
+    for term in TERMS.values():
+        if s.values.get(term.weight.name, 0.0) > 0:
+            value = term.compute(inputs)
+            if value is not None:
+                out[term.name] = value
+    return out

@@ -31,6 +31,7 @@ from .model.specs import is_spec, spec_to_json
 from .nets.describe import network_config
 from .nets.factory import build_network
 from .nets.two_code import CodeMapEncoder
+from .scaling import InputScaling
 from .training.live import LIVE
 
 FORMAT = "pumap-model"
@@ -209,6 +210,7 @@ def model_to_file(model, path: str | os.PathLike, include_graph: bool = False) -
                               if hasattr(model, f"{name}_")},  # a term registered after fit
             "classes_": model.classes_.tolist() if model.classes_ is not None else None,
             "loss_history_": model.loss_history_,
+            "input_scaling_": getattr(model, "input_scaling_", InputScaling()).to_json(),
             "graph": {"n_vertices": int(model.graph_.edges.n_vertices),
                       "n_neighbors": model.graph_.n_neighbors,
                       "metric": model.graph_.metric} if include_graph else None,
@@ -276,6 +278,7 @@ def model_from_file(cls, path, encoder=None, decoder=None, device="auto"):
         setattr(model, f"{name}_", value)
     model.classes_ = np.asarray(fitted["classes_"]) if fitted["classes_"] is not None else None
     model.loss_history_ = fitted["loss_history_"]
+    model.input_scaling_ = InputScaling.from_json(fitted.get("input_scaling_"))
     model.embedding_ = tensors["embedding"].numpy() if "embedding" in tensors else None
     if isinstance(model.encoder_, CodeMapEncoder):
         model.codes_ = tensors["codes"].numpy() if "codes" in tensors else None

@@ -24,13 +24,7 @@ from . import deprecations, fitting
 from .deprecations import DEPRECATED
 from .map_stage import MapStage
 from .outputs import FittedOutputs
-from .params import (
-    check_fit_inputs,
-    check_params,
-    check_snapshots,
-    checked_rows,
-    fit_neighbors,
-)
+from .params import check_fit_inputs, check_params, check_snapshots, fit_neighbors, scaled_rows
 from .specs import MLP, Conv, TwoCode
 
 
@@ -196,6 +190,9 @@ class ParametricUMAP(FittedOutputs, MapStage, ModelFiles, TransformerMixin, Base
         (h, w[, c]) when fitted on images: ``decode`` returns that shape.
     classes_ : ndarray or None
         Class codes seen in ``y`` (labelled rows only).
+    input_scaling_ : InputScaling
+        How the training rows were made from raw values, and their range:
+        ``transform`` scales rows that arrive raw the same way.
     device_ : torch.device
         Where the networks live.
 
@@ -294,7 +291,8 @@ class ParametricUMAP(FittedOutputs, MapStage, ModelFiles, TransformerMixin, Base
             controls: TrainingControls | None = None,
             callback: Callable[[Snapshot], None] | None = None,
             snapshot_embedding: str | int | None = None,
-            snapshot_interval: float | None = None) -> ParametricUMAP:
+            snapshot_interval: float | None = None, input_scale: float | None = None,
+            ) -> ParametricUMAP:
         """Build the neighbour graph of ``X`` and train the networks on it.
 
         Every parameter and input is checked before the graph is built.
@@ -323,6 +321,8 @@ class ParametricUMAP(FittedOutputs, MapStage, ModelFiles, TransformerMixin, Base
             this many, or none.
         snapshot_interval : float, default=0.5
             Seconds between snapshots.
+        input_scale : float, optional
+            What made ``X`` from raw values (uint8: 1/255 by itself): ``input_scaling_``.
 
         Returns
         -------
@@ -334,7 +334,7 @@ class ParametricUMAP(FittedOutputs, MapStage, ModelFiles, TransformerMixin, Base
         callback, snapshot_embedding, snapshot_interval = deprecations.run_hooks(
             self, callback, snapshot_embedding, snapshot_interval)
         check_snapshots(snapshot_embedding, snapshot_interval)
-        X, image_shape = checked_rows(X)
+        X, image_shape, self.input_scaling_ = scaled_rows(X, input_scale)
         labels = check_labels(y, X.shape[0])
         self.n_neighbors_ = fit_neighbors(self.n_neighbors, X.shape[0])
         check_fit_inputs(self, X, image_shape, graph, knn)

@@ -16,9 +16,17 @@ from torch import nn
 
 from ..graph.sampling import batch_layout, steps_per_epoch
 from ..nets.classifier import ClassifierHead
-from ..nets.conv import PCAConvDecoder, PCAConvEncoder, pca_init
 from ..nets.factory import default_decoder, default_encoder
 from ..nets.mlp import MLPDecoder, MLPEncoder
+from ..nets.pca_start import (
+    PROJECTED,
+    PCAMLPDecoder,
+    PCAMLPEncoder,
+    PCAStartDecoder,
+    PCAStartEncoder,
+    pca_init,
+    pca_rows,
+)
 from ..nets.projection import InputProjection, ProjectedDecoder, ProjectedEncoder
 from ..nets.two_code import CodeMapEncoder
 from ..training.initialization import initial_layout
@@ -67,16 +75,18 @@ def build_networks(est, X: np.ndarray, image_shape, labels: np.ndarray | None, s
     kinds = {part: deprecations.network_of(est, part) for part in ("encoder", "decoder")
              if not isinstance(getattr(est, part), nn.Module)}
     pca = None
-    if any(kind == "pca_conv" and (part == "encoder" or est.reconstruction)
-           for part, (kind, _) in kinds.items()):
-        pca = pca_init(X, width, random_state=seed % 2**31)
+    started = {kind for part, (kind, _) in kinds.items()
+               if kind in ("pca_conv", "pca_mlp") and (part == "encoder" or est.reconstruction)}
+    if started:  # the MLP residuals read the first PROJECTED whitened coordinates
+        pca = pca_init(X, max(width, PROJECTED) if "pca_mlp" in started else width,
+                       random_state=seed % 2**31)
     if isinstance(est.encoder, nn.Module):
         encoder = copy.deepcopy(est.encoder)  # the user's module stays as it was given
     else:
         kind, widths = kinds["encoder"]
         encoder = default_encoder(d, width, image_shape, kind, **widths)
-        if isinstance(encoder, PCAConvEncoder):
-            encoder.init_pca(*pca)
+        if isinstance(encoder, (PCAStartEncoder, PCAMLPEncoder)):
+            encoder.init_pca(*pca_rows(pca, encoder))
         n_proj = projection_size(est, d, encoder)
         if n_proj:
             projection = InputProjection.pca(X, n_proj, random_state=seed % 2**31)
@@ -100,8 +110,8 @@ def build_networks(est, X: np.ndarray, image_shape, labels: np.ndarray | None, s
         else:
             kind, widths = kinds["decoder"]
             decoder = default_decoder(d, width, image_shape, unit, kind, **widths)
-            if isinstance(decoder, PCAConvDecoder):
-                decoder.init_pca(*pca)
+            if isinstance(decoder, (PCAStartDecoder, PCAMLPDecoder)):
+                decoder.init_pca(*pca_rows(pca, decoder))
     classifier = None
     if est.classes_ is not None and len(est.classes_) and classifier_weight(est, labels) > 0:
         n_classes = int(est.classes_.max()) + 1

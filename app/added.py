@@ -69,7 +69,7 @@ def added_messages(added: Added) -> tuple[str, str]:
     """``(notice, warning)`` about new rows: how many were placed, and whether they were
     scaled or lie far outside the training range."""
     notice = (f"Placed {added.n:,} new rows from {added.dataset.name} on the map: "
-              f"{added.rate:,.0f} rows/s.")
+              f"{added.rate:,.0f} rows per second.")
     if added.n_scaled:
         notice += (f" {added.n_scaled:,} arrived as raw values and were scaled as the "
                    f"training rows were ({added.scaling}).")

@@ -26,19 +26,24 @@ class OutsideRoot(ValueError):
     """A path that resolves outside the data root (the message says which root)."""
 
 
-def served_beyond_this_machine(argv: list[str] | None = None) -> bool:
+def served_beyond_this_machine(argv: list[str] | None = None, environ=None) -> bool:
     """True when ``panel serve`` listens on a non-loopback address or accepts pages from
-    other hosts (``--address 0.0.0.0``, ``--allow-websocket-origin example.org``)."""
+    other hosts (``--address 0.0.0.0``, ``--allow-websocket-origin example.org``, or
+    Bokeh's ``BOKEH_ALLOW_WS_ORIGIN``)."""
     argv = list(sys.orig_argv if argv is None else argv)
+    environ = os.environ if environ is None else environ
+    values = [origin for origin in environ.get("BOKEH_ALLOW_WS_ORIGIN", "").split(",") if origin]
     for flag in ("--address", "--allow-websocket-origin"):
         for i, arg in enumerate(argv):
-            value = argv[i + 1] if arg == flag and i + 1 < len(argv) else None
-            if arg.startswith(flag + "="):
-                value = arg.split("=", 1)[1]
-            if value is not None and value.split(":")[0] not in LOOPBACK and \
-                    not value.startswith("[::1]"):
-                return True
-    return False
+            if arg == flag and i + 1 < len(argv):
+                values.append(argv[i + 1])
+            elif arg.startswith(flag + "="):
+                values.append(arg.split("=", 1)[1])
+    return any(not _is_loopback(value.strip()) for value in values)
+
+
+def _is_loopback(host_port: str) -> bool:
+    return host_port.startswith("[::1]") or host_port.split(":")[0] in LOOPBACK
 
 
 def _root_argument(argv: list[str]) -> str | None:
@@ -65,7 +70,7 @@ class DataRoot:
         # process's arguments (after --args) otherwise
         argv = list(sys.argv[1:] + sys.orig_argv if argv is None else argv)
         chosen = _root_argument(argv) or environ.get("PUMAP_DATA_ROOT")
-        if not chosen and served_beyond_this_machine(orig_argv):
+        if not chosen and served_beyond_this_machine(orig_argv, environ):
             chosen = environ.get("PUMAP_DATA_DIR") or str(Path.home() / ".cache" / "pumap_core")
         return cls(Path(chosen).expanduser().resolve() if chosen else None)
 

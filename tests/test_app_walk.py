@@ -43,8 +43,12 @@ def test_a_data_root_refuses_paths_and_links_that_lead_outside(tmp_path):
 def test_where_the_root_comes_from(tmp_path):
     assert served_beyond_this_machine(["panel", "serve", "app", "--address", "0.0.0.0"])
     assert served_beyond_this_machine(["panel", "serve", "app", "--allow-websocket-origin=lab:5006"])
-    assert not served_beyond_this_machine(["panel", "serve", "app", "--address", "127.0.0.1"])
-    assert not served_beyond_this_machine(["panel", "serve", "app"])
+    assert not served_beyond_this_machine(["panel", "serve", "app", "--address", "127.0.0.1"], environ={})
+    assert not served_beyond_this_machine(["panel", "serve", "app"], environ={})
+    assert served_beyond_this_machine(["panel", "serve", "app"],
+                                      environ={"BOKEH_ALLOW_WS_ORIGIN": "localhost:5006,lab:5006"})
+    assert not served_beyond_this_machine(["panel", "serve", "app"],
+                                          environ={"BOKEH_ALLOW_WS_ORIGIN": "localhost:5006"})
     args = DataRoot.configured(["--data-root", str(tmp_path)], {}, [])
     assert args.folder == tmp_path.resolve()
     env = DataRoot.configured([], {"PUMAP_DATA_ROOT": str(tmp_path)}, [])

@@ -24,6 +24,9 @@ class Added:
     seconds: float = 0.0
     step: int = -1  # the training step whose encoder embedded them (-1: a finished model)
     at: float = field(default_factory=time.monotonic)  # when they were embedded
+    n_scaled: int = 0  # rows that arrived raw and were scaled as the training rows were
+    n_outside: int = 0  # rows far outside the training range even so
+    scaling: str = ""  # the training rows' scaling, in words
 
     @property
     def n(self) -> int:
@@ -49,10 +52,33 @@ def check_features(model, train, ds) -> None:
 
 
 def embed_rows(model, ds, step: int = -1) -> Added:
-    """``model.transform`` of the new rows, timed."""
+    """``model.transform`` of the new rows, timed, and how they compare with the training
+    rows' scale (``transform`` scales rows that arrive raw, e.g. 0..255 pixels)."""
+    from pumap_core.scaling import InputScaling
+
     t0 = time.perf_counter()
     z = model.transform(ds.X)
-    return Added(ds, z, time.perf_counter() - t0, step)
+    seconds = time.perf_counter() - t0
+    scaling = getattr(model, "input_scaling_", None) or InputScaling()
+    scaled, n_scaled = scaling.apply(ds.X)
+    return Added(ds, z, seconds, step, n_scaled=n_scaled, n_outside=scaling.far_outside(scaled),
+                 scaling=scaling.describe())
+
+
+def added_messages(added: Added) -> tuple[str, str]:
+    """``(notice, warning)`` about new rows: how many were placed, and whether they were
+    scaled or lie far outside the training range."""
+    notice = (f"Placed {added.n:,} new rows from {added.dataset.name} on the map: "
+              f"{added.rate:,.0f} rows per second.")
+    if added.n_scaled:
+        notice += (f" {added.n_scaled:,} arrived as raw values and were scaled as the "
+                   f"training rows were ({added.scaling}).")
+    warning = ""
+    if added.n_outside:
+        warning = (f"{added.n_outside:,} of the {added.n:,} new rows lie far outside the "
+                   f"training range ({added.scaling}): their places on the map mean little. "
+                   "Scale them as the training data were.")
+    return notice, warning
 
 
 class RowStack:

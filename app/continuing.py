@@ -73,26 +73,31 @@ class ContinuedRuns:
     held: Held | None = None  # what the newest continued run holds on the map
 
     def publish_predictor(self, model, gen: int | None = None) -> None:
-        """Keep a frozen copy of ``model`` for predictions (when it has a classifier)."""
+        """Keep ``model`` (a copy nothing trains) for predictions, when it has a classifier."""
         if model is None or getattr(model, "classifier_", None) is None:
             return
-        copy = model.frozen_copy()
         with self._lock:
             if gen is None or gen == self._generation:
-                self.predictor = copy
+                self.predictor = model
 
     def _finished(self, gen: int, model, controls: TrainingControls) -> None:
-        """Training thread, the run over: its final predictor, its phase, the news."""
-        self.publish_predictor(model, gen)
+        """Training thread, the run over: the model, its predictor, its phase, the news."""
+        self.publish_predictor(model.frozen_copy() if model.classifier_ is not None else None,
+                               gen)
         with self._lock:
             if gen == self._generation:
+                self.model, self._fitting = model, None
                 self.phase = "stopped" if controls.stopped else "done"
                 self._events.append(("finished", model))
 
-    def _labelled_snapshot(self, gen: int, model, snap: Snapshot) -> None:
-        """Training thread, between two steps: the predictor, then the usual snapshot."""
-        self.publish_predictor(model, gen)
+    def _labelled_snapshot(self, gen: int, snap: Snapshot) -> None:
+        """Training thread, between two steps: the usual snapshot publishes a copy of the
+        model; with a classifier head, that copy predicts for the page too."""
         self._on_snapshot(gen, snap)
+        with self._lock:
+            published = self.model if gen == self._generation else None
+        if published is not None and published is not self._fitting:
+            self.publish_predictor(published, gen)
 
     def take_added_into_training(self):
         """The rows placed on the map become training rows: returns the joined data set."""
@@ -117,10 +122,12 @@ class ContinuedRuns:
         if model is None or ds is None:
             raise RuntimeError("train a map first: labels and new rows continue its training")
         controls = TrainingControls()
+        shown = model.frozen_copy()  # what the page reads until the first snapshot
         with self._lock:
             self._generation += 1
             gen = self._generation
             self.controls, self._latest, self._fresh = controls, None, False
+            self.model, self._fitting = shown, model
             self.history, self.phase, self.error = [], "training", None
             self._fit_started = time.monotonic()
             self._events = [e for e in self._events if e[0] != "finished"]
@@ -139,7 +146,7 @@ class ContinuedRuns:
                     self.held = Held(before, map_neighbour_distance(before))
                 model.set_params(**settings)
                 model.partial_fit(X, labels, controls=controls,
-                                  callback=lambda s: self._labelled_snapshot(gen, model, s),
+                                  callback=lambda s: self._labelled_snapshot(gen, s),
                                   snapshot_embedding="all", snapshot_interval=snapshot_interval)
             except Exception as e:  # noqa: BLE001 - every failure is shown to the user
                 self._fail(gen, f"Continued training failed: {e}")

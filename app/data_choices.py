@@ -16,6 +16,18 @@ _TITLES = {
 }
 
 
+#: what the built-in sets are called on the page (not "mnist-all")
+_NAMES = {"digits": "digits", "mnist": "MNIST train", "mnist-all": "MNIST",
+          "mnist-test": "MNIST test", "fashion-mnist": "Fashion-MNIST train",
+          "fashion-mnist-all": "Fashion-MNIST", "fashion-mnist-test": "Fashion-MNIST test",
+          "celeba": "CelebA"}
+
+
+def display_name(source: str, loaded: str) -> str:
+    """The page's name for a data set loaded from ``source`` (``loaded``: its own name)."""
+    return _NAMES.get(source, loaded)
+
+
 def available_sources() -> dict[str, str]:
     """Chooser label -> ``pumap_core.data.load`` source, digits first.
 

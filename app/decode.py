@@ -22,7 +22,9 @@ import pandas as pd
 from pumap_core.features import (
     direction_scales,
     feature_vectors,
+    image_lightness,
     shift_codes,
+    without_covariates,
 )
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ class Click:
     decoded: np.ndarray | None = None
     message: str = ""
     ms: float = 0.0
+    model: object = field(default=None, repr=False)  # what decoded it: steering uses it too
 
 
 @dataclass
@@ -66,9 +69,10 @@ class Steering:
     directions: pd.DataFrame
     strength: pd.Series  # mean |decode change| when a code gains the attribute, strongest first
     scales: pd.Series  # direction units per sd, by attribute
-    model_id: int
+    key: tuple  # the run (and published step) of the model they were fitted on
     step: int
     made: float
+    from_labels: bool = False  # directions between classes (no attribute table)
 
     @property
     def names(self) -> list[str]:
@@ -122,7 +126,7 @@ def click_at(frame, model, X: np.ndarray, x: float, y: float) -> Click:
                   message=decoder_problem(model))
     else:
         z, nearest, on_point = code_at(model, frame, X, x, y)
-        c = Click(x=float(x), y=float(y), z=z, nearest=nearest, on_point=on_point)
+        c = Click(x=float(x), y=float(y), z=z, nearest=nearest, on_point=on_point, model=model)
         c.decoded, c.message = decode(model, z)
     graph = getattr(model, "graph_", None)
     if graph is not None and 0 <= c.nearest < graph.knn_indices.shape[0]:
@@ -154,8 +158,9 @@ def shifted(code: np.ndarray, steering: Steering | None, sds: dict[str, float]) 
     return z
 
 
-def fit_steering(model, ds, frame, seed: int = 0) -> Steering | None:
-    """Directions of ``ds``'s attributes (or labels) on the model's codes, ranked by effect."""
+def fit_steering(model, ds, frame, seed: int = 0, key: tuple = ()) -> Steering | None:
+    """Directions of ``ds``'s attributes (or labels) on the model's codes, ranked by effect.
+    ``key`` says which model they belong to (see :func:`is_current`)."""
     if decoder_problem(model) or frame is None or frame.n_train != ds.n_samples:
         return None
     attrs = ds.attributes.select_dtypes(include=["number", "bool"])
@@ -165,19 +170,25 @@ def fit_steering(model, ds, frame, seed: int = 0) -> Steering | None:
     if len(rows) > DIRECTION_ROWS:
         rows = np.sort(np.random.default_rng(seed).choice(rows, DIRECTION_ROWS, replace=False))
     codes = encode(model, ds.X[rows]) if has_own_code(model) else frame.train_z[rows]
+    light = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if len(attrs.columns):
-                w = feature_vectors(codes, attrs.iloc[rows].reset_index(drop=True))
+            if len(attrs.columns):  # lighting and skin tone held fixed, where there are images
+                light = image_lightness(ds.images[rows]) if ds.images is not None else None
+                w = feature_vectors(codes, attrs.iloc[rows].reset_index(drop=True),
+                                    covariates=light)
             else:
                 w = feature_vectors(codes, ds.labels[rows], ds.label_names)
         strength = attribute_effects(model, codes, w, seed)
     except (ValueError, TypeError) as e:
         log.info("no feature directions: %s", e)
         return None
-    return Steering(directions=w, strength=strength, scales=direction_scales(codes, w),
-                    model_id=id(model), step=frame.step, made=time.monotonic())
+    # a slider's unit: the codes' spread along the direction, lighting left out of it
+    spread = without_covariates(codes, light) if light is not None else codes
+    return Steering(directions=w, strength=strength, scales=direction_scales(spread, w),
+                    key=key, step=frame.step, made=time.monotonic(),
+                    from_labels=not len(attrs.columns))
 
 
 def attribute_effects(model, codes: np.ndarray, directions: pd.DataFrame,
@@ -197,10 +208,11 @@ def attribute_effects(model, codes: np.ndarray, directions: pd.DataFrame,
         ascending=False, kind="stable")
 
 
-def is_current(steering: Steering | None, model, frame, training: bool) -> bool:
-    """Whether ``steering`` still fits: same model, and not stale while it trains."""
-    if steering is None or frame is None or steering.model_id != id(model):
+def is_current(steering: Steering | None, key: tuple, frame, training: bool) -> bool:
+    """Whether ``steering`` still fits the model ``key`` names (its run, and while it
+    trains the published step): the same model, or one of the same run not yet stale."""
+    if steering is None or frame is None or steering.key[:1] != key[:1]:
         return False
-    if steering.step == frame.step:
+    if steering.key == key:
         return True
     return training and time.monotonic() - steering.made < REFIT_S

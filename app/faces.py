@@ -40,10 +40,13 @@ def load_options(source: str, options: dict[str, Any]) -> dict[str, Any]:
 
 
 def preset(ds) -> dict[str, Any]:
-    """The engine's settings for this kind of data (the face model for colour faces)."""
-    from pumap_core.presets import preset_for
+    """The settings of this kind of data that do not depend on measured cost (the graph's,
+    the sidebar's): the image settings (the face model's) for image sets that would get
+    full-resolution convolutions, else the engine's defaults ({}). The run itself takes
+    the data's run plan (:func:`pumap_core.run_plan.plan_run`)."""
+    from pumap_core.run_plan import IMAGE_NETWORKS, image_settings, wants_image_model
 
-    return preset_for(ds) or {}
+    return image_settings(IMAGE_NETWORKS[0]) if wants_image_model(ds) else {}
 
 
 def shown_settings(ds, names: tuple[str, ...], previous=None) -> dict[str, Any]:
@@ -59,10 +62,10 @@ def shown_settings(ds, names: tuple[str, ...], previous=None) -> dict[str, Any]:
     return {name: None if value == "auto" else value for name, value in shown.items()}
 
 
-def training_params(ds, params: dict[str, Any]) -> dict[str, Any]:
-    """The run's estimator settings: the preset, under what the page says (``None``,
-    e.g. automatic epochs, leaves the preset's value)."""
-    return {**preset(ds), **{k: v for k, v in params.items() if v is not None}}
+def training_params(params: dict[str, Any]) -> dict[str, Any]:
+    """What the page says of a run, over the data's run plan (``None``, e.g. automatic
+    epochs, leaves the plan's value)."""
+    return {k: v for k, v in params.items() if v is not None}
 
 
 def fit_input(ds) -> np.ndarray:

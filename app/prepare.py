@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from pumap_core.graph.neighbors import EXACT_WORK_LIMIT
+from pumap_core.graph.neighbors import choose_knn_method
 
+from .faces import preset
 from .progress import clock
 
 #: rows of the PCA preview's fit (all rows are projected)
@@ -29,8 +30,9 @@ def pca_preview(X: np.ndarray, fit_rows: int = PREVIEW_FIT_ROWS) -> np.ndarray:
 
 
 def search(ds) -> str:
-    """The neighbour search the graph of ``ds`` uses (pumap_core.graph.neighbors' "auto" rule)."""
-    return "exact" if float(ds.n_samples) ** 2 * ds.n_features <= EXACT_WORK_LIMIT else "approx"
+    """The neighbour search the graph of ``ds`` runs, as the library decides it for the
+    settings Train uses ("exact" or "approx")."""
+    return choose_knn_method(ds.n_samples, ds.n_features, preset(ds).get("knn_method", "auto"))
 
 
 def record(ds, seconds: float) -> None:

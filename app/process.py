@@ -22,11 +22,12 @@ def free_port() -> int:
 
 
 def start(log_path: Path, torch_threads: int = 1, session_lifetime_ms: int = 5000,
-          **env: str) -> tuple[subprocess.Popen, str]:
+          app_args: list[str] | None = None, **env: str) -> tuple[subprocess.Popen, str]:
     """The server process and its app URL, once it answers and has warmed up.
 
     A closed tab frees its session within about ``session_lifetime_ms`` + 1 s.
-    ``env``: extra environment variables (e.g. ``PUMAP_DATA_DIR``).
+    ``app_args``: the app's own arguments (``panel serve app --args ...``, e.g.
+    ``["--data-root", DIR]``). ``env``: extra environment variables (e.g. ``PUMAP_DATA_DIR``).
     """
     port = free_port()
     env = {**os.environ, "PUMAP_APP_TORCH_THREADS": str(torch_threads), "PYTHONUNBUFFERED": "1",
@@ -36,7 +37,8 @@ def start(log_path: Path, torch_threads: int = 1, session_lifetime_ms: int = 500
         [sys.executable, "-m", "panel", "serve", "app", "--port", str(port),
          "--address", "127.0.0.1", "--num-threads", "2", "--allow-websocket-origin",
          f"127.0.0.1:{port}", "--check-unused-sessions", "1000", "--unused-session-lifetime",
-         str(session_lifetime_ms), "--liveness"],  # /liveness answers without a session
+         str(session_lifetime_ms), "--liveness",  # /liveness answers without a session
+         *(["--args", *app_args] if app_args else [])],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     log.close()
     try:

@@ -19,15 +19,18 @@ import param
 from pumap_core import ParametricUMAP
 from pumap_core.training.live import LIVE
 
-from . import decode, faces
-from .added import Shown
+from . import faces
+from .added import Shown, added_messages
 from .colors import LABEL, default_color_by
+from .data_root import ROOT, OutsideRoot
 from .frame import Frame
 from .model_transfer import UPLOAD_ERRORS, model_from_bytes, model_to_bytes
 from .progress import progress_of
 from .quality import QualityMonitor
+from .state_inspect import Inspecting
 from .state_labels import Labelling
 from .worker import Worker
+from .worker_data import FRAME_INTERVAL, frame_interval  # noqa: F401 - FRAME_INTERVAL re-exported
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +38,14 @@ log = logging.getLogger(__name__)
 ENGINE = ParametricUMAP().get_params()
 #: phases in which a run holds the worker
 RUNNING = ("training", "paused", "stopping")
-#: snapshot spacing. Each frame costs the server ~0.1 s of shading whatever the size, and
-#: large data ~0.2 s more of the training thread for the full embedding: about 2.5-3 frames/s.
-FRAME_INTERVAL = ((20_000, 0.35), (None, 0.4))
 #: reconstruction (so clicks decode) is on by default up to this many values (rows ×
 #: features), MNIST and CelebA included (the decoder sees 256 rows a step: 1.25-1.45× a step)
 RECONSTRUCTION_AUTO_LIMIT = 100_000_000
+
+
+#: settings a run plan (or a data set's preset) chooses, shown in the sidebar
+PLANNED = ("learning_rate", "min_dist", "global_correlation_weight", "reconstruction_weight",
+           "batch_size", "n_neighbors")
 
 
 def live_parameter(name: str, **overrides) -> param.Number:
@@ -51,9 +56,10 @@ def live_parameter(name: str, **overrides) -> param.Number:
                         label=s.label or name, doc=s.doc, **overrides)
 
 
-class SessionState(Labelling, param.Parameterized):
+class SessionState(Inspecting, Labelling, param.Parameterized):
     # -- data ---------------------------------------------------------------
-    source = param.String(default="digits", doc="Chosen built-in data set (a load() source).")
+    source = param.String(default="digits", doc="What the data set was opened from: a built-in "
+                          "name or a path (a load() source).")
     sources = param.Dict(default={"digits (1,797 · 8×8)": "digits"},
                          doc="Chooser label -> load() source.")
     dataset = param.Parameter(default=None, doc="The loaded pumap_core Dataset.")
@@ -69,7 +75,9 @@ class SessionState(Labelling, param.Parameterized):
 
     # -- training settings (fixed for a run) -------------------------------
     n_neighbors = param.Integer(default=ENGINE["n_neighbors"], bounds=(2, 200),
-                                softbounds=(2, 100), label="n_neighbors (graph, cached)")
+                                softbounds=(2, 100), label="Neighbours per point",
+                                doc="n_neighbors: how many nearest neighbours each point's "
+                                    "neighbourhood graph keeps (the graph is cached per data set)")
     n_epochs = param.Integer(default=0, bounds=(0, 2000), doc="0 = automatic.")
     reconstruction = param.Boolean(default=True, doc="Train a decoder (click to decode).")
     batch_size = param.Integer(default=None, allow_None=True, bounds=(64, 16384),
@@ -89,7 +97,9 @@ class SessionState(Labelling, param.Parameterized):
     model = param.Parameter(default=None, doc="The model being trained, or the last one.")
     phase = param.String(default="empty")
     error = param.String(default="", doc="Last error, shown in the page.")
+    warning = param.String(default="", doc="Something that worked but needs a look.")
     notice = param.String(default="", doc="Last non-error message.")
+    plan = param.Parameter(default=None, doc="The data's run plan: settings, expected time.")
     color_by = param.Selector(default=LABEL, objects=[LABEL])
     frame = param.Parameter(default=None, doc="The newest embedding frame (app.frame.Frame).")
     progress = param.Parameter(default=None, doc="The newest Snapshot, without its embedding.")
@@ -100,16 +110,21 @@ class SessionState(Labelling, param.Parameterized):
     click = param.Parameter(default=None, doc="app.decode.Click of the last click.")
     hover = param.Integer(default=-1, doc="Row under the cursor, -1 for none.")
 
-    def __init__(self, worker: Worker | None = None, **params) -> None:
+    def __init__(self, worker: Worker | None = None, root=None, **params) -> None:
         super().__init__(**params)
         self.worker = worker or Worker()
+        self.root = root or ROOT  # which paths the page may open
         self.quality_monitor = QualityMonitor()
         self._poll_lock = threading.Lock()
         self._frame_times: deque[float] = deque(maxlen=12)
         self._steering = None
         self._closed = False
+        self._requested = ""  # the source of the load under way
+        self._touched: set[str] = set()  # settings the person changed since the data loaded
+        self._applying = False  # set while the state itself sets them
         self._init_labelling()
         self.param.watch(self._on_live, list(self.live_names()))
+        self.param.watch(self._on_setting, list(PLANNED))
 
     @classmethod
     def live_names(cls) -> tuple[str, ...]:
@@ -128,14 +143,47 @@ class SessionState(Labelling, param.Parameterized):
                 "classifier_input": "latent"}
 
     # -- data ---------------------------------------------------------------
+    def allowed(self, source: str) -> str | None:
+        """``source`` as the path to open (a built-in name as it is), or None after
+        saying why not: a path outside the server's data root (:mod:`app.data_root`)."""
+        if source in self.sources.values():
+            return source
+        try:
+            return self.root.resolve(source)
+        except OutsideRoot as e:
+            self.param.update(error=str(e), notice="")
+            return None
+
     def load(self, source: str | None = None, wait: bool = False) -> None:
         """Load a built-in source or a path (in the background)."""
         source = (source or self.source).strip()
         if not source:
             self.error = "Type a path to a file or folder first."
             return
-        self.param.update(error="", notice=f"Loading {source} …", loading=source)
-        self.worker.load(source, wait=wait)
+        path = self.allowed(source)
+        if path is None:
+            return
+        self.param.update(error="", warning="", notice=f"Loading {source} …", loading=source)
+        self._requested = source
+        self.worker.load(path, wait=wait)
+
+    def _on_setting(self, *events) -> None:
+        if not self._applying:
+            self._touched.update(e.name for e in events)
+
+    def _apply(self, **values) -> None:
+        """Set values the page shows for the data (not the person's choices)."""
+        self._applying = True
+        try:
+            self.param.update(**values)
+        finally:
+            self._applying = False
+
+    def _on_plan(self, plan) -> None:
+        """The run plan arrived: the settings widgets show what Train will run, except
+        what the person has changed meanwhile."""
+        self._apply(plan=plan, **{k: v for k, v in plan.params.items()
+                                  if k in PLANNED and k not in self._touched})
 
     def _on_dataset(self, ds, stopped: str | None) -> None:
         columns = [LABEL] if ds.labels is not None else []
@@ -148,14 +196,16 @@ class SessionState(Labelling, param.Parameterized):
         notice = f"Loaded {ds.name}."
         if stopped:
             notice = f"Training on {stopped} stopped to switch to {ds.name}. " + notice
-        self.param.update(
+        self._touched = set()
+        self._apply(
             dataset=ds, shown=ds, added=None, model=None, loading="", preview=None, table=None,
+            plan=None, warning="", source=self._requested or self.source,
             reconstruction=ds.n_samples * ds.n_features <= RECONSTRUCTION_AUTO_LIMIT,
             color_by=default_color_by(columns), frame=None, progress=None, losses=[], quality={}, click=None,
             hover=-1, selection=np.zeros(0, np.int64), notice=notice,
-            **faces.shown_settings(ds, (*self.live_names(), "batch_size", "n_neighbors"),
-                                   self.dataset),
+            **faces.shown_settings(ds, PLANNED, self.dataset),
             dataset_info=f"{ds.name}: {ds.n_samples:,} items × {ds.n_features:,} features{shape}")
+        self._requested = ""
 
     def _on_table(self, table) -> None:
         """An embedding table opened: its map replaces data, model and frames."""
@@ -168,6 +218,7 @@ class SessionState(Labelling, param.Parameterized):
         self.param.update(
             table=shown, dataset=None, shown=None, added=None, model=None, loading="",
             preview=None, frame=None, progress=None, losses=[], quality={}, click=None, hover=-1,
+            plan=None, warning="",
             selection=np.zeros(0, np.int64), color_by=self.param.color_by.objects[0],
             notice=f"Opened the map {table.name}: {table.n_rows:,} rows.",
             dataset_info=shown.info())
@@ -181,8 +232,11 @@ class SessionState(Labelling, param.Parameterized):
         if self.model is None:
             self.error = "Train a map first: new rows are placed by its encoder."
             return
-        self.param.update(error="", notice=f"Placing {source} on the map …")
-        self.worker.add(source, wait=wait)
+        path = self.allowed(source)
+        if path is None:
+            return
+        self.param.update(error="", warning="", notice=f"Placing {source} on the map …")
+        self.worker.add(path, wait=wait)
 
     def clear_added(self) -> None:
         self.worker.clear_added()
@@ -199,15 +253,14 @@ class SessionState(Labelling, param.Parameterized):
         self.param.update(error="", notice="", frame=None, losses=[], quality={}, click=None,
                           progress=None, predictions=None, moved=None)
         self._steering = None
-        params = faces.training_params(self.dataset, self.training_params())
-        self.worker.start(wait=wait, snapshot_interval=self.frame_interval(),
+        params = faces.training_params(self.training_params())
+        self.worker.start(wait=wait, snapshot_interval=self.snapshot_interval(),
                           labels=self.training_labels(), **params)
         self.phase = self.worker.phase
 
-    def frame_interval(self) -> float:
+    def snapshot_interval(self) -> float:
         """Seconds between snapshots for the current data's size."""
-        n = self.dataset.n_samples if self.dataset is not None else 0
-        return next(t for limit, t in FRAME_INTERVAL if limit is None or n <= limit)
+        return frame_interval(self.dataset.n_samples if self.dataset is not None else 0)
 
     def pause(self) -> None:
         self.worker.pause()
@@ -222,8 +275,9 @@ class SessionState(Labelling, param.Parameterized):
         self.phase = self.worker.phase
 
     def reset(self) -> None:
+        """Forget the model, its map, new rows and what was said about them; keep the data."""
         self.worker.reset()
-        self.param.update(predictions=None, moved=None)
+        self.param.update(notice="", warning="", error="", hover=-1, predictions=None, moved=None)
         self.poll()
 
     def _on_live(self, *_events) -> None:
@@ -250,12 +304,16 @@ class SessionState(Labelling, param.Parameterized):
             elif kind == "table":
                 self._on_table(payload)
             elif kind == "error":
+                self._requested = ""
                 self.param.update(error=payload, notice="", loading="")
             elif kind == "preview":
                 self.preview = Frame.of(payload)
+            elif kind == "plan":
+                self._on_plan(payload)
             elif kind == "reset":
                 self._steering = None
-                self.param.update(frame=None, progress=None, losses=[], quality={}, click=None)
+                self.param.update(frame=None, progress=None, losses=[], quality={}, click=None,
+                                  hover=-1)
             elif kind == "finished":
                 self.notice = "Training finished." if w.phase == "done" else "Training stopped."
         snap = w.take_snapshot()
@@ -282,8 +340,7 @@ class SessionState(Labelling, param.Parameterized):
         updates = {"added": added, "shown": self.dataset, "selection": np.zeros(0, np.int64)}
         if added is not None:
             if self.added is None or added.dataset is not self.added.dataset:
-                updates["notice"] = (f"Placed {added.n:,} new rows from {added.dataset.name} on "
-                                     f"the map: {added.rate:,.0f} rows/s.")
+                updates["notice"], updates["warning"] = added_messages(added)
             else:
                 updates.pop("selection")
             updates["shown"] = (self.shown if self.added is not None
@@ -301,52 +358,6 @@ class SessionState(Labelling, param.Parameterized):
             self.quality = result
         if self.dataset is not None:
             self.quality_monitor.maybe_start(self.dataset.X, self.frame, self.quality.get("step"))
-
-    # -- selection, hover, click -----------------------------------------------
-    def select_polygon(self, xs, ys) -> np.ndarray:
-        frame = self.frame
-        self.selection = frame.in_polygon(xs, ys) if frame is not None else np.zeros(0, np.int64)
-        return self.selection
-
-    def select_box(self, x0, y0, x1, y1) -> np.ndarray:
-        frame = self.frame
-        self.selection = (frame.in_box(x0, y0, x1, y1) if frame is not None
-                          else np.zeros(0, np.int64))
-        return self.selection
-
-    def clear_selection(self) -> None:
-        self.selection = np.zeros(0, np.int64)
-
-    def hover_at(self, x: float | None, y: float | None) -> int:
-        frame = self.frame
-        i = -1
-        if frame is not None and x is not None and y is not None:
-            i = frame.nearest(x, y, max_distance=0.03)
-        if i != self.hover:
-            self.hover = i
-        return i
-
-    def click_at(self, x: float | None, y: float | None) -> decode.Click | None:
-        """Decode the code under (x, y): a point's own code, or one for that place."""
-        if self.frame is None or self.shown is None or x is None or y is None:
-            return None
-        self.click = decode.click_at(self.frame, self.model, self.shown.X, x, y)
-        return self.click
-
-    def steering(self) -> decode.Steering | None:
-        """Attribute directions on the current model's codes (refitted when stale)."""
-        if not decode.is_current(self._steering, self.model, self.frame, self.worker.running):
-            self._steering = (decode.fit_steering(self.model, self.dataset, self.frame)
-                              if self.dataset is not None else None)
-        return self._steering
-
-    def decode_shifted(self, sds: dict[str, float]) -> tuple[np.ndarray | None, str]:
-        """Decode the clicked code pushed ``sds[f]`` standard deviations along attribute f."""
-        if self.click is None:
-            return None, "Click the plot first."
-        if not any(sds.values()):  # the click's own decode, even if the model has trained on
-            return self.click.decoded, self.click.message
-        return decode.decode(self.model, decode.shifted(self.click.z, self.steering(), sds))
 
     # -- models ------------------------------------------------------------------
     def model_bytes(self) -> bytes:

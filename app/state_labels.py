@@ -106,7 +106,7 @@ class Labelling(param.Parameterized):
             return False
         try:
             self.worker.train_on(self.training_labels(), wait=wait,
-                                 snapshot_interval=self.frame_interval(),
+                                 snapshot_interval=self.snapshot_interval(),
                                  **self.live_settings())
         except RuntimeError as e:
             self.error = str(e)

@@ -8,6 +8,7 @@ them, without the network and the browser:
     python -m benchmarks.bench_app --seconds 20 --synthetic
     python -m benchmarks.bench_app --sessions 8   # 8 Chromium sessions against one server
     python -m benchmarks.bench_app --time-to-map mnist-all   # Train -> first frame -> a formed map
+    python -m benchmarks.bench_app --image-sets   # three image sets: map, run, decodes
 
 ``--time-to-map SOURCE`` loads SOURCE as the app does, waits for the graph the
 app builds on load, presses Train with the app's defaults and reports the
@@ -245,6 +246,14 @@ def main(argv=None) -> None:
     p.add_argument("--sessions", type=int, default=0,
                    help="open this many Chromium sessions against one server instead")
     p.add_argument("--epochs", type=int, default=20, help="digits epochs per session (--sessions)")
+    p.add_argument("--image-sets", action="store_true",
+                   help="time three image sets from map to the end of a default run "
+                        "(benchmarks/image_sets.py)")
+    p.add_argument("--start", action="store_true",
+                   help="only digits: Train -> first frame, and the spectral start's solvers "
+                        "(benchmarks/results/app_start.md)")
+    p.add_argument("--image-choices", action="store_true",
+                   help="with --image-sets: also the learning-rate comparison behind its model")
     args = p.parse_args(argv)
     if args.sessions:
         return sessions(args.sessions, args.epochs)
@@ -256,6 +265,13 @@ def main(argv=None) -> None:
     rows = {"warm-up at server start, datashader + torch (s)": time.perf_counter() - t}
     if args.time_to_map:
         return save_time_to_map(rows | time_to_map(args.time_to_map, args.limit), args)
+    if args.start:
+        return save_start(rows | first_frame(args.first_epochs, args.clicks) | spectral_solvers())
+    if args.image_sets:
+        from benchmarks import image_sets
+
+        os.environ.setdefault("PUMAP_DATA_DIR", str(data_dir()))
+        return image_sets.run(choices=args.image_choices)
     rows.update(first_frame(args.first_epochs, args.clicks))
     ds = big_dataset(args.synthetic)
     rows["data set"] = f"{ds.name} {ds.n_samples:,}×{ds.n_features}"
@@ -287,6 +303,39 @@ def save_time_to_map(rows: dict, args) -> None:
             f"`python -m benchmarks.bench_app --time-to-map {args.time_to_map}`.\n\n"
             f"```\n{report(rows)}\n```\n")
     (BENCHMARK_RESULTS / "app_time_to_map.md").write_text(text)
+
+
+def spectral_solvers() -> dict:
+    """Seconds of digits' spectral start by the dense solver and by ARPACK (what the
+    library uses above ``DENSE_EIGEN_ROWS``), in this process, after the app's warm-up."""
+    import pumap_core.training.initialization as init
+    from pumap_core.data import load_digits
+    from pumap_core.graph import build_graph
+
+    edges = build_graph(load_digits().X, 15).edges
+    out = {}
+    for name, rows in (("dense", 10**9), ("ARPACK", init.DENSE_EIGEN_ROWS)):
+        saved, init.DENSE_EIGEN_ROWS = init.DENSE_EIGEN_ROWS, rows
+        try:
+            t = time.perf_counter()
+            init.spectral_layout(edges, 2, 0)
+            out[f"digits spectral start, {name} (s)"] = time.perf_counter() - t
+        finally:
+            init.DENSE_EIGEN_ROWS = saved
+    return out
+
+
+def save_start(rows: dict) -> None:
+    """Print ``rows`` and keep them in ``benchmarks/results/app_start.md``."""
+    import datetime
+    import platform
+
+    when = datetime.datetime.now(datetime.timezone.utc)
+    text = (f"# App: Train -> first frame on digits\n\n{when:%Y-%m-%d %H:%M} UTC, "
+            f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores shared with "
+            f"other jobs (load {os.getloadavg()[0]:.1f}); `python -m benchmarks.bench_app "
+            f"--start`.\n\n```\n{report(rows)}\n```\n")
+    (BENCHMARK_RESULTS / "app_start.md").write_text(text)
 
 
 def sessions(n: int, epochs: int) -> None:

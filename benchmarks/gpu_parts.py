@@ -59,11 +59,12 @@ def scores(split: Split, Z_train: np.ndarray, Z_test: np.ndarray) -> dict[str, f
     return engine_scores(split, Z_train, Z_test)
 
 
-def fit_ours(split: Split, seed: int, n_epochs: int | None) -> dict[str, float]:
-    """Our fit with its defaults, graph included: seconds, epochs and scores."""
+def fit_ours(split: Split, seed: int, n_epochs: int | None, **params) -> dict[str, float]:
+    """Our fit with its defaults (or ``params``), graph included: seconds, epochs and
+    scores."""
     from pumap_core import ParametricUMAP
 
-    model = ParametricUMAP(random_state=seed, n_epochs=n_epochs)
+    model = ParametricUMAP(random_state=seed, n_epochs=n_epochs, **params)
     t0 = time.perf_counter()
     model.fit(split.X_train)
     synchronize()

@@ -67,7 +67,41 @@ def attribute_design(attributes, label_names=None) -> pd.DataFrame:
     return pd.DataFrame(parts, index=pd.RangeIndex(len(attributes)))
 
 
-def feature_vectors(Z, attributes, label_names=None, method: str = "ols") -> pd.DataFrame:
+def image_lightness(images) -> pd.DataFrame:
+    """How light each image is and its colour tone: the mean grey level and the mean red
+    minus blue of the image's centre (its middle half, where a face is), standardised.
+
+    Passed to :func:`feature_vectors` as ``covariates``, they keep lighting and skin
+    tone out of the attribute directions: on CelebA, Smiling and Eyeglasses otherwise
+    also darken the face (experiments/results/steering.md).
+    """
+    x = np.asarray(images, dtype=np.float32)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"images must be n × h × w [× c], got shape {x.shape}")
+    h, w = x.shape[1:3]
+    centre = x[:, h // 4: h - h // 4, w // 4: w - w // 4]
+    grey = centre.reshape(len(x), -1).mean(axis=1)
+    columns = {"lightness": grey}
+    if x.ndim == 4 and x.shape[3] >= 3:
+        columns["tone"] = (centre[..., 0] - centre[..., 2]).reshape(len(x), -1).mean(axis=1)
+    table = pd.DataFrame(columns)
+    return (table - table.mean()) / table.std(ddof=0).replace(0.0, 1.0)
+
+
+def without_covariates(Z, covariates: pd.DataFrame) -> np.ndarray:
+    """``Z`` less what ``covariates`` explain of it (least squares, means kept): codes whose
+    spread along a direction is no longer inflated by lighting, for :func:`direction_scales`
+    of directions fitted with those covariates held fixed."""
+    Z = check_array(Z, name="Z", dtype=np.float64, min_rows=2)
+    C = attribute_design(covariates.reset_index(drop=True)).to_numpy()
+    check_same_rows(len(C), len(Z), "covariates", "Z")
+    C = C - C.mean(axis=0)
+    coef, *_ = np.linalg.lstsq(C, Z - Z.mean(axis=0), rcond=None)
+    return Z - C @ coef
+
+
+def feature_vectors(Z, attributes, label_names=None, method: str = "ols",
+                    covariates: pd.DataFrame | None = None) -> pd.DataFrame:
     """Latent direction of each attribute, by OLS of ``Z`` on ``[1, attributes]``.
 
     Parameters
@@ -78,7 +112,10 @@ def feature_vectors(Z, attributes, label_names=None, method: str = "ols") -> pd.
     label_names : names of integer label codes (label vectors only).
     method : ``"ols"`` (default): one joint least-squares fit, so each row is
         the attribute's effect with the *other columns held fixed* (a partial
-        effect; the paper's feature vectors). ``"marginal"``: each column on
+        effect; the paper's feature vectors).
+    covariates : columns (n rows) held fixed in an ``"ols"`` fit but given no
+        direction of their own: e.g. :func:`image_lightness`, so that an
+        attribute's direction does not also carry lighting or skin tone. ``"marginal"``: each column on
         its own (simple regression; for a 0/1 column, the mean code of rows
         with it minus the mean code of rows without it, the classic
         "attribute vector" of generative models), which keeps whatever comes
@@ -97,6 +134,12 @@ def feature_vectors(Z, attributes, label_names=None, method: str = "ols") -> pd.
     Z = check_array(Z, name="Z", dtype=np.float64, min_rows=2)
     A = attribute_design(attributes, label_names)
     check_same_rows(len(A), len(Z), "attributes", "Z")
+    held = []
+    if covariates is not None and method == "ols" and not _is_label_vector(attributes):
+        extra = attribute_design(covariates.reset_index(drop=True))
+        check_same_rows(len(extra), len(Z), "covariates", "Z")
+        held = [c for c in extra.columns if c not in A.columns]
+        A = pd.concat([A, extra[held]], axis=1)
     if A.shape[1] == 0:
         raise ValueError("no attribute columns to fit")
     constant = [c for c in A.columns if np.ptp(A[c].to_numpy()) == 0]
@@ -138,8 +181,9 @@ def feature_vectors(Z, attributes, label_names=None, method: str = "ols") -> pd.
     ss_tot = ((Zfit - Zfit.mean(axis=0)) ** 2).sum(axis=0)
     r2 = 1.0 - (resid**2).sum(axis=0) / np.where(ss_tot > 0, ss_tot, 1.0)
     out = pd.DataFrame(W, index=pd.Index(A.columns, name="attribute"), columns=columns)
-    out.attrs.update(intercept=intercept.tolist(), dropped=constant, r2=r2.tolist())
-    return out
+    out.attrs.update(intercept=intercept.tolist(), dropped=constant, r2=r2.tolist(),
+                     held_fixed=held)
+    return out.drop(index=[h for h in held if h in out.index])
 
 
 def shift_codes(Z, directions: pd.DataFrame, attribute: str, alpha=1.0) -> np.ndarray:

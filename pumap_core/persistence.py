@@ -31,6 +31,7 @@ from .model.specs import is_spec, spec_to_json
 from .nets.describe import network_config
 from .nets.factory import build_network
 from .nets.two_code import CodeMapEncoder
+from .scaling import InputScaling
 from .training.live import LIVE, WEIGHT_OF
 
 FORMAT = "pumap-model"
@@ -219,6 +220,7 @@ def model_to_file(model, path: str | os.PathLike, include_graph: bool = False) -
             "landmarks": {name: getattr(model, f"{name}_", default)
                           for name, default in LANDMARK_FITTED.items()},
             "loss_history_": model.loss_history_,
+            "input_scaling_": getattr(model, "input_scaling_", InputScaling()).to_json(),
             "graph": {"n_vertices": int(model.graph_.edges.n_vertices),
                       "n_neighbors": model.graph_.n_neighbors,
                       "metric": model.graph_.metric} if include_graph else None,
@@ -299,6 +301,7 @@ def model_from_file(cls, path, encoder=None, decoder=None, device="auto"):
     for name, default in LANDMARK_FITTED.items():  # files before continued training: a fit's
         setattr(model, f"{name}_", (fitted.get("landmarks") or {}).get(name, default))
     model.loss_history_ = fitted["loss_history_"]
+    model.input_scaling_ = InputScaling.from_json(fitted.get("input_scaling_"))
     model.embedding_ = tensors["embedding"].numpy() if "embedding" in tensors else None
     if isinstance(model.encoder_, CodeMapEncoder):
         model.codes_ = tensors["codes"].numpy() if "codes" in tensors else None

@@ -40,12 +40,14 @@ def finished_run(state, **settings):
 
 
 @contextmanager
-def open_state(dataset=None, prebuild: bool = True, **settings) -> Iterator:
+def open_state(dataset=None, prebuild: bool = True, root=None, **settings) -> Iterator:
     """A SessionState with ``dataset`` loaded and ``settings`` applied, closed on exit
-    (its training and graph threads stop, as when a browser tab closes)."""
+    (its training and graph threads stop, as when a browser tab closes). ``root``: the
+    folder paths must lie in (:class:`app.data_root.DataRoot`), default any path."""
+    from app.data_root import DataRoot
     from app.state import SessionState
 
-    state = SessionState()
+    state = SessionState(root=root or DataRoot(None))
     try:
         if dataset is not None:
             state.worker.set_dataset(dataset, prebuild=prebuild)

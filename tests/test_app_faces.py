@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from app import colors, decode, faces
-from app.views.inspector import N_SLIDERS, InspectPanel
+from app.views.inspector import InspectPanel
+from app.views.steer import first_sliders
 from pumap_core.data import Dataset
 from tests.app_support import open_state
 
@@ -103,7 +104,8 @@ def test_sliders_rank_move_the_face_and_reset(trained):
     steer = panel.steer
     assert steer.layout.visible
     strength = trained.steering().strength
-    assert list(steer.pick.value) == list(strength.index[:N_SLIDERS])
+    assert list(steer.pick.value) == first_sliders(list(strength.index))
+    assert list(steer.pick.value) == ["Smiling", "Male", "Eyeglasses"]  # what people look for
     assert (np.diff(strength.to_numpy()) <= 0).all() and strength.iloc[0] > 0
     plain = _pixels(steer.face.object)
     assert plain == _pixels(panel.click.object)  # no shift yet: the decode itself
@@ -130,7 +132,7 @@ def test_sliders_come_back_after_restart_reset_and_load(data):
 
         def click_shows_sliders():
             c.click_at(0.0, 0.0)
-            return panel.steer.layout.visible and len(panel.steer.sliders.objects) == min(N_SLIDERS, len(ATTRS))
+            return panel.steer.layout.visible and len(panel.steer.sliders.objects) == 3
 
         c.train(wait=True)
         c.poll()
@@ -189,16 +191,17 @@ def test_face_data_shows_and_trains_with_the_face_settings(data):
     with open_state(data, prebuild=False) as c:
         assert c.reconstruction_weight == face["reconstruction_weight"]
         assert c.batch_size == face["batch_size"] and c.learning_rate == face["learning_rate"]
-        params = faces.training_params(data, c.training_params())
-        assert params["two_code"] == face["two_code"]
-        assert params["n_epochs"] == face["n_epochs"]  # "0 = automatic" leaves the preset's
+        plan = c.worker.plan_for(data)  # what Train runs: the face settings, epochs by cost
+        assert plan.params["two_code"].code_components == face["two_code"].code_components
+        assert plan.params["n_epochs"] >= 1 and plan.seconds > 0
+        assert "n_epochs" not in faces.training_params(c.training_params())  # 0 = the plan's
         c.n_epochs = 2
-        assert faces.training_params(data, c.training_params())["n_epochs"] == 2
+        assert faces.training_params(c.training_params())["n_epochs"] == 2
         c.worker.set_dataset(load_digits(limit=100), prebuild=False)
         c.poll()
         engine = ParametricUMAP().get_params()
         assert c.reconstruction_weight == engine["reconstruction_weight"]
-        assert "two_code" not in faces.training_params(c.dataset, c.training_params())
+        assert "two_code" not in c.worker.plan_for(c.dataset).params
 
 
 def test_picked_attributes_survive_a_new_ranking(trained):

@@ -155,7 +155,7 @@ def test_new_rows_land_on_the_trained_map(state, data, tmp_path):
     poll_until(state, lambda: state.added is not None)
     assert len(state.frame) == 300 + 400 and state.frame.n_train == 300
     np.testing.assert_allclose(state.added.z, state.model.transform(more.X[300:700]), atol=1e-5)
-    assert "Placed 400 new rows" in state.notice and "rows/s" in state.notice
+    assert "Placed 400 new rows" in state.notice and "rows per second" in state.notice
     assert state.shown.n_samples == 700 and state.shown.images[650].shape == (8, 8)
     picked = state.select_box(-5, -5, 5, 5)
     assert (picked >= 300).sum() == 400  # brushable like the rest

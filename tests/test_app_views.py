@@ -58,9 +58,10 @@ def test_status_line_shows_running_settings():
                  settings={"min_dist": 0.5, "global_correlation_weight": 0.25,
                            "learning_rate": 1e-3, "reconstruction_weight": 1.0})
     text = status.status_text("training", p)
-    assert "Training" in text and "epoch 2.5 / 10" in text and "step 120 / 480" in text
-    assert "min_dist=0.50" in text and "global=0.25" in text and "0:36 left" in text
-    assert "10.0 steps/s" in text
+    assert "Training" in text and "epoch 2.5 of 10" in text and "step 120 of 480" in text
+    assert "min_dist 0.50" in text and "global structure 0.25" in text and "0:36 left" in text
+    assert "10.0 steps per second" in text and "edges/s" not in text
+    assert 'title="global_correlation_weight:' in text  # the engine's name, in a tooltip
     assert status.status_text("empty", None).count("No data") == 1
     q = status.quality_text({"trustworthiness": 0.91234, "distance_correlation": 0.5,
                              "step": 10, "n": 600})

@@ -181,3 +181,21 @@ def test_a_successful_write_replaces_out(work, tmp_path):
     out.write_bytes(b"old")
     assert _transform(folder, out) == 0
     assert len(pd.read_parquet(out)) == 300 and [p.name for p in tmp_path.iterdir()] == ["e.parquet"]
+
+
+def test_transform_scales_raw_pixels_as_fit_did_and_says_so(tmp_path, capsys):
+    """A model fitted on uint8 images (scaled by 1/255) places a flat uint8 copy of
+    them where it places the images; stderr says the rows were scaled."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (120, 8, 8), dtype=np.uint8)
+    np.save(tmp_path / "images.npy", images)
+    np.save(tmp_path / "flat.npy", images.reshape(120, -1).astype(np.float32))
+    assert main(["fit", str(tmp_path / "images.npy"), "--out", str(tmp_path / "m.pumap"),
+                 *FAST]) == 0
+    for name in ("images", "flat"):
+        assert main(["transform", str(tmp_path / "m.pumap"), str(tmp_path / f"{name}.npy"),
+                     "--out", str(tmp_path / f"{name}.parquet"), "-q"]) == 0
+    a, b = (pd.read_parquet(tmp_path / f"{n}.parquet")[["umap_0", "umap_1"]].to_numpy()
+            for n in ("images", "flat"))
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    assert "120 rows arrived as raw values and were scaled" in capsys.readouterr().err

@@ -145,7 +145,8 @@ def test_h5ad_without_anndata_says_how_to_install(tmp_path, monkeypatch):
 
 
 def test_h5ad_with_anndata(tmp_path, monkeypatch):
-    anndata = pytest.importorskip("anndata")
+    import anndata  # installed with the package: .h5ad files must open out of the box
+
     if hasattr(anndata.settings, "allow_write_nullable_strings"):  # pandas 3 strings
         monkeypatch.setattr(anndata.settings, "allow_write_nullable_strings", True)
     obs = pd.DataFrame({"cell_type": pd.Categorical(["t", "b", "t"]), "label": [0, 1, 0]},
@@ -155,3 +156,39 @@ def test_h5ad_with_anndata(tmp_path, monkeypatch):
     assert ds.X.shape == (3, 3) and ds.labels.tolist() == [0, 1, 0]
     assert "cell_type" in ds.attributes.columns and list(ds.attributes.index) == ["c1", "c2", "c3"]
     assert load(tmp_path / "c.h5ad", limit=2, label_column="cell_type").label_names == ["b", "t"]
+
+
+def test_h5ad_rows_keep_their_gene_names(tmp_path, monkeypatch):
+    import anndata
+
+    if hasattr(anndata.settings, "allow_write_nullable_strings"):  # pandas 3 strings
+        monkeypatch.setattr(anndata.settings, "allow_write_nullable_strings", True)
+    var = pd.DataFrame(index=pd.Index(["CD3E", "MS4A1", "NKG7"], dtype=object))
+    anndata.AnnData(X=np.eye(3, dtype=np.float32), var=var).write_h5ad(tmp_path / "pbmc.h5ad")
+    ds = load(tmp_path / "pbmc.h5ad")
+    assert ds.feature_names == ["CD3E", "MS4A1", "NKG7"] and ds.name == "pbmc"
+
+
+def test_labels_beside_an_array_and_a_name_from_its_folder(tmp_path):
+    folder = tmp_path / "olivetti"
+    folder.mkdir()
+    np.save(folder / "images.npy", np.zeros((6, 8, 8), np.uint8))
+    np.save(folder / "labels.npy", np.array([0, 0, 1, 1, 2, 2]))
+    ds = load(folder / "images.npy")
+    assert ds.name == "olivetti" and ds.labels.tolist() == [0, 0, 1, 1, 2, 2]
+    assert load(folder / "images.npy", limit=3).labels.tolist() == [0, 0, 1]
+    np.save(folder / "labels.npy", np.arange(5))  # not one per row: not its labels
+    assert load(folder / "images.npy").labels is None
+    np.save(tmp_path / "cells.npy", np.ones((4, 3), np.float32))
+    assert load(tmp_path / "cells.npy").name == "cells"  # a telling name stays
+
+
+def test_a_one_line_text_file_is_not_a_table(tmp_path):
+    (tmp_path / "hostname").write_text("build-host-7\n")
+    with pytest.raises(DataError, match="not a data table: one line"):
+        load(tmp_path / "hostname")
+
+
+def test_table_columns_name_the_features(tmp_path):
+    (tmp_path / "t.csv").write_text("gene_a,gene_b,label\n1,2,x\n3,4,y\n")
+    assert load(tmp_path / "t.csv").feature_names == ["gene_a", "gene_b"]

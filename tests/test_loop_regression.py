@@ -21,7 +21,12 @@ REFERENCE = json.loads((Path(__file__).parent / "data" / "loop_reference.json").
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_seeded_fit_matches_the_recorded_one(name):
+def test_seeded_fit_matches_the_recorded_one(name, monkeypatch):
+    import pumap_core.training.initialization as initialization
+
+    # the reference started from a dense eigensolve of the spectral layout (ARPACK's
+    # eigenvectors agree to its tolerance, not to the bit): compare the loop, not the start
+    monkeypatch.setattr(initialization, "DENSE_EIGEN_ROWS", 10**9)
     X, y = load_digits(return_X_y=True)
     X = X[:300].astype(np.float32) / 16.0
     got, want = fit_case(X, y[:300], CASES[name]), REFERENCE[name]

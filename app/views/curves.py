@@ -13,6 +13,7 @@ import param
 from pumap_core.training.terms import TERMS
 
 from ..state import SessionState
+from .dispatch import DocumentOutbox
 
 #: colours of the total and, in declaration order, of each loss term
 PALETTE = ("#222222", "#1f77b4", "#9467bd", "#d62728", "#2ca02c", "#ff7f0e", "#8c564b",
@@ -99,6 +100,7 @@ class LossCurves(pn.viewable.Viewer):
                                       sizing_mode="stretch_width", height=230,
                                       css_classes=["loss-pane"])
         self._shown, self._at = 0, 0.0
+        self.outbox = DocumentOutbox()
         state.param.watch(self._update, ["losses", "phase"])
 
     def _update(self, *_):
@@ -107,7 +109,8 @@ class LossCurves(pn.viewable.Viewer):
         if len(points) == self._shown or (live and time.monotonic() - self._at < self.PERIOD):
             return
         self._shown, self._at = len(points), time.monotonic()
-        self.pipe.send(loss_table(points))
+        table = loss_table(points)
+        self.outbox.send("losses", lambda: self.pipe.send(table))
 
     def __panel__(self) -> pn.pane.HoloViews:
         return self.pane

@@ -28,6 +28,7 @@ from ..state import SessionState
 from ..state_labels import PREDICTED, YOURS
 from ..style import html_pane
 from ..table_map import follow
+from .dispatch import DocumentOutbox
 from .shading import shade_frame, shade_table
 
 HOME = (-EXTENT, EXTENT)
@@ -48,8 +49,9 @@ def _marker(data) -> hv.Points:
         marker="circle", size=16, fill_alpha=0, line_color="black", line_width=2.5)
 
 
-def hint_text(phase: str, frame, preview, dataset, loading: str, table=None) -> str:
-    """What the plot is waiting for, said above it while it has no embedding."""
+def hint_text(phase: str, frame, preview, dataset, loading: str, table=None, plan=None) -> str:
+    """What the plot is waiting for, said above it while it has no embedding (with how
+    long a default run is expected to take, once the run plan has measured it)."""
     if frame is not None or (table is not None and not loading):
         return ""
     if loading:
@@ -61,6 +63,9 @@ def hint_text(phase: str, frame, preview, dataset, loading: str, table=None) -> 
     else:
         text = (f"Press <b>Train</b> to embed {html.escape(dataset.name)} "
                 f"({dataset.n_samples:,} items).")
+        if plan is not None:
+            text += (f' <span class="expected-time">A default run takes '
+                     f"{html.escape(plan.describe())} here.</span>")
         if preview is not None:
             text += " Meanwhile: a PCA preview."
     return f'<div class="hint-text">{text}</div>'
@@ -80,6 +85,7 @@ class ScatterView(pn.viewable.Viewer):
         self._opacity: np.ndarray | None = None
         self._slots = 1
         self._lock = threading.Lock()
+        self.outbox = DocumentOutbox()  # the session's document, changed on its own tick
         self.frames_sent = 0
         self.last_image: np.ndarray | None = None
         self.dmap = hv.DynamicMap(_identity, streams=[self.pipe]).opts(
@@ -112,7 +118,7 @@ class ScatterView(pn.viewable.Viewer):
         follow(state, self._on_click, ("click",))
         self.hint = html_pane(pn.bind(hint_text, state.param.phase, state.param.frame,
                                       state.param.preview, state.param.dataset,
-                                      state.param.loading, state.param.table),
+                                      state.param.loading, state.param.table, state.param.plan),
                               css_classes=["plot-hint"], sizing_mode="stretch_width")
 
     # -- state -> plot ------------------------------------------------------
@@ -141,9 +147,25 @@ class ScatterView(pn.viewable.Viewer):
             self._on_color()
 
     def _on_click(self, *_):
+        self._send_ring()
+
+    def _send_ring(self) -> None:
+        ring = self._ring()
+        self.outbox.send("ring", lambda: self.marker.send(ring))
+
+    def _ring(self) -> list[tuple[float, float]]:
+        """Where the click ring goes: on the clicked item as the map moves under it (a
+        click on empty space stays where it was)."""
         table = self.state.table
         c = self.state.click if table is None else table.click
-        self.marker.send([] if c is None else [(c.x, c.y)])
+        if c is None:
+            return []
+        frame = self.state.frame
+        if table is None and getattr(c, "on_point", False) and frame is not None \
+                and 0 <= c.nearest < len(frame):
+            x, y = frame.xy[c.nearest]
+            return [(float(x), float(y))]
+        return [(c.x, c.y)]
 
     def _target(self):
         """Who answers brushes and clicks: the opened embedding table, else the session."""
@@ -151,6 +173,8 @@ class ScatterView(pn.viewable.Viewer):
 
     def _on_change(self, *_):
         self.render()
+        if self.state.click is not None and getattr(self.state.click, "on_point", False):
+            self._send_ring()
 
     def _on_view(self, **_):
         self.render()
@@ -173,7 +197,8 @@ class ScatterView(pn.viewable.Viewer):
             frame, selection = self.state.preview, np.zeros(0, np.int64)
         if frame is None:
             self.last_image = None
-            self.pipe.send(_blank(x_range, y_range))
+            blank = _blank(x_range, y_range)
+            self.outbox.send("frame", lambda: self.pipe.send(blank))
             return
         with self._lock:
             if self._codes is None or len(self._codes) != frame.n_train:
@@ -199,7 +224,8 @@ class ScatterView(pn.viewable.Viewer):
     def _send(self, image: np.ndarray, x_range, y_range) -> None:
         self.last_image = image
         bounds = (x_range[0], y_range[0], x_range[1], y_range[1])
-        self.pipe.send(hv.RGB(image[::-1], bounds=bounds))
+        rgb = hv.RGB(image[::-1], bounds=bounds)
+        self.outbox.send("frame", lambda: self.pipe.send(rgb))
         self.frames_sent += 1
 
     # -- plot -> state ---------------------------------------------------

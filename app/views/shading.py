@@ -19,7 +19,16 @@ from ..colors import COLOR_KEY, frame_table
 from .colorize import shade_categories
 
 MIN_ALPHA = 160
+#: points drawn at least (2·px + 1) pixels wide while they are this sparse (points per
+#: pixel of the canvas): a formed map of a few thousand points is not a cloud of 1-px dots
+MIN_SPREAD = ((0.002, 2), (0.02, 1))
 _warm = threading.Event()
+
+
+def min_spread(n_points: int, width: int, height: int) -> int:
+    """Pixels every point is spread by, whatever its neighbourhood's density."""
+    density = n_points / max(width * height, 1)
+    return next((px for limit, px in MIN_SPREAD if density <= limit), 0)
 
 
 def _shade(df, canvas: ds.Canvas, threshold: float, max_px: int):
@@ -27,6 +36,9 @@ def _shade(df, canvas: ds.Canvas, threshold: float, max_px: int):
     # rows' opacities (confidence) averaged per pixel scale its alpha
     opacity = canvas.points(df, "x", "y", ds.mean("o")).data if "o" in df else None
     img = shade_categories(agg, COLOR_KEY, MIN_ALPHA, opacity)
+    px = min_spread(len(df), canvas.plot_width, canvas.plot_height)
+    if px:
+        img = tf.spread(img, px=px)
     return tf.dynspread(img, threshold=threshold, max_px=max_px)
 
 

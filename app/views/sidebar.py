@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import numpy as np
 import panel as pn
 import param
 
@@ -39,6 +40,34 @@ def css_class(name: str) -> str:
     return name.replace("_", "-")
 
 
+def with_tooltip(widget, text: str) -> pn.Row:
+    """``widget`` with an (i) beside it that shows ``text``: the engine's name and meaning."""
+    widget.sizing_mode = "stretch_width"
+    return pn.Row(widget, pn.widgets.TooltipIcon(value=text, width=18, margin=(22, 4, 0, 0)),
+                  sizing_mode="stretch_width", margin=0)
+
+
+def slider_end(soft_end: float, value: float) -> float:
+    """A slider's end that shows ``value`` inside its range (the face settings' reconstruction
+    weight of 50 on a 0-2 slider would sit at the end, out of reach)."""
+    if value <= soft_end:
+        return soft_end
+    magnitude = 10 ** np.floor(np.log10(2 * value))
+    return float(np.ceil(2 * value / magnitude) * magnitude)
+
+
+class SafeDownload(pn.widgets.FileDownload):
+    """A download whose callback may refuse (no model yet, a run just restarted): the page
+    says why through the state's error, and nothing is raised into the server log."""
+
+    @param.depends("_clicks", watch=True)  # as the method it replaces: a click transfers
+    def _transfer(self):
+        try:
+            super()._transfer()
+        except (RuntimeError, ValueError, OSError):
+            pass  # the callback has put the reason on the page
+
+
 class Sidebar(pn.viewable.Viewer):
     """The sidebar; every widget edits the session state or calls one of its actions."""
 
@@ -47,9 +76,10 @@ class Sidebar(pn.viewable.Viewer):
     def __init__(self, **params) -> None:
         super().__init__(**params)
         st = self.state
-        self.source = pn.widgets.Select(label="Data set", options=st.sources, value=st.source,
-                                        css_classes=["source-select"])
-        self.source.param.watch(lambda e: st.load(e.new), ["value"])
+        self.source = pn.widgets.Select(label="Data set", options=dict(st.sources),
+                                        value=st.source, css_classes=["source-select"])
+        self._following = False  # set while the chooser follows the state, not the person
+        self.source.param.watch(self._on_source, ["value"])
         self.path = pn.widgets.TextInput(label="…or a file or folder", placeholder="/path/to/data",
                                          css_classes=["path-input"])
         self.open = pn.widgets.Button(label="Open path", color="default",
@@ -67,11 +97,12 @@ class Sidebar(pn.viewable.Viewer):
                                     css_classes=["learning-rate"])
         self.lr.param.watch(lambda e: setattr(st, "learning_rate", e.new), ["value"])
         self.recon = pn.widgets.Checkbox.from_param(st.param.reconstruction,
-                                                    label="Reconstruction (decoder: click to decode)")
+                                                    label="Decoder (click a point to decode it)")
         self.recon_note = html_pane(
-            f'<div class="muted">The decoder reconstructs {AUTO_RECONSTRUCTION_ROWS} rows of each '
-            "batch, a quarter to a half of a step's cost; turn it off (or the weight to 0) to "
-            "train the map alone.</div>", sizing_mode="stretch_width")
+            f'<div class="muted" title="reconstruction: the decoder reconstructs '
+            f"{AUTO_RECONSTRUCTION_ROWS} rows of each batch, a quarter to a half of a step's "
+            'cost">Turn it off (or its weight to 0) to train the map alone.</div>',
+            sizing_mode="stretch_width")
 
         self.train = pn.widgets.Button(label="Train", color="primary", css_classes=["train"])
         self.pause = pn.widgets.Button(label="Pause", css_classes=["pause"])
@@ -103,15 +134,33 @@ class Sidebar(pn.viewable.Viewer):
         self.clear_added = pn.widgets.Button(label="Remove new rows", css_classes=["clear-added"])
         self.clear_added.on_click(lambda _: st.clear_added())
 
-        self.save = pn.widgets.FileDownload(callback=self._model_file, filename="model.safetensors",
-                                            label="Save model", color="success",
-                                            disabled=True, css_classes=["save-model"])
+        self.save = SafeDownload(callback=self._model_file, filename="model.safetensors",
+                                 label="Save model", color="success", disabled=True,
+                                 css_classes=["save-model"])
         self.upload = pn.widgets.FileInput(accept=".safetensors,.pumap", multiple=False,
                                            css_classes=["load-model"])
         self.upload.param.watch(self._on_upload, ["value"])
         st.param.watch(self._on_phase, ["phase", "loading", "model"])
         st.param.watch(self._on_dataset, ["dataset"])
+        st.param.watch(self._on_settings, ["learning_rate", *self.live])
         self._on_phase()
+        self._on_settings()
+
+    def _on_source(self, event) -> None:
+        if not self._following:
+            self.state.load(event.new)
+
+    def _on_settings(self, *_) -> None:
+        """The widgets show the values the state holds (a face preset's learning rate and
+        reconstruction weight included), with ranges that reach them."""
+        st = self.state
+        if self.lr.value != st.learning_rate:
+            self.lr.param.update(options=rate_options(st.learning_rate), value=st.learning_rate)
+        for name, slider in self.live.items():
+            soft_end = st.param[name].softbounds[1]
+            end = slider_end(soft_end, getattr(st, name))
+            if slider.end != end:
+                slider.end = end
 
     def _model_file(self):
         try:
@@ -136,15 +185,32 @@ class Sidebar(pn.viewable.Viewer):
         self.add.disabled = st.model is None
 
     def _on_dataset(self, *_) -> None:
-        self.save.filename = model_filename(self.state.dataset)
+        """A new data set: its model file name, and the chooser shows what was opened (an
+        opened path becomes an entry, so that choosing another set is a change)."""
+        st = self.state
+        self.save.filename = model_filename(st.dataset)
+        if st.dataset is None or not st.source:
+            return
+        options = dict(self.source.options)
+        if st.source not in options.values():
+            options = {k: v for k, v in options.items() if v in st.sources.values()}
+            options[f"{st.dataset.name} (opened)"] = st.source
+        self._following = True
+        try:
+            self.source.param.update(options=options, value=st.source)
+        finally:
+            self._following = False
 
     def __panel__(self) -> pn.Column:
         section = lambda text: html_pane(f'<div class="section">{text}</div>')  # noqa: E731
         return pn.Column(
             section("Data"), self.source, self.path, self.open, self.info,
-            section("Training"), self.n_neighbors, self.epochs, self.lr, self.recon, self.recon_note,
             pn.Row(self.train, self.pause, self.resume), pn.Row(self.stop, self.reset),
-            section("Live (acts on the running optimisation)"), *self.live.values(),
+            section("Live (acts on the running optimisation)"),
+            *(with_tooltip(w, f"{n}: {self.state.param[n].doc}") for n, w in self.live.items()),
+            section("Training settings (for the next run)"),
+            with_tooltip(self.n_neighbors, self.state.param.n_neighbors.doc), self.epochs,
+            self.lr, self.recon, self.recon_note,
             section("View"), self.color_by,
             section("New rows on the map (same features)"), self.add_source, self.add_path,
             pn.Row(self.add, self.clear_added),

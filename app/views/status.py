@@ -20,7 +20,8 @@ _PHASES = {"empty": "No data", "ready": "Ready", "training": "Training", "paused
 
 def status_text(phase: str, progress: Snapshot | None, loading: str = "",
                 fps: float = 0.0, preparing: str = "", added=None, moved=None) -> str:
-    """One line: phase, epoch, steps/s, time left and the running settings."""
+    """One line in plain words: phase, steps, speed, time left and the running settings
+    (the engine's names in tooltips)."""
     parts = [f"<b>{_PHASES.get(phase, phase)}</b>"]
     if loading:
         parts.append(f"loading {html.escape(loading)}…")
@@ -29,20 +30,31 @@ def status_text(phase: str, progress: Snapshot | None, loading: str = "",
     if progress is not None and progress.step:
         p, total = progress, int(progress.extra.get("total_steps", 0))
         rate = p.step / max(p.elapsed, 1e-9)
-        parts.append(f"epoch {p.epoch:.1f} / {p.n_epochs}")
-        parts.append(f"step {p.step:,}" + (f" / {total:,}" if total else ""))
-        parts.append(f"{rate:.1f} steps/s · {p.edges_per_second:,.0f} edges/s")
+        stage = p.extra.get("stage_epoch") or f"epoch {p.epoch:.1f} of {p.n_epochs}"
+        parts.append(f"step {p.step:,}" + (f" of {total:,}" if total else "")
+                     + f' <span title="an epoch is one pass over the neighbour graph">'
+                       f"({html.escape(stage)})</span>")
+        parts.append(f'<span title="{p.edges_per_second:,.0f} neighbour pairs (edges) a second">'
+                     f"{rate:.1f} steps per second</span>")
         if fps and phase in ("training", "paused"):
-            parts.append(f"{fps:.1f} frames/s")
-        if total and phase in ("training", "paused"):
-            parts.append(f"{clock((total - p.step) / max(rate, 1e-9))} left")
+            parts.append(f"{fps:.1f} frames per second")
+        if phase in ("training", "paused"):
+            left = p.extra.get("seconds_left", None if not total else
+                               (total - p.step) / max(rate, 1e-9))
+            parts.append(f"{clock(left)} left" if left is not None else "estimating the time left…")
         else:
-            parts.append(f"{clock(p.elapsed)} elapsed")
+            parts.append(f"{clock(p.elapsed)} in all")
+            if phase == "done" and p.epoch < p.n_epochs - 0.05 and p.extra.get("stage") != "map":
+                parts.append(f'<span class="converged">stopped early, at epoch {p.epoch:.1f} of at '
+                             f"most {p.n_epochs}: the map had stopped improving</span>")
         if p.settings:
-            parts.append(f'<span class="running-settings">running: {settings_text(p.settings)}</span>')
+            verb = "running with" if phase in ("training", "paused") else "trained with"
+            parts.append(f'<span class="running-settings">{verb} '
+                         f"{settings_text(p.settings)}</span>")
     if added is not None:
         parts.append(f'<span class="added-status">+{added.n:,} new rows '
-                     f"({html.escape(added.dataset.name)}) placed at {added.rate:,.0f} rows/s</span>")
+                     f"({html.escape(added.dataset.name)}) placed at {added.rate:,.0f} rows per "
+                     "second</span>")
     if moved is not None:
         parts.append(f'<span class="moved-status">old points moved {moved:.2f} neighbour '
                      "distances (median)</span>")
@@ -50,9 +62,17 @@ def status_text(phase: str, progress: Snapshot | None, loading: str = "",
 
 
 def settings_text(settings: dict[str, float]) -> str:
-    """The running values of the live settings the app offers, by their short names."""
-    return " · ".join(f"{LIVE[name].short}={settings[name]:{'.1e' if name == 'learning_rate' else '.2f'}}"
-                      for name in SessionState.live_names() if name in settings)
+    """The running values of the live settings the app offers, in words (the engine's name
+    and meaning in a tooltip)."""
+    out = []
+    for name in SessionState.live_names():
+        if name in settings:
+            s, v = LIVE[name], settings[name]
+            words = (s.label or name).replace(" weight", "").lower()
+            value = f"{v:.2g}" if name == "learning_rate" else f"{v:.2f}"
+            out.append(f'<span title="{html.escape(name)}: {html.escape(s.doc)}">'
+                       f"{html.escape(words)} {value}</span>")
+    return ", ".join(out)
 
 
 def quality_text(quality: dict) -> str:
@@ -86,20 +106,24 @@ class StatusBar(pn.viewable.Viewer):
                               css_classes=["status-line"], sizing_mode="stretch_width")
         self.error = pn.pane.Alert("", alert_type="danger", visible=False,
                                    css_classes=["error-alert"], sizing_mode="stretch_width")
+        self.warning = pn.pane.Alert("", alert_type="warning", visible=False,
+                                     css_classes=["warning-alert"], sizing_mode="stretch_width")
         self.notice = html_pane("", css_classes=["notice"], sizing_mode="stretch_width")
         self.dismiss = pn.widgets.Button(label="Dismiss", color="light", width=90, visible=False)
         self.dismiss.on_click(lambda _: setattr(st, "error", ""))
-        st.param.watch(self._show, ["error", "notice"])
+        st.param.watch(self._show, ["error", "notice", "warning"])
         self._show()
 
     def _show(self, *_) -> None:
         st = self.state
         self.error.object = f'<span class="error-text">{html.escape(st.error)}</span>'
         self.error.visible = self.dismiss.visible = bool(st.error)
+        self.warning.object = f'<span class="warning-text">{html.escape(st.warning)}</span>'
+        self.warning.visible = bool(st.warning)
         self.notice.object = html.escape(st.notice)
 
     def __panel__(self) -> pn.Column:
-        return pn.Column(self.line, pn.Row(self.error, self.dismiss), self.notice,
+        return pn.Column(self.line, pn.Row(self.error, self.dismiss), self.warning, self.notice,
                          sizing_mode="stretch_width", css_classes=["status-bar"],
                          stylesheets=[STICKY])
 

@@ -8,6 +8,7 @@ writes its result whole or not at all (:mod:`.output`).
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -76,7 +77,7 @@ def fit(args: argparse.Namespace) -> int:
                       f"{args.nproc} processes; model saved to {out}")
         return 0
     model = ParametricUMAP(**estimator_params(args))
-    model.fit(model_input(ds), labels)
+    model.fit(model_input(ds), labels, input_scale=ds.scale)
     with atomic_output(out) as tmp:
         model.save(tmp, include_graph=args.include_graph)
     _report(args, f"fitted {ds.n_samples} rows x {ds.n_features} features "
@@ -97,11 +98,28 @@ def transform(args: argparse.Namespace) -> int:
     check_fits(model, inputs, args.data)
     Z = in_chunks(lambda rows: model.transform(rows, chunk_size=args.chunk_size), inputs,
                   args.chunk_size, "transform", not args.quiet)
+    _report_scaling(model, inputs)
     frame = embedding_frame(Z, 0, ds.labels, ds.label_names, ds.attributes)
     with atomic_output(out) as tmp:
         write_parquet(frame, tmp, not args.quiet)
     _report(args, f"embedded {len(frame)} rows into {Z.shape[1]} dimensions; wrote {out}")
     return 0
+
+
+def _report_scaling(model: Any, inputs: np.ndarray) -> None:
+    """On stderr: rows that arrived raw (``transform`` scaled them as the training rows
+    were) and rows far outside the training range even so."""
+    from pumap_core.scaling import InputScaling
+
+    scaling = getattr(model, "input_scaling_", None) or InputScaling()
+    scaled, n_scaled = scaling.apply(inputs.reshape(len(inputs), -1))
+    n_far = scaling.far_outside(scaled)
+    if n_scaled:
+        print(f"note: {n_scaled} rows arrived as raw values and were scaled as the training "
+              f"rows were ({scaling.describe()})", file=sys.stderr)
+    if n_far:
+        print(f"warning: {n_far} of {len(inputs)} rows lie far outside the training range "
+              f"({scaling.describe()}); their places on the map mean little", file=sys.stderr)
 
 
 def _decoder(model: Any, width: int, args: argparse.Namespace) -> Callable:

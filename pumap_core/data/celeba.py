@@ -136,4 +136,5 @@ def load_celeba(
         attributes=attrs,
         name=name or "celeba",
         source=str(root),
+       scale=1.0 / 255.0,
     )

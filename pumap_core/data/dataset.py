@@ -72,6 +72,11 @@ class Dataset:
     label_names : names of codes 0..K−1, or None.
     attributes : metadata, a DataFrame with n rows (possibly no columns).
     name, source : a short display name and where the data came from.
+    scale : the factor that made ``X`` from the raw values (1/255 for pixels,
+        1/16 for scikit-learn's digits, 1 for tables); ``None``: 1/255 when ``X``
+        is built from ``images``, else 1. A model fitted on ``X`` records it
+        (``fit(X, input_scale=...)``) so that raw new rows can be scaled alike.
+    feature_names : names of ``X``'s columns (a table's columns, genes), or None.
     """
 
     X: np.ndarray | None = None
@@ -81,9 +86,13 @@ class Dataset:
     attributes: pd.DataFrame | None = None
     name: str = "data"
     source: str = ""
+    scale: float | None = None
+    feature_names: list[str] | None = None
 
     def __post_init__(self) -> None:
         where = f"data set {self.name!r}"
+        if self.scale is None:
+            self.scale = 1.0 / 255.0 if self.X is None and self.images is not None else 1.0
         if self.images is not None:
             self.images = np.asarray(self.images)
             if self.images.dtype != np.uint8:
@@ -140,6 +149,11 @@ class Dataset:
             raise DataError(f"{where}: attributes must be a pandas DataFrame")
         elif len(self.attributes) != n:
             raise DataError(f"{where}: attributes have {len(self.attributes)} rows, X has {n}")
+        if self.feature_names is not None:
+            self.feature_names = [str(f) for f in self.feature_names]
+            if len(self.feature_names) != X.shape[1]:
+                raise DataError(f"{where}: {len(self.feature_names)} feature names for "
+                                f"{X.shape[1]} columns")
 
     # -- shape ---------------------------------------------------------------
     @property
@@ -179,6 +193,8 @@ class Dataset:
             attributes=self.attributes.iloc[idx],
             name=self.name,
             source=self.source,
+            scale=self.scale,
+            feature_names=self.feature_names,
         )
 
     def __repr__(self) -> str:

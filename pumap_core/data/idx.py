@@ -216,4 +216,5 @@ def load_idx(
         attributes=attrs,
         name=name or (path.name if path.is_dir() else f"{path.parent.name}-{pairs[0][0]}"),
         source=str(path),
+       scale=1.0 / 255.0,
     )

@@ -113,5 +113,6 @@ def load_image_folder(
         attributes=table if table is not None else pd.DataFrame(index=pd.RangeIndex(len(files))),
         name=name or folder.name,
         source=str(folder),
+       scale=1.0 / 255.0,
     )
 

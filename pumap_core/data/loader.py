@@ -36,6 +36,7 @@ def load_digits(limit: int | None = None) -> Dataset:
         label_names=[str(i) for i in range(10)],
         name="digits",
         source="sklearn.datasets.load_digits",
+        scale=1.0 / 16.0,
     )
 
 

@@ -21,6 +21,31 @@ from .dataset import DataError, Dataset, images_to_X
 LABEL_CANDIDATES = ("label", "labels", "y", "class", "target")
 _X_KEYS = ("X", "x", "data", "images")
 _Y_KEYS = ("y", "labels", "label", "target")
+#: file names that say nothing about the data: such a file is named after its folder
+GENERIC_STEMS = ("x", "data", "images", "features", "matrix", "values", "train", "embedding")
+
+
+def display_name(path: Path) -> str:
+    """``olivetti/images.npy`` -> "olivetti": a generic file name gives way to its folder's."""
+    if path.stem.lower() in GENERIC_STEMS and path.parent.name:
+        return path.parent.name
+    return path.stem
+
+
+def companion_labels(path: Path, n: int) -> np.ndarray | None:
+    """One label per row from a ``labels.npy`` (or ``<stem>_labels.npy``, ``y.npy``) beside
+    ``path``; None when there is none with ``n`` rows."""
+    for stem in ("labels", f"{path.stem}_labels", f"{path.stem}-labels", "y", "targets"):
+        other = path.with_name(f"{stem}.npy")
+        if other == path or not other.is_file():
+            continue
+        try:
+            y = np.load(other, allow_pickle=False)
+        except (ValueError, OSError):
+            continue
+        if y.ndim == 1 and len(y) == n:
+            return y
+    return None
 
 
 # -- labels ---------------------------------------------------------------------
@@ -72,7 +97,9 @@ def table_to_dataset(
     if limit is not None:
         table = table.iloc[:limit]
     if len(table) == 0:
-        raise DataError(f"{where}: the table has no rows")
+        header = ", ".join(str(c) for c in list(table.columns)[:3])
+        raise DataError(f"{where}: not a data table: one line ({header[:60]}) and no rows "
+                        "below it; a table needs a header line and one line per item")
     table = table.reset_index(drop=True)
     label = find_label_column(table, label_column, where)
     labels = label_names = None
@@ -111,8 +138,9 @@ def table_to_dataset(
         labels=labels,
         label_names=label_names,
         attributes=table.drop(columns=features),
-        name=name or Path(where).stem,
+        name=name or display_name(Path(where)),
         source=str(where),
+        feature_names=[str(f) for f in features],
     )
 
 
@@ -160,7 +188,7 @@ def array_to_dataset(arr: np.ndarray, where, **fields) -> Dataset:
             f"{where}: expected a 2-D table or images (n, h, w[, c]); got shape {arr.shape}"
         )
     if arr.dtype == np.uint8:
-        return Dataset(X=images_to_X(arr), images=arr, **fields)
+        return Dataset(X=images_to_X(arr), images=arr, scale=1.0 / 255.0, **fields)
     a = arr.astype(np.float32)
     if not np.isfinite(a).all():
         raise DataError(f"{where}: images contain NaN or inf")
@@ -170,7 +198,7 @@ def array_to_dataset(arr: np.ndarray, where, **fields) -> Dataset:
         return Dataset(X=a.reshape(len(a), -1), images=images, **fields)
     if lo >= 0 and hi <= 255:
         images = np.round(a).astype(np.uint8)
-        return Dataset(X=images_to_X(images), images=images, **fields)
+        return Dataset(X=images_to_X(images), images=images, scale=1.0 / 255.0, **fields)
     raise DataError(f"{where}: image values must lie in [0, 1] or [0, 255]; got [{lo}, {hi}]")
 
 
@@ -185,9 +213,15 @@ def open_npy(path: Path) -> np.ndarray:
 
 
 def load_npy(path: Path, limit: int | None = None, name: str | None = None) -> Dataset:
-    arr = open_npy(path)
-    arr = np.asarray(arr[:limit] if limit is not None else arr)
-    return array_to_dataset(arr, path, name=name or path.stem, source=str(path))
+    """An array; labels from a ``labels.npy`` beside it (see :func:`companion_labels`)."""
+    full = open_npy(path)
+    arr = np.asarray(full[:limit] if limit is not None else full)
+    labels = label_names = None
+    y = companion_labels(path, len(full)) if full.ndim >= 2 else None
+    if y is not None:
+        labels, label_names = encode_labels(pd.Series(y[:limit]), f"{path} labels")
+    return array_to_dataset(arr, path, labels=labels, label_names=label_names,
+                            name=name or display_name(path), source=str(path))
 
 
 def load_npz(path: Path, limit: int | None = None, name: str | None = None) -> Dataset:
@@ -218,7 +252,7 @@ def load_npz(path: Path, limit: int | None = None, name: str | None = None) -> D
     return array_to_dataset(
         X, path, labels=labels, label_names=label_names,
         attributes=pd.DataFrame(extra, index=pd.RangeIndex(n)),
-        name=name or path.stem, source=str(path),
+        name=name or display_name(path), source=str(path),
     )
 
 
@@ -248,5 +282,6 @@ def load_h5ad(
         obs = obs.drop(columns=[label])
     return array_to_dataset(
         np.asarray(X, dtype=np.float32), path, labels=labels, label_names=label_names,
-        attributes=obs, name=name or path.stem, source=str(path),
+        attributes=obs, name=name or display_name(path), source=str(path),
+        feature_names=[str(v) for v in adata.var_names],
     )

@@ -95,7 +95,7 @@ class ContinuedTraining:
             return self.fit(X, y, **run)
         check_params(self)
         check_snapshots(snapshot_embedding, snapshot_interval)
-        X = check_new_rows(self, X)
+        X = self._as_fitted(check_new_rows(self, X))  # raw rows scaled as at fit
         labels = check_labels(y, X.shape[0])
         positions = landmark_positions(self, X, landmarks)
         self.n_neighbors_ = fit_neighbors(self.n_neighbors, X.shape[0])

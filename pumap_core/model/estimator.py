@@ -21,13 +21,7 @@ from .continual import ContinuedTraining
 from .deprecations import DEPRECATED
 from .map_stage import MapStage
 from .outputs import FittedOutputs
-from .params import (
-    check_fit_inputs,
-    check_params,
-    check_snapshots,
-    checked_rows,
-    fit_neighbors,
-)
+from .params import check_fit_inputs, check_params, check_snapshots, fit_neighbors, scaled_rows
 from .specs import MLP, Conv, TwoCode
 from .training_run import run_training
 
@@ -80,12 +74,12 @@ class ParametricUMAP(FittedOutputs, ContinuedTraining, MapStage, ModelFiles, Tra
         Passes over the graph's edge mass. None: until the map has converged
         (the neighbour recall of a monitored sample stops improving), then
         the learning rate's decay ends within a fifth of the steps so far; at
-        most about 6 million sampled edges on a CPU, 24 million on an
-        accelerator (10 to 100 epochs).
+        most about 6 million sampled edges (10 to 100 epochs).
     batch_size : int or "auto", default="auto"
         Positive edges per optimiser step (each with its negatives). "auto":
-        256 on a CPU (the measured best there), 4,096 on CUDA or MPS, where a
-        step costs about the same whatever its size; the learning rate stays.
+        256 on a CPU (the measured best there); 1,024 on CUDA or MPS, where a
+        step costs about the same whatever its size, with the learning rate
+        doubled (``learning_rate_`` records the rate trained at).
         Not the chunk of ``transform`` (``chunk_size``).
     learning_rate : float, default=1e-2
         Adam's learning rate, decaying linearly to zero over the run. Live
@@ -208,6 +202,9 @@ class ParametricUMAP(FittedOutputs, ContinuedTraining, MapStage, ModelFiles, Tra
         Rows the last ``partial_fit`` held with the landmark loss (0 after ``fit``), the
         map distance that counted as one unit, and how far the held rows moved (median,
         after Procrustes alignment, in that unit).
+    input_scaling_ : InputScaling
+        How the training rows were made from raw values, and their range:
+        ``transform`` scales rows that arrive raw the same way.
     device_ : torch.device
         Where the networks live.
 
@@ -308,7 +305,8 @@ class ParametricUMAP(FittedOutputs, ContinuedTraining, MapStage, ModelFiles, Tra
             controls: TrainingControls | None = None,
             callback: Callable[[Snapshot], None] | None = None,
             snapshot_embedding: str | int | None = None,
-            snapshot_interval: float | None = None) -> ParametricUMAP:
+            snapshot_interval: float | None = None, input_scale: float | None = None,
+            ) -> ParametricUMAP:
         """Build the neighbour graph of ``X`` and train the networks on it.
 
         Every parameter and input is checked before the graph is built.
@@ -337,6 +335,8 @@ class ParametricUMAP(FittedOutputs, ContinuedTraining, MapStage, ModelFiles, Tra
             this many, or none.
         snapshot_interval : float, default=0.5
             Seconds between snapshots.
+        input_scale : float, optional
+            What made ``X`` from raw values (uint8: 1/255 by itself): ``input_scaling_``.
 
         Returns
         -------
@@ -347,7 +347,7 @@ class ParametricUMAP(FittedOutputs, ContinuedTraining, MapStage, ModelFiles, Tra
         callback, snapshot_embedding, snapshot_interval = deprecations.run_hooks(
             self, callback, snapshot_embedding, snapshot_interval)
         check_snapshots(snapshot_embedding, snapshot_interval)
-        X, image_shape = checked_rows(X)
+        X, image_shape, self.input_scaling_ = scaled_rows(X, input_scale)
         labels = check_labels(y, X.shape[0])
         self.n_neighbors_ = fit_neighbors(self.n_neighbors, X.shape[0])
         check_fit_inputs(self, X, image_shape, graph, knn)

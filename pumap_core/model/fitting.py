@@ -16,9 +16,17 @@ from torch import nn
 
 from ..graph.sampling import batch_layout, steps_per_epoch
 from ..nets.classifier import ClassifierHead
-from ..nets.conv import PCAConvDecoder, PCAConvEncoder, pca_init
 from ..nets.factory import default_decoder, default_encoder
 from ..nets.mlp import MLPDecoder, MLPEncoder
+from ..nets.pca_start import (
+    PROJECTED,
+    PCAMLPDecoder,
+    PCAMLPEncoder,
+    PCAStartDecoder,
+    PCAStartEncoder,
+    pca_init,
+    pca_rows,
+)
 from ..nets.projection import InputProjection, ProjectedDecoder, ProjectedEncoder
 from ..nets.two_code import CodeMapEncoder
 from ..training.initialization import initial_layout
@@ -68,16 +76,18 @@ def build_networks(est, X: np.ndarray, image_shape, labels: np.ndarray | None, s
     kinds = {part: deprecations.network_of(est, part) for part in ("encoder", "decoder")
              if not isinstance(getattr(est, part), nn.Module)}
     pca = None
-    if any(kind == "pca_conv" and (part == "encoder" or est.reconstruction)
-           for part, (kind, _) in kinds.items()):
-        pca = pca_init(X, width, random_state=seed % 2**31)
+    started = {kind for part, (kind, _) in kinds.items()
+               if kind in ("pca_conv", "pca_mlp") and (part == "encoder" or est.reconstruction)}
+    if started:  # the MLP residuals read the first PROJECTED whitened coordinates
+        pca = pca_init(X, max(width, PROJECTED) if "pca_mlp" in started else width,
+                       random_state=seed % 2**31)
     if isinstance(est.encoder, nn.Module):
         encoder = copy.deepcopy(est.encoder)  # the user's module stays as it was given
     else:
         kind, widths = kinds["encoder"]
         encoder = default_encoder(d, width, image_shape, kind, **widths)
-        if isinstance(encoder, PCAConvEncoder):
-            encoder.init_pca(*pca)
+        if isinstance(encoder, (PCAStartEncoder, PCAMLPEncoder)):
+            encoder.init_pca(*pca_rows(pca, encoder))
         n_proj = projection_size(est, d, encoder)
         if n_proj:
             projection = InputProjection.pca(X, n_proj, random_state=seed % 2**31)
@@ -101,8 +111,8 @@ def build_networks(est, X: np.ndarray, image_shape, labels: np.ndarray | None, s
         else:
             kind, widths = kinds["decoder"]
             decoder = default_decoder(d, width, image_shape, unit, kind, **widths)
-            if isinstance(decoder, PCAConvDecoder):
-                decoder.init_pca(*pca)
+            if isinstance(decoder, (PCAStartDecoder, PCAMLPDecoder)):
+                decoder.init_pca(*pca_rows(pca, decoder))
     return (encoder, decoder, classifier_head(est, encoder, labels)), inputs
 
 
@@ -226,7 +236,8 @@ def training_config(est, seed: int, labels) -> TrainingConfig:
     return TrainingConfig(
         n_epochs=est.n_epochs_, batch_size=batching.batch_size(est.batch_size, est.device_),
         negative_sample_rate=est.negative_sample_rate, negatives=est.negatives,
-        learning_rate=est.learning_rate, min_dist=est.min_dist, spread=est.spread,
+        learning_rate=batching.learning_rate(est.learning_rate, est.batch_size, est.device_),
+        min_dist=est.min_dist, spread=est.spread,
         repulsion_strength=est.repulsion_strength, umap_weight=float(est.umap_weight),
         global_correlation_weight=est.global_correlation_weight,
         reconstruction_weight=est.reconstruction_weight if est.decoder_ is not None else 0.0,

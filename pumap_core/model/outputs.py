@@ -60,7 +60,13 @@ class FittedOutputs:
 
     def _encoder_inputs(self, X: Any) -> torch.Tensor:
         self._check_fitted()
-        return torch.from_numpy(check_new_rows(self, X)).to(self.device_)
+        return torch.from_numpy(self._as_fitted(check_new_rows(self, X))).to(self.device_)
+
+    def _as_fitted(self, rows: np.ndarray) -> np.ndarray:
+        """``rows`` with those that arrive raw (0..255 pixels on a model of 0..1 rows, say)
+        scaled as the training rows were (``input_scaling_``)."""
+        scaling = getattr(self, "input_scaling_", None)
+        return rows if scaling is None else scaling.apply(rows)[0]
 
     def transform(self, X: Any, chunk_size: int | None = None, *,
                   batch_size: int | None = None) -> np.ndarray:
@@ -86,7 +92,7 @@ class FittedOutputs:
 
     def _run_encoder(self, network: torch.nn.Module, X: Any, chunk: int | None) -> np.ndarray:
         rows = check_new_rows(self, X, finite=False)  # run_rows checks them where they go
-        return run_rows(network, rows, self.device_, chunk)
+        return run_rows(network, self._as_fitted(rows), self.device_, chunk)
 
     def encode(self, X: Any, chunk_size: int | None = None, *,
                batch_size: int | None = None) -> np.ndarray:

@@ -20,6 +20,7 @@ from ..graph.neighbors import KNN_METHODS
 from ..graph.sampling import NEGATIVE_MODES
 from ..nets.classifier import CLASSIFIER_INPUTS
 from ..nets.factory import wants_conv
+from ..scaling import InputScaling
 from ..training.initialization import INITS
 from ..training.live import LIVE, check_live_settings
 from ..validation import InvalidParameterError, check_array, check_fit_data, check_int
@@ -42,6 +43,15 @@ def checked_rows(X: Any, name: str = "X", finite: bool = True
     arr = check_array(X, name=name, allow_images=True, scale_uint8=True, finite=finite)
     image_shape = tuple(int(s) for s in arr.shape[1:]) if arr.ndim > 2 else None
     return arr.reshape(arr.shape[0], -1), image_shape
+
+
+def scaled_rows(X: Any, input_scale: float | None = None
+                ) -> tuple[np.ndarray, tuple[int, ...] | None, InputScaling]:
+    """:func:`checked_rows` and how they were made from raw values: uint8 pixels by 1/255,
+    else ``input_scale`` (1 when None), with their range (``fit`` keeps it)."""
+    raw_uint8 = getattr(X, "dtype", None) == np.uint8
+    rows, image_shape = checked_rows(X)
+    return rows, image_shape, InputScaling.of(rows, 1 / 255 if raw_uint8 else input_scale or 1.0)
 
 
 def check_new_rows(est, X: Any, finite: bool = True) -> np.ndarray:

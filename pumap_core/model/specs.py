@@ -15,6 +15,7 @@ from typing import Any
 
 from ..nets.conv import CONV_WIDTHS
 from ..nets.mlp import MLP_HIDDEN
+from ..nets.pca_start import MLP_HIDDEN as PCA_MLP_HIDDEN
 from ..nets.two_code import MAP_HIDDEN
 from ..validation import InvalidParameterError, check_int
 
@@ -108,9 +109,14 @@ class MLP(_Spec):
     ----------
     hidden : tuple of int, default=(100, 100, 100)
         Widths of the hidden ReLU layers, input side first.
+    pca_start : bool, default=False
+        Start as whitened PCA: the network is PCA plus an MLP residual on the
+        first 100 whitened PCA coordinates whose output layer starts at zero
+        (``"pca_mlp"``; a fraction of a conv net's cost on large images).
     """
 
     hidden: tuple[int, ...] = MLP_HIDDEN
+    pca_start: bool = False
 
     def check(self, name: str = "encoder") -> None:
         _positive_ints(self.hidden, f"{name}.hidden")
@@ -151,7 +157,8 @@ def _number(value: Any, name: str) -> float:
 
 
 #: The shorthand names of built-in networks and the spec each one means.
-NETWORK_NAMES = {"mlp": MLP(), "conv": Conv(), "pca_conv": Conv(pca_start=True)}
+NETWORK_NAMES = {"mlp": MLP(), "conv": Conv(), "pca_conv": Conv(pca_start=True),
+                 "pca_mlp": MLP(hidden=PCA_MLP_HIDDEN, pca_start=True)}
 _SPECS = {"two_code": TwoCode, "mlp": MLP, "conv": Conv}
 
 
@@ -162,12 +169,13 @@ def network_choice(kind: Any) -> tuple[str, dict[str, tuple[int, ...]]]:
     if isinstance(kind, str) and kind in NETWORK_NAMES:
         kind = NETWORK_NAMES[kind]
     if isinstance(kind, MLP):
-        return "mlp", {"mlp_hidden": tuple(kind.hidden)}
+        return ("pca_mlp" if kind.pca_start else "mlp"), {"mlp_hidden": tuple(kind.hidden)}
     if isinstance(kind, Conv):
         return ("pca_conv" if kind.pca_start else "conv"), {"conv_widths": tuple(kind.widths)}
     if isinstance(kind, str) and kind == "auto":
         return "auto", {}
-    raise InvalidParameterError(f"network kind must be 'auto', 'mlp', 'conv', 'pca_conv', MLP(...), "
+    raise InvalidParameterError(f"network kind must be 'auto', 'mlp', 'conv', 'pca_conv', "
+                                f"'pca_mlp', MLP(...), "
                                 f"Conv(...) or an nn.Module, got {kind!r}")
 
 

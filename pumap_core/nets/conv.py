@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .projection import fit_pca
+from .pca_start import PCAStartDecoder, PCAStartEncoder, pca_init  # noqa: F401 - pca_init re-exported
 
 CONV_WIDTHS = (32, 64, 128, 256)
 
@@ -102,37 +102,19 @@ class ConvDecoder(nn.Module):
                 "sigmoid_output": self.sigmoid_output, "widths": list(self.widths)}
 
 
-class PCAConvEncoder(nn.Module):
-    """Whitened PCA plus a conv net: ``z = (x − mean) · W / σ + conv(x)``.
-
-    The PCA part is fixed (buffers, set by :meth:`init_pca`); the conv net's
-    output layer starts at zero, so training starts from PCA's codes and only
-    ever improves on them (with :class:`PCAConvDecoder`, the model starts as
-    PCA with ``n_components`` components). Faces decode recognisably from the
-    first step instead of after minutes.
+class PCAConvEncoder(PCAStartEncoder):
+    """Whitened PCA plus a conv net: ``z = (x − mean) · W / σ + conv(x)``
+    (:class:`~pumap_core.nets.pca_start.PCAStartEncoder`). With
+    :class:`PCAConvDecoder` the model starts as PCA with ``n_components``
+    components; faces decode recognisably from the first step.
     """
 
     def __init__(self, image_shape: Sequence[int], n_components: int, hidden: int = 256,
                  widths: Sequence[int] = CONV_WIDTHS):
-        super().__init__()
-        self.image_shape, self.n_components = tuple(int(s) for s in image_shape), int(n_components)
+        self.image_shape = tuple(int(s) for s in image_shape)
         self.hidden, self.widths = int(hidden), tuple(int(x) for x in widths)
-        n_features = int(np.prod(self.image_shape))
-        self.register_buffer("mean", torch.zeros(n_features))
-        self.register_buffer("components", torch.zeros(n_features, self.n_components))  # W / σ
-        self.residual = ConvEncoder(self.image_shape, self.n_components, self.hidden, self.widths)
-        nn.init.zeros_(self.residual.out.weight)
-        nn.init.zeros_(self.residual.out.bias)
-
-    def init_pca(self, mean: np.ndarray, components: np.ndarray, scale: np.ndarray) -> None:
-        """``components``: n_components × n_features (unit rows); ``scale``: their σ."""
-        with torch.no_grad():
-            self.mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
-            w = np.asarray(components, dtype=np.float64) / np.asarray(scale, dtype=np.float64)[:, None]
-            self.components.copy_(torch.as_tensor(w.T, dtype=torch.float32))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.addmm(-(self.mean @ self.components), x, self.components) + self.residual(x)
+        residual = ConvEncoder(self.image_shape, int(n_components), self.hidden, self.widths)
+        super().__init__(int(np.prod(self.image_shape)), n_components, residual, residual.out)
 
     def config(self) -> dict[str, Any]:
         return {"type": "pca_conv_encoder", "image_shape": list(self.image_shape),
@@ -140,56 +122,21 @@ class PCAConvEncoder(nn.Module):
                 "widths": list(self.widths)}
 
 
-class PCAConvDecoder(nn.Module):
-    """Whitened PCA's inverse plus a conv net: ``x̂ = mean + z · σ Wᵀ + deconv(z)``.
-
-    The mirror of :class:`PCAConvEncoder` (the deconv net's last layer starts
-    at zero). Linear output, for a mean-squared-error loss; in eval mode
-    outputs are clipped to [0, 1] when ``clip_output`` (data in [0, 1]).
-    """
+class PCAConvDecoder(PCAStartDecoder):
+    """Whitened PCA's inverse plus a conv net: ``x̂ = mean + z · σ Wᵀ + deconv(z)``, the
+    mirror of :class:`PCAConvEncoder` (:class:`~pumap_core.nets.pca_start.PCAStartDecoder`)."""
 
     def __init__(self, image_shape: Sequence[int], n_components: int, hidden: int = 256,
                  widths: Sequence[int] = CONV_WIDTHS, clip_output: bool = True):
-        super().__init__()
-        self.image_shape, self.n_components = tuple(int(s) for s in image_shape), int(n_components)
+        self.image_shape = tuple(int(s) for s in image_shape)
         self.hidden, self.widths = int(hidden), tuple(int(x) for x in widths)
-        self.clip_output, self.sigmoid_output = bool(clip_output), False
-        n_features = int(np.prod(self.image_shape))
-        self.register_buffer("mean", torch.zeros(n_features))
-        self.register_buffer("components", torch.zeros(self.n_components, n_features))  # σ W
-        self.residual = ConvDecoder(self.image_shape, self.n_components, self.hidden,
-                                    sigmoid_output=False, widths=self.widths)
-        last = [m for m in self.residual.deconv if isinstance(m, nn.ConvTranspose2d)][-1]
-        nn.init.zeros_(last.weight)
-        nn.init.zeros_(last.bias)
-
-    def init_pca(self, mean: np.ndarray, components: np.ndarray, scale: np.ndarray) -> None:
-        with torch.no_grad():
-            self.mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
-            w = np.asarray(components, dtype=np.float64) * np.asarray(scale, dtype=np.float64)[:, None]
-            self.components.copy_(torch.as_tensor(w, dtype=torch.float32))
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        out = torch.addmm(self.mean, z, self.components) + self.residual(z)
-        if self.clip_output and not self.training:
-            out = out.clamp(0.0, 1.0)
-        return out
+        residual = ConvDecoder(self.image_shape, int(n_components), self.hidden,
+                               sigmoid_output=False, widths=self.widths)
+        last = [m for m in residual.deconv if isinstance(m, nn.ConvTranspose2d)][-1]
+        super().__init__(int(np.prod(self.image_shape)), n_components, residual, last,
+                         clip_output)
 
     def config(self) -> dict[str, Any]:
         return {"type": "pca_conv_decoder", "image_shape": list(self.image_shape),
                 "n_components": self.n_components, "hidden": self.hidden,
                 "widths": list(self.widths), "clip_output": self.clip_output}
-
-
-def pca_init(X: np.ndarray, n_components: int, random_state: int | None = 0,
-             max_rows: int = 20000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(mean, components, scale)`` of a whitened PCA of rows ``X`` (a subsample of at
-    most ``max_rows``), for :meth:`PCAConvEncoder.init_pca` / :meth:`PCAConvDecoder.init_pca`."""
-    k = min(n_components, min(X.shape[0], max_rows) - 1, X.shape[1])
-    pca = fit_pca(X, k, random_state, max_rows)
-    comps = np.zeros((n_components, X.shape[1]))
-    scale = np.ones(n_components)
-    comps[:k], scale[:k] = pca.components_, np.sqrt(np.maximum(pca.explained_variance_, 1e-12))
-    return pca.mean_, comps, scale
-
-

@@ -1,4 +1,4 @@
-"""Which network to build: from a kind ("auto", "mlp", "conv", "pca_conv") when
+"""Which network to build: from a kind ("auto", "mlp", "conv", "pca_conv", "pca_mlp") when
 fitting, or from the description stored in a model file when loading."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from torch import nn
 from .classifier import ClassifierHead
 from .conv import CONV_WIDTHS, ConvDecoder, ConvEncoder, PCAConvDecoder, PCAConvEncoder
 from .mlp import MLP_HIDDEN, MLPDecoder, MLPEncoder
+from .pca_start import PCAMLPDecoder, PCAMLPEncoder
 from .projection import InputProjection, ProjectedDecoder, ProjectedEncoder
 from .two_code import CodeMapEncoder
 
@@ -30,7 +31,8 @@ def build_network(config: dict[str, Any]) -> nn.Module:
         return CodeMapEncoder(build_network(kwargs.pop("code_net")), **kwargs)
     builders = {"mlp_encoder": MLPEncoder, "mlp_decoder": MLPDecoder, "conv_encoder": ConvEncoder,
                 "conv_decoder": ConvDecoder, "classifier_head": ClassifierHead,
-                "pca_conv_encoder": PCAConvEncoder, "pca_conv_decoder": PCAConvDecoder}
+                "pca_conv_encoder": PCAConvEncoder, "pca_conv_decoder": PCAConvDecoder,
+                "pca_mlp_encoder": PCAMLPEncoder, "pca_mlp_decoder": PCAMLPDecoder}
     if kind not in builders:
         raise ValueError(f"unknown network type {kind!r} in model config")
     return builders[kind](**kwargs)
@@ -43,11 +45,11 @@ def wants_conv(kind: str, image_shape: Sequence[int] | None) -> bool:
         if image_shape is None or len(image_shape) < 2 or min(image_shape[:2]) < 8:
             raise ValueError("a conv network needs image input (n × h × w [× c], h, w >= 8)")
         return True
-    if kind == "mlp":
+    if kind in ("mlp", "pca_mlp"):
         return False
     if kind != "auto":
-        raise ValueError(f"network kind must be 'auto', 'mlp', 'conv', 'pca_conv' or an nn.Module, "
-                         f"got {kind!r}")
+        raise ValueError(f"network kind must be 'auto', 'mlp', 'conv', 'pca_conv', 'pca_mlp' or "
+                         f"an nn.Module, got {kind!r}")
     return image_shape is not None and (len(image_shape) == 3 and image_shape[2] > 1
                                         or min(image_shape[:2]) >= 32)
 
@@ -55,8 +57,10 @@ def wants_conv(kind: str, image_shape: Sequence[int] | None) -> bool:
 def default_encoder(n_features: int, n_components: int, image_shape: Sequence[int] | None,
                     kind: str = "auto", conv_widths: Sequence[int] = CONV_WIDTHS,
                     mlp_hidden: Sequence[int] = MLP_HIDDEN) -> nn.Module:
-    """``"pca_conv"`` returns a :class:`PCAConvEncoder` whose PCA part still has to be
+    """``"pca_conv"`` and ``"pca_mlp"`` return networks whose PCA part still has to be
     set (``init_pca``)."""
+    if kind == "pca_mlp":
+        return PCAMLPEncoder(n_features, n_components, mlp_hidden)
     if wants_conv(kind, image_shape):
         if kind == "pca_conv":
             return PCAConvEncoder(image_shape, n_components, widths=conv_widths)
@@ -68,6 +72,8 @@ def default_decoder(n_features: int, n_components: int, image_shape: Sequence[in
                     sigmoid_output: bool, kind: str = "auto",
                     conv_widths: Sequence[int] = CONV_WIDTHS,
                     mlp_hidden: Sequence[int] = MLP_HIDDEN) -> nn.Module:
+    if kind == "pca_mlp":
+        return PCAMLPDecoder(n_components, n_features, mlp_hidden, clip_output=sigmoid_output)
     if wants_conv(kind, image_shape):
         if kind == "pca_conv":
             return PCAConvDecoder(image_shape, n_components, widths=conv_widths,

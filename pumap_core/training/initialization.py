@@ -26,6 +26,10 @@ INITS = ("spectral", "pca", None)
 #: for the same two eigenvectors (subspace cosines > .99999).
 LOBPCG_ROWS = 20_000
 LOBPCG_ITERATIONS = 300
+#: Below this many rows the Laplacian is solved dense. Above it ARPACK: at 1,797 rows
+#: (digits) it finds the same eigenvectors in 0.03 s where a dense solve took 0.55 s
+#: alone and 5-9 s on two busy cores (benchmarks/results/app_start.md).
+DENSE_EIGEN_ROWS = 200
 #: layouts are centred and scaled so that their coordinates have this standard
 #: deviation: about the size of a converged UMAP map with min_dist 0.1.
 LAYOUT_SCALE = 4.0
@@ -67,7 +71,7 @@ def spectral_layout(edges: EdgeSet, n_components: int, random_state: int | None 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if n < 2000:
+            if n < DENSE_EIGEN_ROWS:
                 values, vectors = np.linalg.eigh(laplacian.toarray())
             else:
                 values, vectors = scipy.sparse.linalg.eigsh(

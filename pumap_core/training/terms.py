@@ -139,7 +139,7 @@ def _landmark(s: StepInputs) -> torch.Tensor | None:
 #: The loss terms by name, in the order a step computes them.
 TERMS: dict[str, LossTerm] = {t.name: t for t in (
     LossTerm("umap", _weight("umap_weight", "umap", "Weight of UMAP's cross-entropy.", "umap"),
-             _umap, "UMAP", default_weight=1.0),
+             _umap, "neighbourhoods (UMAP)", default_weight=1.0),
     LossTerm("code_umap", _weight("code_umap_weight", "code_umap", "Two-code models: weight of "
                                   "UMAP's loss on the code itself.", "code_umap"),
              _code_umap, "UMAP on the codes"),
@@ -147,7 +147,7 @@ TERMS: dict[str, LossTerm] = {t.name: t for t in (
     LossTerm("global", _weight("global_correlation_weight", "global", "Weight of the "
                                "global-structure loss (-Pearson r of distances).", "global",
                                "Global structure weight"),
-             _global, "global structure (1 − r)", shown=lambda w, value: w * (1.0 + value)),
+             _global, "global structure", shown=lambda w, value: w * (1.0 + value)),
     LossTerm("reconstruction", _weight("reconstruction_weight", "reconstruction",
                                        "Weight of the reconstruction loss (0 = decoder not "
                                        "trained).", "recon", "Reconstruction weight"),

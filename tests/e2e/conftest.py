@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -62,6 +64,22 @@ def page(server, browser):
     page = open_app(browser, server)
     yield page
     page.close()
+
+
+@contextmanager
+def served_page(browser, log_name: str, app_args: list[str] | None = None,
+                **env: str) -> Iterator:
+    """A page on a server of its own (``app_args``: ``panel serve app --args ...``; ``env``:
+    its environment), stopped at the end; the page's ``server_log`` is the server's log."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    proc, url = process.start(ARTIFACTS / log_name, app_args=app_args, **env)
+    try:
+        page = open_app(browser, url)
+        page.server_log = ARTIFACTS / log_name
+        yield page
+        page.close()
+    finally:
+        process.stop(proc)
 
 
 def open_app(browser, url: str):

@@ -42,12 +42,12 @@ def test_train_changes_scatter(page):
 
 
 def test_min_dist_reaches_running_loop(page):
-    assert "min_dist=0.10" in _status(page)
+    assert "min_dist 0.10" in _status(page)
     track = page.locator(".min-dist .noUi-target").first
     box = track.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] / 2)
-    text = _wait_status(page, r"min_dist=0\.[5-9]\d", 30)
-    assert "min_dist=0.10" not in text
+    text = _wait_status(page, r"min_dist 0\.[5-9]\d", 30)
+    assert "min_dist 0.10" not in text
     shot(page, "04-min-dist")
 
 

@@ -15,9 +15,7 @@ from pathlib import Path
 import holoviews as hv
 import pytest
 
-from app import process
-
-from .conftest import ARTIFACTS, FIRST_RENDER_S, open_app, plot_canvas, shot, wait_status
+from .conftest import ARTIFACTS, FIRST_RENDER_S, plot_canvas, served_page, shot, wait_status
 
 hv.extension("bokeh")
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
@@ -38,15 +36,9 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def page(data_dir, browser):
-    ARTIFACTS.mkdir(exist_ok=True)
-    proc, url = process.start(ARTIFACTS / "server-faces.log", PUMAP_DATA_DIR=str(data_dir),
-                              PUMAP_APP_MAX_ROWS=str(ROWS))
-    try:
-        page = open_app(browser, url)
+    with served_page(browser, "server-faces.log", PUMAP_DATA_DIR=str(data_dir),
+                     PUMAP_APP_MAX_ROWS=str(ROWS)) as page:
         yield page
-        page.close()
-    finally:
-        process.stop(proc)
 
 
 def _train_then_stop(page) -> None:
@@ -90,7 +82,7 @@ def _sliders(page):
 def test_celeba_train_click_shows_a_face(page):
     page.locator(".source-select select").select_option(label="CelebA (faces, 40 attributes)")
     wait_status(page, r"^Ready", 120)
-    page.get_by_text(re.compile(f"celeba: {ROWS} items")).wait_for(timeout=30 * MS)
+    page.get_by_text(re.compile(f"CelebA: {ROWS} items")).wait_for(timeout=30 * MS)
     _train_then_stop(page)
     face = _click_plot(page)
     assert face.startswith("data:image/png;base64,")
@@ -110,6 +102,50 @@ def test_slider_moves_the_face_and_reset_restores_it(page):
     page.locator(".reset-sliders button").click()
     assert _wait_steered(page, equals=plain) == plain != moved
     shot(page, "faces-03-reset")
+
+
+def test_face_and_nine_sliders_stay_in_view_and_agree_while_training(page):
+    """Smiling, Male, Eyeglasses, Young first; with five more there are nine sliders, and
+    at 1400×900 the face and the last slider are both on screen. During training the
+    caption (the drawn face's shift) always says what the sliders say."""
+    page.set_viewport_size({"width": 1400, "height": 900})
+    labels = page.locator(".feature-slider .bk-slider-title")
+    assert [labels.nth(i).inner_text().split(":")[0] for i in range(4)] == \
+        ["Smiling", "Male", "Eyeglasses", "Young"]
+    pick = page.locator(".attribute-pick input")
+    for name in ("Blond_Hair", "Wearing_Hat", "Bald", "Pale_Skin", "Goatee"):
+        pick.click()
+        pick.fill(name)
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(500)
+    page.keyboard.press("Escape")  # close the pick list
+    sliders = _sliders(page)
+    assert sliders.count() == 9
+    page.locator(".train button").click()  # a new run: the face is steered while it trains
+    wait_status(page, r"^Training .*step [1-9]", FIRST_RENDER_S * 2)
+    page.wait_for_timeout(2000)
+    face = _click_plot(page)
+    assert face
+    sliders = _sliders(page)
+    for box in (page.locator(".shifted-pane img.steered").bounding_box(),
+                sliders.nth(sliders.count() - 1).bounding_box()):
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 900, box
+    male = sliders.nth(1).bounding_box()
+    page.mouse.click(male["x"] + male["width"] * 0.95, male["y"] + male["height"] / 2)
+    shot(page, "faces-06-male")
+    caption = page.locator(".shifted-pane figcaption")
+    caption.get_by_text(re.compile(r"Male \+1\.[5-9]\d sd|Male \+2\.00 sd")).wait_for(timeout=30 * MS)
+    page.wait_for_timeout(2000)  # any slower decode of an earlier value has finished too
+    shown = float(re.search(r"Male: ([+-]?[\d.]+)", labels.nth(1).inner_text()).group(1))
+    assert f"Male {shown:+.2f} sd" in caption.inner_text()  # the face shows the slider's value
+    page.locator(".reset-sliders button").click()
+    caption.get_by_text("no shift").wait_for(timeout=30 * MS)
+    page.wait_for_timeout(2000)  # decodes still running when Reset was pressed have ended
+    assert "no shift" in caption.inner_text()
+    shot(page, "faces-06-nine-sliders")
+    page.locator(".stop button").click()
+    wait_status(page, r"^Stopped", 60)
+    page.set_viewport_size({"width": 1500, "height": 1100})  # as the module's page began
 
 
 def test_sliders_come_back_after_restart(page):

@@ -83,7 +83,7 @@ def test_new_rows_land_on_the_map(page, rows):
     legend.get_by_text("new: more-digits (400)").wait_for(timeout=30 * MS)
     line = page.locator(".status-line .added-status")
     line.wait_for(timeout=30 * MS)
-    assert re.search(r"\+400 new rows \(more-digits\) placed at [\d,]+ rows/s", line.inner_text())
+    assert re.search(r"\+400 new rows \(more-digits\) placed at [\d,]+ rows per second", line.inner_text())
     lasso(page, 0.42)
     count = page.locator(".selection-count .count-text")
     count.get_by_text(re.compile(r"of 2,197 \([1-9][\d,]* new\)")).wait_for(timeout=30 * MS)
@@ -101,3 +101,13 @@ def test_rows_with_other_features_get_a_clear_message(page, rows):
     assert "narrow.npy" in alert.inner_text() and "with 64" in alert.inner_text()
     assert "Traceback" not in server_log()
     assert status(page).startswith("Done")  # the page goes on
+
+
+def test_reset_forgets_the_new_rows_and_what_was_said_of_them(page, rows):
+    place_rows(page, rows / "more-digits.npy")
+    page.locator(".notice").get_by_text("Placed 400 new rows").wait_for(timeout=30 * MS)
+    page.locator(".reset button").click()
+    wait_status(page, r"^Ready", 30)
+    page.locator(".hover-pane").get_by_text("Hover over a point").wait_for(timeout=30 * MS)
+    assert page.locator(".notice").get_by_text("Placed").count() == 0
+    assert page.locator(".legend-pane .legend-item").get_by_text("new:").count() == 0

@@ -138,9 +138,7 @@ class SessionState(Inspecting, Labelling, param.Parameterized):
         """Keyword arguments for ``ParametricUMAP`` for a new run."""
         return {"n_neighbors": self.n_neighbors, "n_epochs": self.n_epochs or None,
                 "reconstruction": self.reconstruction, "batch_size": self.batch_size,
-                "random_state": self.random_state, **self.live_settings(),
-                # the head reads the map's codes: few labels generalise along the map
-                "classifier_input": "latent"}
+                "random_state": self.random_state, **self.live_settings()}
 
     # -- data ---------------------------------------------------------------
     def allowed(self, source: str) -> str | None:

@@ -5,8 +5,9 @@ head learns beside UMAP's loss all along.
     python -m benchmarks.bench_labels                  # MNIST, 70,000 rows: ~40 min, 1 thread
     python -m benchmarks.bench_labels --data digits    # scikit-learn's digits: ~1 min
 
-The map: ``ParametricUMAP(random_state=seed, classifier_input="latent").fit(X)`` on
-all rows, no labels. The simulated person then
+The map: ``ParametricUMAP(random_state=seed).fit(X)`` on all rows, no labels (the
+head will read the encoder's last hidden layer; ``--classifier-input latent``: the map's
+codes). The simulated person then
 1. boxes the ``--boxes`` densest regions of that map (peaks of a smoothed 2-D
    histogram, at least a tenth of the map's extent apart), each box the square
    around its peak that holds ``--box-rows`` rows, and types the majority true
@@ -53,6 +54,8 @@ TOTAL_LABELS = 40
 BOXES, BOX_ROWS, ROUNDS, EPOCHS = 8, 3, 4, 2
 #: peaks of the density are at least this share of the map's extent apart
 PEAK_SEPARATION = 0.1
+#: what the classifier head reads: the encoder's last hidden layer, or the map's codes
+CLASSIFIER_INPUT = "hidden"
 #: labelled rows predicted as labelled before a snapshot counts as "updated"
 UPDATED = 0.9
 
@@ -169,16 +172,17 @@ def classifier_alone(X: np.ndarray, labels: np.ndarray, epochs: int, seed: int):
 
 def run(X: np.ndarray, truth: np.ndarray, seed: int = 0, boxes: int = BOXES,
         box_rows: int = BOX_ROWS, rounds: int = ROUNDS, epochs: int = EPOCHS,
-        map_epochs: int | None = None, log=print) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+        map_epochs: int | None = None, classifier_input: str = CLASSIFIER_INPUT,
+        log=print) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Every arm; returns the accuracy table, ours' rounds and the facts for the notes."""
     from pumap_core import ParametricUMAP
 
     t0 = time.perf_counter()
-    base = ParametricUMAP(random_state=seed, classifier_input="latent",
+    base = ParametricUMAP(random_state=seed, classifier_input=classifier_input,
                           n_epochs=map_epochs).fit(X)
     facts = {"map_s": time.perf_counter() - t0, "map_epochs": base.loss_history_[-1]["epoch"],
              "n": len(X), "epochs": epochs, "boxes": boxes, "box_rows": box_rows,
-             "rounds": rounds}
+             "rounds": rounds, "classifier_input": classifier_input}
     log(f"map: {facts['map_s']:.0f} s")
     rows, runs = [], {}
     for strategy in ("coverage", "margin"):
@@ -243,8 +247,8 @@ def report(frame: pd.DataFrame, rounds: pd.DataFrame, facts: dict, data: str,
               f"`predict_proba` of all {facts['n']:,} rows on that copy "
               f"{facts.get('predict_all_s', float('nan')):.2f} s.")
     notes = [
-        f"Data: {data}. The map: `ParametricUMAP(random_state=0, classifier_input=\"latent\")"
-        f".fit(X)` without labels ({facts['map_s']:.0f} s, {facts['map_epochs']:.1f} epochs).",
+        f"Data: {data}. The map: `ParametricUMAP(random_state=0, classifier_input="
+        f"\"{facts['classifier_input']}\").fit(X)` without labels ({facts['map_s']:.0f} s, {facts['map_epochs']:.1f} epochs).",
         f"The person: {facts['boxes']} boxes of {facts['box_rows']} rows at the densest places "
         f"of that map, each named by its rows' majority label ({facts['box_purity']:.0%} of the "
         f"boxed rows got their true label), then {facts['rounds']} rounds of the top of the "
@@ -267,17 +271,22 @@ def main(argv=None) -> int:
     p.add_argument("--box-rows", type=int, default=BOX_ROWS)
     p.add_argument("--rounds", type=int, default=ROUNDS)
     p.add_argument("--epochs", type=int, default=EPOCHS, help="epochs after each labelling step")
+    p.add_argument("--classifier-input", choices=("latent", "hidden"), default=CLASSIFIER_INPUT)
     a = p.parse_args(argv)
     set_threads(a.threads)
     split = load_split("mnist" if a.data == "mnist" else "digits", a.data_dir, seed=a.seed)
     X = split.X_train if split.same_rows else np.vstack([split.X_train, split.X_test])
     truth = split.y_train if split.same_rows else np.concatenate([split.y_train, split.y_test])
-    frame, rounds, facts = run(X, truth, a.seed, a.boxes, a.box_rows, a.rounds, a.epochs)
+    frame, rounds, facts = run(X, truth, a.seed, a.boxes, a.box_rows, a.rounds, a.epochs,
+                               classifier_input=a.classifier_input)
     data = (f"MNIST, all {len(X):,} rows (training and test files)" if a.data == "mnist"
             else f"scikit-learn's digits, {len(X):,} rows")
     stem = "labels" if a.data == "mnist" else f"labels_{a.data}"
     command = "python -m benchmarks.bench_labels" + (f" --data {a.data}" if a.data != "mnist"
                                                      else "")
+    if a.classifier_input != CLASSIFIER_INPUT:
+        stem += f"_{a.classifier_input}"
+        command += f" --classifier-input {a.classifier_input}"
     text = report(frame, rounds, facts, data, command)
     write_report(a.out, stem, frame, text)
     return 0

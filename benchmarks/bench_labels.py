@@ -287,6 +287,11 @@ def main(argv=None) -> int:
     if a.classifier_input != CLASSIFIER_INPUT:
         stem += f"_{a.classifier_input}"
         command += f" --classifier-input {a.classifier_input}"
+    changed = {"seed": 0, "boxes": BOXES, "box_rows": BOX_ROWS, "rounds": ROUNDS, "epochs": EPOCHS}
+    for name, default in changed.items():
+        if getattr(a, name) != default:  # the file names the run that made it
+            stem += f"_{name}{getattr(a, name)}"
+            command += f" --{name.replace('_', '-')} {getattr(a, name)}"
     text = report(frame, rounds, facts, data, command)
     write_report(a.out, stem, frame, text)
     return 0

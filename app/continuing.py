@@ -128,6 +128,8 @@ class ContinuedRuns:
             gen = self._generation
             self.controls, self._latest, self._fresh = controls, None, False
             self.model, self._fitting = shown, model
+            if self.predictor is not None:
+                self.predictor = shown  # never the model being trained
             self.history, self.phase, self.error = [], "training", None
             self._fit_started = time.monotonic()
             self._events = [e for e in self._events if e[0] != "finished"]

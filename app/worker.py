@@ -205,7 +205,7 @@ class Worker(ContinuedRuns, DataSlots):
                         settings={"min_dist": float(model.min_dist_)}, embedding=Z, done=True)
         with self._lock:
             self.model, self._latest, self._fresh, self.phase = model, snap, True, "done"
-        self.publish_predictor(model)
+        self.publish_predictor(model.frozen_copy())  # a copy: a later run trains the model
         return Z
 
     # -- results for the page's own thread ---------------------------------

@@ -71,9 +71,17 @@ def cluster_centre(page, color: str) -> np.ndarray:
     return np.median(mine, 0)
 
 
+def open_labels_tab(page) -> None:
+    page.locator(".side-tabs").locator(".bk-tab", has_text="Labels").click()
+    page.locator(".label-name input").wait_for(timeout=30 * MS)
+
+
 def label_cluster(page, centre: np.ndarray, name: str) -> None:
+    open_labels_tab(page)
     brush(page, centre)
     page.locator(".label-selected").get_by_text("points selected").wait_for(timeout=30 * MS)
+    page.wait_for_timeout(500)
+    open_labels_tab(page)  # a click's decode, arriving late, may have opened the Click tab
     field = page.locator(".label-name input")
     field.fill(name)
     page.wait_for_timeout(400)  # the typed name reaches the server
@@ -96,7 +104,7 @@ def test_two_brushed_clusters_recolour_the_map_by_prediction(page):
     before, coloured = share_in(page, PALETTE[:2])  # by the true labels: ten colours
     zero, one = (cluster_centre(page, color) for color in PALETTE[:2])
     CENTRES.update(zero=zero, one=one)
-    page.locator(".side-tabs").locator(".bk-tab", has_text="Labels").click()
+    open_labels_tab(page)
     label_cluster(page, zero, "zero")
     label_cluster(page, one, "one")  # the map is held: the cluster is where it was
     legend = page.locator(".legend-pane")
@@ -122,7 +130,7 @@ def test_click_shows_class_probabilities(page):
 
 
 def test_undo_takes_the_last_label_back(page):
-    page.locator(".side-tabs").locator(".bk-tab", has_text="Labels").click()
+    open_labels_tab(page)
     page.locator(".undo-label button").click()
     page.locator(".notice").get_by_text("Undone").wait_for(timeout=30 * MS)
     classes = page.locator(".classes-list")
@@ -178,7 +186,7 @@ def test_new_rows_form_clusters_while_the_old_map_stays(page, tmp_path):
     page.locator(".add-data button").click()
     page.locator(".legend-pane").get_by_text(re.compile(r"new: digits-5-9")).wait_for(
         timeout=30 * MS)
-    page.locator(".side-tabs").locator(".bk-tab", has_text="Labels").click()
+    open_labels_tab(page)
     page.locator(".train-added button").click()
     page.locator(".notice").get_by_text("new rows beside").wait_for(timeout=30 * MS)
     text = wait_status(page, r"^Done.*old points moved", 240)

@@ -16,6 +16,7 @@ from .style import css, html_pane
 from .table_map import follow
 from .views.curves import LossCurves
 from .views.inspector import InspectPanel
+from .views.labels import LabelPanel, probabilities_html
 from .views.scatter import ScatterView
 from .views.selection import SelectionPanel
 from .views.sidebar import Sidebar
@@ -32,6 +33,8 @@ class Fast(fast.Fast):
     _resources = {**fast.Fast._resources, "font": {}}
 
 
+#: the Labels tab stays open while the person brushes and names selections
+LABELS_TAB = 2
 POLL_MS = 250  # frames are sent at most this often, and only when new
 TITLE = "Parametric UMAP studio"
 
@@ -41,7 +44,12 @@ def build(default_source: str = "digits") -> tuple[pn.template.BaseTemplate, Ses
     state = SessionState(sources=available_sources(), source=default_source)
     scatter = ScatterView(state=state)
     inspect = InspectPanel(state=state)
-    side = pn.Tabs(("Click", inspect), ("Selection", SelectionPanel(state=state)), dynamic=False,
+    probabilities = html_pane(pn.bind(probabilities_html, state.param.click,
+                                      state.param.predictions, state.param.labels),
+                              css_classes=["probabilities-pane"], sizing_mode="stretch_width")
+    side = pn.Tabs(("Click", pn.Column(inspect, probabilities, sizing_mode="stretch_width")),
+                   ("Selection", SelectionPanel(state=state)),
+                   ("Labels", LabelPanel(state=state)), dynamic=False,
                    sizing_mode="stretch_width", css_classes=["side-tabs"])
     follow_tabs(state, side)
     main = pn.Column(
@@ -85,7 +93,7 @@ def follow_tabs(state: SessionState, tabs: pn.Tabs) -> None:
     """A lasso or box opens the Selection tab, a click the Click tab."""
     def show(*events) -> None:  # one call for all the parameters an update changed
         for event in events:
-            if event.name == "selection" and len(event.new):
+            if event.name == "selection" and len(event.new) and tabs.active != LABELS_TAB:
                 tabs.active = 1
             elif event.name == "click" and event.new is not None:
                 tabs.active = 0

@@ -28,6 +28,7 @@ from .model_transfer import UPLOAD_ERRORS, model_from_bytes, model_to_bytes
 from .progress import progress_of
 from .quality import QualityMonitor
 from .state_inspect import Inspecting
+from .state_labels import Labelling
 from .worker import Worker
 from .worker_data import FRAME_INTERVAL, frame_interval  # noqa: F401 - FRAME_INTERVAL re-exported
 
@@ -51,11 +52,11 @@ def live_parameter(name: str, **overrides) -> param.Number:
     """A parameter for the engine's live setting ``name``: default, bounds, slider range
     and doc all come from :data:`pumap_core.training.live.LIVE`."""
     s = LIVE[name]
-    return param.Number(default=ENGINE[name], bounds=s.bounds, softbounds=s.soft_bounds,
+    return param.Number(default=overrides.pop("default", ENGINE[name]), bounds=s.bounds, softbounds=s.soft_bounds,
                         label=s.label or name, doc=s.doc, **overrides)
 
 
-class SessionState(Inspecting, param.Parameterized):
+class SessionState(Inspecting, Labelling, param.Parameterized):
     # -- data ---------------------------------------------------------------
     source = param.String(default="digits", doc="What the data set was opened from: a built-in "
                           "name or a path (a load() source).")
@@ -89,6 +90,8 @@ class SessionState(Inspecting, param.Parameterized):
     min_dist = live_parameter("min_dist", step=0.01)
     global_correlation_weight = live_parameter("global_correlation_weight", step=0.01)
     reconstruction_weight = live_parameter("reconstruction_weight", step=0.05)
+    classifier_weight = live_parameter("classifier_weight", step=0.05, default=1.0)
+    landmark_weight = live_parameter("landmark_weight", step=0.05)
 
     # -- what the session shows ---------------------------------------------
     model = param.Parameter(default=None, doc="The model being trained, or the last one.")
@@ -119,6 +122,7 @@ class SessionState(Inspecting, param.Parameterized):
         self._requested = ""  # the source of the load under way
         self._touched: set[str] = set()  # settings the person changed since the data loaded
         self._applying = False  # set while the state itself sets them
+        self._init_labelling()
         self.param.watch(self._on_live, list(self.live_names()))
         self.param.watch(self._on_setting, list(PLANNED))
 
@@ -245,12 +249,16 @@ class SessionState(Inspecting, param.Parameterized):
             self.error = "No data loaded yet."
             return
         self.param.update(error="", notice="", frame=None, losses=[], quality={}, click=None,
-                          progress=None)
+                          progress=None, predictions=None, moved=None)
         self._steering = None
-        interval = frame_interval(self.dataset.n_samples)
         params = faces.training_params(self.training_params())
-        self.worker.start(wait=wait, snapshot_interval=interval, **params)
+        self.worker.start(wait=wait, snapshot_interval=self.snapshot_interval(),
+                          labels=self.training_labels(), **params)
         self.phase = self.worker.phase
+
+    def snapshot_interval(self) -> float:
+        """Seconds between snapshots for the current data's size."""
+        return frame_interval(self.dataset.n_samples if self.dataset is not None else 0)
 
     def pause(self) -> None:
         self.worker.pause()
@@ -267,7 +275,7 @@ class SessionState(Inspecting, param.Parameterized):
     def reset(self) -> None:
         """Forget the model, its map, new rows and what was said about them; keep the data."""
         self.worker.reset()
-        self.param.update(notice="", warning="", error="", hover=-1)
+        self.param.update(notice="", warning="", error="", hover=-1, predictions=None, moved=None)
         self.poll()
 
     def _on_live(self, *_events) -> None:
@@ -322,6 +330,7 @@ class SessionState(Inspecting, param.Parameterized):
             updates.update(progress=progress_of(snap), losses=w.losses(), fps=self._fps())
         self.param.update(**{k: v for k, v in updates.items() if getattr(self, k) is not v})
         self._refresh_quality()
+        self._poll_labels()
         return new
 
     def _added_updates(self, added) -> dict:
@@ -352,15 +361,17 @@ class SessionState(Inspecting, param.Parameterized):
     def model_bytes(self) -> bytes:
         if self.model is None or self.phase in RUNNING:
             raise RuntimeError("Stop training (or let it finish) before saving the model.")
-        return model_to_bytes(self.model)
+        return model_to_bytes(self.model_with_labels(self.model))
 
     def load_model_bytes(self, data: bytes, name: str = "model.safetensors") -> bool:
         """Load an uploaded model through the engine's safe loader; errors go to ``error``."""
         try:
-            self.worker.use_model(model_from_bytes(data, name))
+            model = model_from_bytes(data, name)
+            self.worker.use_model(model)
         except UPLOAD_ERRORS as e:
             self.error = f"Could not use the model file {name!r}: {e}"
             return False
+        self.labels_from_model(model)
         self.param.update(error="", notice=f"Loaded model {name}.")
         self.poll()
         return True
@@ -370,6 +381,7 @@ class SessionState(Inspecting, param.Parameterized):
         self._closed = True
         self.worker.close()
         self.quality_monitor.wait(10.0)
+        self.prediction_monitor.wait(10.0)
         with param.parameterized.discard_events(self):  # no view redraws on a closed page
             self.param.update(dataset=None, shown=None, added=None, model=None, frame=None,
                               preview=None, progress=None, losses=[], quality={}, click=None,

@@ -22,6 +22,7 @@ import numpy as np
 from pumap_core import ParametricUMAP, Snapshot, TrainingControls
 
 from .added import Added, embed_rows
+from .continuing import ContinuedRuns
 from .faces import check_model_fits, fit_input
 from .graphs import graph_for_model
 from .progress import LossPoint
@@ -38,7 +39,7 @@ TORCH_THREADS = int(os.environ.get("PUMAP_APP_TORCH_THREADS", "1"))
 ADDED_COST_RATIO = 4.0
 
 
-class Worker(DataSlots):
+class Worker(ContinuedRuns, DataSlots):
     """Data, model, worker threads and their newest results, for one user.
 
     ``phase`` is one of: empty, ready, training, paused, stopping, stopped,
@@ -75,10 +76,11 @@ class Worker(DataSlots):
 
     # -- training ---------------------------------------------------------
     def start(self, wait: bool = False, snapshot_interval: float = 0.5,
-              **params: Any) -> threading.Thread:
+              labels: np.ndarray | None = None, **params: Any) -> threading.Thread:
         """Train a new model on the current data: the data's run plan (its settings,
         :func:`pumap_core.run_plan.plan_run`) under estimator ``params``, a snapshot
-        of every row's map every ``snapshot_interval`` seconds."""
+        of every row's map every ``snapshot_interval`` seconds; with ``labels`` (codes,
+        -1 unlabelled) a classifier head learns beside the map."""
         if self.dataset is None:
             raise RuntimeError("load a data set before training")
         self.stop(wait=True)
@@ -89,6 +91,7 @@ class Worker(DataSlots):
             self.controls, self.model, self._latest, self._fresh = controls, None, None, False
             self.history, self.phase, self.error = [], "training", None
             self._fitting = None
+            self.predictor = self.held = None
             self._fit_started = time.monotonic()
             # the run this one replaces has said "finished": that is no news any more
             self._events = [e for e in self._events if e[0] != "finished"]
@@ -109,18 +112,14 @@ class Worker(DataSlots):
                 # the prebuilt graph, or one another run or session built on this data
                 graph = graph_for_model(rows, model)
                 progress = RunProgress.for_model(model, graph, plan)
-                model.fit(X, graph=graph, controls=controls, input_scale=ds.scale,
-                          callback=lambda s: self._on_snapshot(gen, progress(s)),
+                model.fit(X, labels, graph=graph, controls=controls, input_scale=ds.scale,
+                          callback=lambda s: self._labelled_snapshot(gen, progress(s)),
                           snapshot_embedding="all", snapshot_interval=snapshot_interval)
             except Exception as e:  # noqa: BLE001
                 log.exception("training failed")
                 self._fail(gen, f"Training failed: {e}")
                 return
-            with self._lock:
-                if gen == self._generation:
-                    self.model, self._fitting = model, None
-                    self.phase = "stopped" if controls.stopped else "done"
-                    self._events.append(("finished", model))
+            self._finished(gen, model, controls)
 
         return self._spawn(work, wait, "pumap-train")
 
@@ -190,7 +189,7 @@ class Worker(DataSlots):
         with self._lock:
             self._generation += 1
             self.model, self.controls, self._latest, self.history = None, None, None, []
-            self._new_rows = self.added = self._fitting = None
+            self._new_rows = self.added = self._fitting = self.predictor = self.held = None
             self.phase = "ready" if self.dataset is not None else "empty"
             self.error = None
             self._events.append(("reset", None))
@@ -206,6 +205,7 @@ class Worker(DataSlots):
                         settings={"min_dist": float(model.min_dist_)}, embedding=Z, done=True)
         with self._lock:
             self.model, self._latest, self._fresh, self.phase = model, snap, True, "done"
+        self.publish_predictor(model.frozen_copy())  # a copy: a later run trains the model
         return Z
 
     # -- results for the page's own thread ---------------------------------
@@ -248,6 +248,7 @@ class Worker(DataSlots):
             self._generation += 1  # whatever a straggling thread reports is dropped
             self.dataset = self.model = self.controls = self._latest = self.preview = None
             self._new_rows = self.added = self._fitting = self.plan = None
+            self.predictor = self.held = None
             self.history, self._events = [], []
 
     # -- helpers ----------------------------------------------------------

@@ -110,7 +110,7 @@ class DataSlots:
             self.dataset, self.model, self._latest, self.history = ds, None, None, []
             self.phase, self.error, self.preview, self.plan = phase, None, None, None
             self._planning = {}
-            self._new_rows = self.added = None
+            self._new_rows = self.added = self.predictor = self.held = None
             self._events.append(event)
 
     def _prebuild(self, ds) -> None:

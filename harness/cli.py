@@ -24,6 +24,18 @@ def parser(description: str, out: Path) -> argparse.ArgumentParser:
     return p
 
 
+def mnist_or_digits(description: str, out: Path) -> argparse.ArgumentParser:
+    """The arguments of a benchmark run on MNIST or, in a minute, on scikit-learn's digits:
+    ``--data``, ``--data-dir``, ``--seed``, ``--threads`` (1) and ``--out``."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--data", choices=("mnist", "digits"), default="mnist")
+    p.add_argument("--data-dir", type=Path, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--out", type=Path, default=out)
+    return p
+
+
 def add_methods_argument(p: argparse.ArgumentParser, methods: dict[str, str]) -> None:
     """``--methods``: a subset of ``methods`` (short key -> table label) to run."""
     p.add_argument("--methods", nargs="+", choices=list(methods), default=list(methods),

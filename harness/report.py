@@ -48,6 +48,15 @@ def write_table(frame: pd.DataFrame, out: Path, stem: str, title: str = "",
     return out / f"{stem}.md"
 
 
+def write_report(out: Path, stem: str, frame: pd.DataFrame, text: str) -> None:
+    """``<stem>.csv`` (the table, with its index) and ``<stem>.md`` (the whole report)
+    under ``out``; the report printed."""
+    out.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(out / f"{stem}.csv")
+    (out / f"{stem}.md").write_text(text)
+    print(text)
+
+
 def write_sections(out: Path, stem: str, sections: list[str], notes: list[str]) -> str:
     """``<stem>.md`` under ``out``: the sections, then the notes as a bullet list."""
     text = "\n\n".join([*sections, "\n".join(f"- {n}" for n in notes)]) + "\n"

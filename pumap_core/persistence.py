@@ -32,7 +32,7 @@ from .nets.describe import network_config
 from .nets.factory import build_network
 from .nets.two_code import CodeMapEncoder
 from .scaling import InputScaling
-from .training.live import LIVE
+from .training.live import LIVE, WEIGHT_OF
 
 FORMAT = "pumap-model"
 #: The newest format this version reads and writes. 1: single-code models (the map is
@@ -41,6 +41,9 @@ FORMAT = "pumap-model"
 #: models are still written as 1, so older readers keep reading them.
 FORMAT_VERSION = 3
 _MAX_HEADER = 100 * 1024 * 1024
+#: what a model file records of the last continued training (``partial_fit``), with the
+#: values of a plain fit (and of files written before there was one)
+LANDMARK_FITTED = {"n_landmarks": 0, "landmark_scale": None, "landmark_displacement": None}
 
 
 class ModelFileError(ValueError):
@@ -164,10 +167,12 @@ def _json_params(model) -> dict[str, Any]:
 
 def _final_settings(model, params: dict[str, Any], fitted: dict[str, Any]) -> dict[str, float]:
     """The live settings the run ended with. Files written before they were fitted
-    attributes kept them as the parameters themselves."""
+    attributes kept them as the parameters themselves; a loss term that a file does not
+    mention did not exist when it was written: its weight was 0."""
+    absent = {name: 0.0 for name in WEIGHT_OF.values()}
     if fitted.get("live_settings") is not None:
-        return {k: float(v) for k, v in fitted["live_settings"].items()}
-    values = {name: params.get(name, getattr(model, name)) for name in LIVE}
+        return {k: float(v) for k, v in {**absent, **fitted["live_settings"]}.items()}
+    values = {name: params.get(name, absent.get(name, getattr(model, name))) for name in LIVE}
     values["classifier_weight"] = (0.0 if model.classifier_ is None else
                                    1.0 if values["classifier_weight"] is None else
                                    values["classifier_weight"])
@@ -195,6 +200,8 @@ def model_to_file(model, path: str | os.PathLike, include_graph: bool = False) -
                         "graph.knn_dists": torch.from_numpy(np.ascontiguousarray(model.graph_.knn_dists))})
     if getattr(model, "embedding_", None) is not None:
         tensors["embedding"] = torch.from_numpy(np.ascontiguousarray(model.embedding_))
+    if getattr(model, "training_labels_", None) is not None:
+        tensors["training_labels"] = torch.from_numpy(np.ascontiguousarray(model.training_labels_))
     two_codes = isinstance(model.encoder_, CodeMapEncoder)
     if two_codes and getattr(model, "codes_", None) is not None:
         tensors["codes"] = torch.from_numpy(np.ascontiguousarray(model.codes_, dtype=np.float32))
@@ -209,6 +216,9 @@ def model_to_file(model, path: str | os.PathLike, include_graph: bool = False) -
             "live_settings": {name: float(getattr(model, f"{name}_")) for name in LIVE
                               if hasattr(model, f"{name}_")},  # a term registered after fit
             "classes_": model.classes_.tolist() if model.classes_ is not None else None,
+            "class_names_": getattr(model, "class_names_", None),
+            "landmarks": {name: getattr(model, f"{name}_", default)
+                          for name, default in LANDMARK_FITTED.items()},
             "loss_history_": model.loss_history_,
             "input_scaling_": getattr(model, "input_scaling_", InputScaling()).to_json(),
             "graph": {"n_vertices": int(model.graph_.edges.n_vertices),
@@ -253,6 +263,14 @@ def _restore_network(kind: str, config: dict, given: nn.Module | None, tensors, 
     return net
 
 
+def _class_names(names, path) -> list[str | None] | None:
+    if names is None:
+        return None
+    if not isinstance(names, list) or not all(n is None or isinstance(n, str) for n in names):
+        raise ModelFileError(f"{path}: class_names_ must be a list of names (or null)")
+    return names
+
+
 def model_from_file(cls, path, encoder=None, decoder=None, device="auto"):
     tensors, config = load_model(path)
     try:
@@ -277,6 +295,11 @@ def model_from_file(cls, path, encoder=None, decoder=None, device="auto"):
     for name, value in _final_settings(model, params, fitted).items():
         setattr(model, f"{name}_", value)
     model.classes_ = np.asarray(fitted["classes_"]) if fitted["classes_"] is not None else None
+    model.training_labels_ = (tensors["training_labels"].numpy() if "training_labels" in tensors
+                              else None)
+    model.class_names_ = _class_names(fitted.get("class_names_"), path)
+    for name, default in LANDMARK_FITTED.items():  # files before continued training: a fit's
+        setattr(model, f"{name}_", (fitted.get("landmarks") or {}).get(name, default))
     model.loss_history_ = fitted["loss_history_"]
     model.input_scaling_ = InputScaling.from_json(fitted.get("input_scaling_"))
     model.embedding_ = tensors["embedding"].numpy() if "embedding" in tensors else None

@@ -30,6 +30,15 @@ def poll_until(state, predicate: Callable[[], object], timeout: float = 60.0) ->
     wait_for(polled, timeout)
 
 
+def finished_run(state, **settings):
+    """``state`` after a short run with ``settings`` has finished (Train, waited for)."""
+    state.param.update(**settings)
+    state.train(wait=True)
+    state.poll()
+    assert state.phase == "done", state.error
+    return state
+
+
 @contextmanager
 def open_state(dataset=None, prebuild: bool = True, root=None, **settings) -> Iterator:
     """A SessionState with ``dataset`` loaded and ``settings`` applied, closed on exit

@@ -12,7 +12,7 @@ from app.frame import Frame  # noqa: E402
 from app.state import SessionState
 from app.views.selection import selection_table  # noqa: E402
 from pumap_core.data import load_digits  # noqa: E402
-from tests.app_support import open_state, poll_until  # noqa: E402
+from tests.app_support import finished_run, open_state, poll_until  # noqa: E402
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -20,11 +20,7 @@ pytestmark = pytest.mark.timeout(180)
 @pytest.fixture
 def trained(state):
     """A finished small run with a decoder."""
-    state.param.update(n_epochs=15, random_state=0, reconstruction=True)
-    state.train(wait=True)
-    state.poll()
-    assert state.phase == "done", state.error
-    return state
+    return finished_run(state, n_epochs=15, random_state=0, reconstruction=True)
 
 
 def test_training_params_map_to_the_estimator():

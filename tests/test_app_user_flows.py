@@ -102,7 +102,8 @@ def test_live_settings_come_from_the_engine_declaration(state):
     from app.views.sidebar import Sidebar
 
     sidebar = Sidebar(state=state)
-    assert set(sidebar.live) == {"min_dist", "global_correlation_weight", "reconstruction_weight"}
+    assert set(sidebar.live) == {"min_dist", "global_correlation_weight", "reconstruction_weight",
+                                 "classifier_weight", "landmark_weight"}
     for name, slider in sidebar.live.items():
         assert state.param[name].bounds == LIVE[name].bounds
         assert (slider.start, slider.end) == LIVE[name].soft_bounds

@@ -61,7 +61,8 @@ def test_its_weight_is_a_live_setting(toy, small_digits):
 def test_removing_it_leaves_the_built_in_terms(toy):
     remove_term("toy")
     assert "toy" not in TERMS and "toy_weight" not in LIVE
-    assert list(TERMS) == ["umap", "code_umap", "global", "reconstruction", "classifier"]
+    assert list(TERMS) == ["umap", "code_umap", "global", "reconstruction", "classifier",
+                           "landmark"]
     register_term(toy)  # the fixture removes it again
     with pytest.raises(ValueError, match="exists"):
         register_term(toy)

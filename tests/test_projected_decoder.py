@@ -49,3 +49,17 @@ def test_bce_or_a_chosen_decoder_keep_the_full_width_decoder(wide):
     mine = MLPDecoder(2, 300)
     chosen = ParametricUMAP(n_epochs=1, reconstruction=True, decoder=mine, random_state=0).fit(wide)
     assert type(chosen.decoder_) is MLPDecoder and chosen.decoder_ is not mine  # a copy
+
+
+def test_a_head_on_the_hidden_layer_predicts_through_the_projection(wide):
+    """Wide rows go through a PCA projection: the head trained on the inner encoder's
+    hidden layer must read that layer when predicting too."""
+    from pumap_core.nets.projection import ProjectedEncoder
+
+    y = np.full(len(wide), -1)
+    y[:40] = np.arange(40) % 2
+    model = ParametricUMAP(n_epochs=2, random_state=0, classifier_input="hidden").fit(wide, y)
+    assert isinstance(model.encoder_, ProjectedEncoder)
+    assert model.classifier_.n_inputs == model.encoder_.n_hidden_features
+    proba = model.predict_proba(wide[:50])
+    assert proba.shape == (50, 2) and np.allclose(proba.sum(1), 1.0, atol=1e-5)

@@ -24,7 +24,7 @@ from pumap_core.nets import ClassifierHead, CodeMapEncoder, MLPDecoder, MLPEncod
 from pumap_core.training import loop
 from pumap_core.training.live import TrainingControls
 from pumap_core.training.schedule import LinearDecay
-from pumap_core.training.step import Networks, Settings, TrainingConfig, TrainingData
+from pumap_core.training.step import Landmarks, Networks, Settings, TrainingConfig, TrainingData
 from pumap_core.training.tally import LossTally
 
 #: operations whose result the host must wait for (their output size or value)
@@ -70,8 +70,11 @@ def _run_on_meta(negatives: str, two_codes: bool = False) -> loop.Run:
     data = TrainingData(inputs=torch.empty(n, 8, device=meta), edges=edges,
                         targets=torch.empty(n, 8, device=meta), labels=labels.to(meta))
     data.__dict__["labelled"] = torch.arange(0, n, 3, device=meta)  # found before the loop
+    data.landmarks = Landmarks(positions=torch.empty(n, 2, device=meta),
+                               held=torch.empty(n, device=meta), scale=0.3)
     config = TrainingConfig(batch_size=16, negatives=negatives, reconstruction_weight=1.0,
-                            classifier_weight=1.0, global_correlation_weight=0.5,
+                            classifier_weight=1.0, landmark_weight=1.0,
+                            global_correlation_weight=0.5,
                             code_umap_weight=0.5 if two_codes else 0.0, input_noise=0.1,
                             reconstruction_rows=8, readback_steps=10**9)
     controls = TrainingControls()
@@ -90,10 +93,16 @@ def _run_on_meta(negatives: str, two_codes: bool = False) -> loop.Run:
 @pytest.mark.parametrize("two_codes", [False, True])
 def test_a_step_neither_reads_from_nor_copies_in_from_the_host(negatives, two_codes):
     run = _run_on_meta(negatives, two_codes)
+    terms = set()
+    add = run.tally.add
+    run.tally.add = lambda step, values, total: (terms.update(values), add(step, values, total))
     with DeviceAudit(torch.device("meta")) as audit:
         for _ in range(3):
             loop.take_step(run)
     assert run.step == 3
+    # every term ran in the audited steps
+    assert terms == {"umap", "global", "reconstruction", "classifier", "landmark"} | (
+        {"code_umap"} if two_codes else set())
     assert audit.host_reads == []
     assert audit.off_device == []
 

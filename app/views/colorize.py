@@ -58,14 +58,18 @@ def eq_hist_alpha(total: np.ndarray, min_alpha: int) -> np.ndarray:
     return np.nan_to_num(a, copy=False).astype(np.uint8)
 
 
-def shade_categories(agg: xr.DataArray, color_key: dict[str, str], min_alpha: int) -> tf.Image:
-    """``tf.shade(agg, color_key=color_key, min_alpha=min_alpha)`` for a count_cat aggregate."""
+def shade_categories(agg: xr.DataArray, color_key: dict[str, str], min_alpha: int,
+                     opacity: np.ndarray | None = None) -> tf.Image:
+    """``tf.shade(agg, color_key=color_key, min_alpha=min_alpha)`` for a count_cat aggregate;
+    ``opacity`` (h × w, 0..1, NaN where empty) scales each pixel's alpha."""
     cats = agg.indexes[agg.dims[-1]]
     colors = np.array([rgb(color_key[c]) for c in cats], np.float64).reshape(len(cats), 3)
     mixed, total = _mix(np.ascontiguousarray(agg.data), colors)
     rgba = np.empty((*total.shape, 4), np.uint8)
     rgba[..., :3] = mixed
     rgba[..., 3] = eq_hist_alpha(total, min_alpha)
+    if opacity is not None:
+        rgba[..., 3] = np.round(rgba[..., 3] * np.clip(np.nan_to_num(opacity), 0.0, 1.0))
     dims = agg.dims[:2]
     return tf.Image(rgba.view(np.uint32).reshape(total.shape), dims=dims,
                     coords={d: agg.coords[d] for d in dims})

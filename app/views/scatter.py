@@ -20,10 +20,12 @@ import numpy as np
 import panel as pn
 import param
 
-from ..colors import NEW, NEW_COLOR, color_codes
+from ..colors import NEW, NEW_COLOR
 from ..frame import EXTENT
 from ..html_blocks import legend_html
+from ..label_colors import view_colors
 from ..state import SessionState
+from ..state_labels import PREDICTED, YOURS
 from ..style import html_pane
 from ..table_map import follow
 from .dispatch import DocumentOutbox
@@ -80,6 +82,7 @@ class ScatterView(pn.viewable.Viewer):
         state, height = self.state, self.height
         self.pipe = hv.streams.Pipe(data=_blank())
         self._codes: np.ndarray | None = None
+        self._opacity: np.ndarray | None = None
         self._slots = 1
         self._lock = threading.Lock()
         self.outbox = DocumentOutbox()  # the session's document, changed on its own tick
@@ -109,6 +112,7 @@ class ScatterView(pn.viewable.Viewer):
                                       css_classes=["scatter-pane"], linked_axes=False)
         state.param.watch(self._on_change, ["frame", "selection", "preview"])
         state.param.watch(self._on_color, ["color_by", "added"])
+        state.param.watch(self._on_labels, ["labels", "predictions"])
         state.param.watch(self._on_click, ["click"])
         follow(state, self._on_color, ("selection",))
         follow(state, self._on_click, ("click",))
@@ -128,8 +132,7 @@ class ScatterView(pn.viewable.Viewer):
         if data is None:
             self._codes, self.legend.object = None, ""
             return
-        self._codes, items = color_codes(data, self.state.color_by)
-        self._slots = len(items)
+        self._codes, items, self._slots, self._opacity = view_colors(self.state)
         added = self.state.added
         if added is not None:
             items = [*items, (f"new: {added.dataset.name} ({added.n:,})", NEW_COLOR)]
@@ -138,6 +141,10 @@ class ScatterView(pn.viewable.Viewer):
     def _on_color(self, *_):
         self._recolor()
         self.render()
+
+    def _on_labels(self, *_):
+        if self.state.color_by in (PREDICTED, YOURS):
+            self._on_color()
 
     def _on_click(self, *_):
         self._send_ring()
@@ -202,8 +209,10 @@ class ScatterView(pn.viewable.Viewer):
             if len(frame) > frame.n_train:
                 codes = np.concatenate([codes, np.full(len(frame) - frame.n_train, NEW)])
             selection = selection[selection < len(frame)] if len(selection) else None
+            opacity = self._opacity if self._opacity is not None \
+                and len(self._opacity) == frame.n_train else None
             image = shade_frame(frame.xy, codes, self._slots, selection, x_range, y_range,
-                                width, height, n_base=frame.n_train)
+                                width, height, n_base=frame.n_train, opacity=opacity)
             self._send(image, x_range, y_range)
 
     def _shade_table(self, x_range, y_range, width: int, height: int) -> np.ndarray:

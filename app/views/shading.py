@@ -33,7 +33,9 @@ def min_spread(n_points: int, width: int, height: int) -> int:
 
 def _shade(df, canvas: ds.Canvas, threshold: float, max_px: int):
     agg = canvas.points(df, "x", "y", ds.count_cat("c"))
-    img = shade_categories(agg, COLOR_KEY, MIN_ALPHA)
+    # rows' opacities (confidence) averaged per pixel scale its alpha
+    opacity = canvas.points(df, "x", "y", ds.mean("o")).data if "o" in df else None
+    img = shade_categories(agg, COLOR_KEY, MIN_ALPHA, opacity)
     px = min_spread(len(df), canvas.plot_width, canvas.plot_height)
     if px:
         img = tf.spread(img, px=px)
@@ -42,24 +44,35 @@ def _shade(df, canvas: ds.Canvas, threshold: float, max_px: int):
 
 def shade_frame(xy: np.ndarray, codes: np.ndarray, n_slots: int, selection: np.ndarray | None,
                 x_range: tuple[float, float], y_range: tuple[float, float],
-                width: int, height: int, n_base: int | None = None) -> np.ndarray:
+                width: int, height: int, n_base: int | None = None,
+                opacity: np.ndarray | None = None) -> np.ndarray:
     """An (height, width, 4) uint8 RGBA image of the points; row 0 is y_range[0] (the bottom).
 
     Rows from ``n_base`` on (new rows placed on the map) are drawn on top of the
     others. With a non-empty ``selection`` the other points are grey and the
-    selected ones are shaded in their colours on top of everything.
+    selected ones are shaded in their colours on top of everything. ``opacity``
+    (0..1 for the first rows, e.g. the classifier's confidence) fades rows.
     """
     width, height = max(int(width), 8), max(int(height), 8)
     canvas = ds.Canvas(plot_width=width, plot_height=height, x_range=tuple(x_range),
                        y_range=tuple(y_range))
     has = selection is not None and len(selection) > 0
     n_base = len(xy) if n_base is None else n_base
-    img = _shade(frame_table(xy[:n_base], codes[:n_base], n_slots, grey=has), canvas, 0.6, 2)
+    if opacity is not None:
+        opacity = np.concatenate([opacity, np.ones(len(xy) - len(opacity))])[:len(xy)]
+
+    def table(rows, grey: bool = False):
+        df = frame_table(xy[rows], codes[rows], n_slots, grey=grey)
+        if opacity is not None and not grey:
+            df["o"] = opacity[rows]
+        return df
+
+    img = _shade(table(slice(0, n_base), has), canvas, 0.6, 2)
     if n_base < len(xy):
-        top = _shade(frame_table(xy[n_base:], codes[n_base:], n_slots, grey=has), canvas, 0.8, 3)
+        top = _shade(table(slice(n_base, len(xy)), has), canvas, 0.8, 3)
         img = tf.stack(img, top)
     if has:
-        top = _shade(frame_table(xy[selection], codes[selection], n_slots), canvas, 0.9, 3)
+        top = _shade(table(selection), canvas, 0.9, 3)
         img = tf.stack(img, top)
     return np.ascontiguousarray(img.to_numpy()).view(np.uint8).reshape(height, width, 4)
 
@@ -98,3 +111,4 @@ def warm_up() -> None:
     box = (-1.5, 1.5)  # float ranges: integer ones compile a different specialisation
     for selection in (None, np.arange(50)):
         shade_frame(xy, codes, 10, selection, box, box, 64, 48, n_base=150)
+    shade_frame(xy, codes, 10, None, box, box, 64, 48, opacity=np.linspace(0.2, 1.0, 200))

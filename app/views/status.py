@@ -19,7 +19,7 @@ _PHASES = {"empty": "No data", "ready": "Ready", "training": "Training", "paused
 
 
 def status_text(phase: str, progress: Snapshot | None, loading: str = "",
-                fps: float = 0.0, preparing: str = "", added=None) -> str:
+                fps: float = 0.0, preparing: str = "", added=None, moved=None) -> str:
     """One line in plain words: phase, steps, speed, time left and the running settings
     (the engine's names in tooltips)."""
     parts = [f"<b>{_PHASES.get(phase, phase)}</b>"]
@@ -55,6 +55,9 @@ def status_text(phase: str, progress: Snapshot | None, loading: str = "",
         parts.append(f'<span class="added-status">+{added.n:,} new rows '
                      f"({html.escape(added.dataset.name)}) placed at {added.rate:,.0f} rows per "
                      "second</span>")
+    if moved is not None:
+        parts.append(f'<span class="moved-status">old points moved {moved:.2f} neighbour '
+                     "distances (median)</span>")
     return f'<div class="status-text">{" · ".join(parts)}</div>'
 
 
@@ -99,7 +102,7 @@ class StatusBar(pn.viewable.Viewer):
         st = self.state
         self.line = html_pane(pn.bind(status_text, st.param.phase, st.param.progress,
                                       st.param.loading, st.param.fps,
-                                      st.param.preparing, st.param.added),
+                                      st.param.preparing, st.param.added, st.param.moved),
                               css_classes=["status-line"], sizing_mode="stretch_width")
         self.error = pn.pane.Alert("", alert_type="danger", visible=False,
                                    css_classes=["error-alert"], sizing_mode="stretch_width")

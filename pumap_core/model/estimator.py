@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -13,22 +12,22 @@ from torch import nn
 
 from ..device import resolve_device
 from ..graph.build import NeighborGraph, build_graph
-from ..nets.two_code import CodeEncoderView
 from ..persistence import ModelFiles
-from ..training.convergence import ConvergenceMonitor
 from ..training.curve import find_ab_params
 from ..training.live import Snapshot, TrainingControls
-from ..training.loop import Networks, TrainingConfig, embed, train
 from ..validation import check_labels
 from . import deprecations, fitting
+from .continual import ContinuedTraining
 from .deprecations import DEPRECATED
 from .map_stage import MapStage
 from .outputs import FittedOutputs
 from .params import check_fit_inputs, check_params, check_snapshots, fit_neighbors, scaled_rows
 from .specs import MLP, Conv, TwoCode
+from .training_run import run_training
 
 
-class ParametricUMAP(FittedOutputs, MapStage, ModelFiles, TransformerMixin, BaseEstimator):
+class ParametricUMAP(FittedOutputs, ContinuedTraining, MapStage, ModelFiles, TransformerMixin,
+                     BaseEstimator):
     """UMAP whose embedding is a neural network (Sainburg, McInnes & Gentner 2021).
 
     ``fit`` builds UMAP's fuzzy neighbour graph of ``X`` and trains an encoder
@@ -118,6 +117,10 @@ class ParametricUMAP(FittedOutputs, MapStage, ModelFiles, TransformerMixin, Base
     classifier_input : {"hidden", "latent"}, default="hidden"
         What the classifier head reads: the encoder's last hidden layer, or
         the codes z that UMAP's loss shapes (better with few labels).
+    landmark_weight : float, default=0.1
+        ``partial_fit``: weight of the landmark loss, which draws rows trained on before
+        back to where the earlier map had them, as UMAP's attraction ``log(1 + d²)`` with d
+        in units of that map's neighbour distance. Live; 0: the old map may move freely.
     encoder : "auto", "mlp", "conv", "pca_conv", MLP, Conv or nn.Module, default="auto"
         The encoder. "auto": convolutions for colour or large images, an MLP
         otherwise. :class:`~pumap_core.MLP` and :class:`~pumap_core.Conv`
@@ -183,13 +186,22 @@ class ParametricUMAP(FittedOutputs, MapStage, ModelFiles, TransformerMixin, Base
         Each live setting as the run ended (a :class:`~pumap_core.TrainingControls`
         may change them while ``fit`` runs); likewise ``umap_weight_``,
         ``global_correlation_weight_``, ``reconstruction_weight_``,
-        ``code_umap_weight_`` and ``classifier_weight_``.
+        ``code_umap_weight_``, ``classifier_weight_`` and ``landmark_weight_``.
     n_features_in_ : int
         Features of a row (pixels of an image).
     image_shape_ : tuple or None
         (h, w[, c]) when fitted on images: ``decode`` returns that shape.
     classes_ : ndarray or None
         Class codes seen in ``y`` (labelled rows only).
+    training_labels_ : ndarray of shape (n_samples,) or None
+        The ``y`` of the last ``fit`` or ``partial_fit`` (−1: unlabelled).
+    class_names_ : list of str (or None) or None
+        A name for each class code (None: a code no longer used). ``fit`` sets None;
+        whoever names the classes (the app, a script) sets it, and model files keep it.
+    n_landmarks_, landmark_scale_, landmark_displacement_ : int, float or None
+        Rows the last ``partial_fit`` held with the landmark loss (0 after ``fit``), the
+        map distance that counted as one unit, and how far the held rows moved (median,
+        after Procrustes alignment, in that unit).
     input_scaling_ : InputScaling
         How the training rows were made from raw values, and their range:
         ``transform`` scales rows that arrive raw the same way.
@@ -237,6 +249,7 @@ class ParametricUMAP(FittedOutputs, MapStage, ModelFiles, TransformerMixin, Base
         reconstruction_rows: int | str | None = "auto",
         classifier_weight: float | None = None,
         classifier_input: str = "hidden",
+        landmark_weight: float = 0.1,
         encoder: str | MLP | Conv | nn.Module = "auto",
         decoder: str | MLP | Conv | nn.Module = "auto",
         input_projection: str | int | None = "auto",
@@ -273,6 +286,7 @@ class ParametricUMAP(FittedOutputs, MapStage, ModelFiles, TransformerMixin, Base
         self.reconstruction_rows = reconstruction_rows
         self.classifier_weight = classifier_weight
         self.classifier_input = classifier_input
+        self.landmark_weight = landmark_weight
         self.encoder = encoder
         self.decoder = decoder
         self.input_projection = input_projection
@@ -330,7 +344,6 @@ class ParametricUMAP(FittedOutputs, MapStage, ModelFiles, TransformerMixin, Base
         """
         deprecations.warn_given(self)
         check_params(self)
-        two_code = deprecations.two_code_of(self)
         callback, snapshot_embedding, snapshot_interval = deprecations.run_hooks(
             self, callback, snapshot_embedding, snapshot_interval)
         check_snapshots(snapshot_embedding, snapshot_interval)
@@ -352,47 +365,13 @@ class ParametricUMAP(FittedOutputs, MapStage, ModelFiles, TransformerMixin, Base
             networks, inputs = fitting.build_networks(self, X, image_shape, labels, seed)
         self.encoder_, self.decoder_, self.classifier_ = networks
         self.n_epochs_ = fitting.resolve_epochs(self)
+        self.n_landmarks_, self.landmark_scale_, self.landmark_displacement_ = 0, None, None
+        self.training_labels_, self.class_names_ = labels, None
         data = fitting.training_data(self, X, inputs, labels)
         data.layout = fitting.starting_layout(self, X, seed)
-        config = dataclasses.replace(fitting.training_config(self, seed, labels),
-                                     snapshot_interval=snapshot_interval, snapshot_rows=fitting.
-                                     snapshot_rows(len(X), snapshot_embedding, seed))
-        monitor = (ConvergenceMonitor.for_graph(self.graph_.knn_indices, seed)
-                   if self.n_epochs is None else None)
-        train_nets = Networks(fitting.trainable_encoder(self.encoder_),
-                              fitting.trainable_decoder(self.decoder_), self.classifier_)
-        for net in networks:
-            if net is not None:
-                net.to(self.device_)
-        progress = fitting.progress_bar(self, config, data)
-        controls = controls or TrainingControls()
-        try:
-            self.loss_history_ = train(train_nets, data, config, controls, callback,
-                                       self.device_, progress=(lambda _: progress.update(1)) if progress else None,
-                                       monitor=monitor)
-        finally:
-            if progress is not None:
-                progress.close()
-        if self.loss_history_:  # epochs actually trained (fewer than planned once converged)
-            self.n_epochs_ = max(1, int(np.ceil(self.loss_history_[-1]["epoch"])))
-        self.embedding_ = embed(train_nets.encoder, data.inputs)
-        self.codes_ = (embed(CodeEncoderView(train_nets.encoder), data.inputs)
-                       if two_code is not None else self.embedding_)
-        self._keep_final_settings(config, controls)
-        self._fitting_rows = None
-        if two_code is not None and two_code.map_epochs and not controls.stopped:
-            self.refine_map(two_code.map_epochs, controls=controls, callback=callback,
-                            snapshot_embedding=snapshot_embedding,
-                            snapshot_interval=snapshot_interval)
+        run_training(self, data, seed, labels, controls, callback, snapshot_embedding,
+                     snapshot_interval)
         return self
-
-    def _keep_final_settings(self, config: TrainingConfig, controls: TrainingControls) -> None:
-        """The live settings as the run ended become fitted attributes (``min_dist_``,
-        ``learning_rate_``, ...; the parameters stay as given), so that a saved model
-        describes the curve and weights it was trained with."""
-        for name, value in {**config.live_settings(), **controls.values()}.items():
-            setattr(self, f"{name}_", value)
-        self.a_, self.b_ = find_ab_params(self.min_dist_, self.spread_)
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params) -> np.ndarray:
         """Fit, then return the map of the training rows (``embedding_``); ``fit_params``

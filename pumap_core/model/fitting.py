@@ -32,6 +32,7 @@ from ..nets.two_code import CodeMapEncoder
 from ..training.initialization import initial_layout
 from ..training.loop import TrainingConfig, TrainingData
 from . import batching, deprecations
+from .inference import run_rows
 
 #: "auto" input projection: PCA to this many dimensions for wider MLP inputs.
 AUTO_PROJECTION = 100
@@ -112,13 +113,32 @@ def build_networks(est, X: np.ndarray, image_shape, labels: np.ndarray | None, s
             decoder = default_decoder(d, width, image_shape, unit, kind, **widths)
             if isinstance(decoder, (PCAStartDecoder, PCAMLPDecoder)):
                 decoder.init_pca(*pca_rows(pca, decoder))
-    classifier = None
-    if est.classes_ is not None and len(est.classes_) and classifier_weight(est, labels) > 0:
-        n_classes = int(est.classes_.max()) + 1
-        reads = est.n_components if est.classifier_input == "latent" else \
-            getattr(encoder, "n_hidden_features", est.n_components)
-        classifier = ClassifierHead(reads, n_classes)
-    return (encoder, decoder, classifier), inputs
+    return (encoder, decoder, classifier_head(est, encoder, labels)), inputs
+
+
+def classifier_head(est, encoder: nn.Module, labels: np.ndarray | None,
+                    previous: ClassifierHead | None = None) -> ClassifierHead | None:
+    """The classifier head for ``est.classes_``, when ``labels`` hold labelled rows and its
+    weight is above 0; otherwise ``previous`` (None in a first fit). A ``previous`` head
+    that reads the same layer keeps what it learned, with outputs added for new classes."""
+    if est.classes_ is None or not len(est.classes_) or classifier_weight(est, labels) <= 0:
+        return previous
+    n_classes = int(est.classes_.max()) + 1
+    reads = est.n_components if est.classifier_input == "latent" else \
+        getattr(encoder, "n_hidden_features", est.n_components)
+    if previous is not None and previous.n_inputs == reads:
+        return previous.with_classes(n_classes)
+    return ClassifierHead(reads, n_classes)
+
+
+def encoder_inputs(est, X: np.ndarray) -> torch.Tensor:
+    """What the trained part of ``est.encoder_`` reads: ``X``, or ``X`` through the
+    encoder's frozen projection (applied once, as ``build_networks`` does)."""
+    encoder = est.encoder_
+    code_net = encoder.code_net if isinstance(encoder, CodeMapEncoder) else encoder
+    if not isinstance(code_net, ProjectedEncoder):
+        return torch.from_numpy(X)
+    return torch.from_numpy(run_rows(code_net.projection, X, est.device_))
 
 
 def starting_layout(est, X: np.ndarray, seed: int) -> torch.Tensor | None:
@@ -202,7 +222,8 @@ def training_data(est, X: np.ndarray, inputs: torch.Tensor, labels) -> TrainingD
         targets = torch.from_numpy(X).to(dev)
     return TrainingData(
         inputs=inputs.to(dev), edges=est.graph_.edges, targets=targets,
-        labels=torch.from_numpy(labels).to(dev) if est.classifier_ is not None else None)
+        labels=(torch.from_numpy(labels).to(dev)
+                if est.classifier_ is not None and labels is not None else None))
 
 
 def training_config(est, seed: int, labels) -> TrainingConfig:
@@ -222,6 +243,7 @@ def training_config(est, seed: int, labels) -> TrainingConfig:
         reconstruction_weight=est.reconstruction_weight if est.decoder_ is not None else 0.0,
         reconstruction_loss=loss, reconstruction_grad=est.reconstruction_grad,
         classifier_weight=classifier_weight(est, labels) if est.classifier_ is not None else 0.0,
+        landmark_weight=float(est.landmark_weight),
         code_umap_weight=(float(est.code_umap_weight) if deprecations.two_code_of(est) is not None
                           else 0.0),
         classifier_input=est.classifier_input,

@@ -7,6 +7,7 @@ this one everything that reads the fitted networks.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from typing import Any
 
@@ -15,7 +16,7 @@ import torch
 from sklearn.utils import ClassifierTags
 from sklearn.utils.validation import check_is_fitted
 
-from ..nets.classifier import classifier_input
+from ..nets.classifier import ClassifierView
 from ..nets.two_code import CodeEncoderView, CodeMapEncoder
 from ..training.loop import embed
 from ..validation import check_array
@@ -202,17 +203,46 @@ class FittedOutputs:
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``; each row sums to 1.
         """
         self._check_fitted()
         if self.classifier_ is None:
             raise ValueError("this model has no classifier; fit with labels y to train one")
-        x = self._encoder_inputs(X)
-        self.encoder_.eval()
-        with torch.no_grad():
-            logits = self.classifier_(classifier_input(self.encoder_, x, self.classifier_input))
-        return torch.softmax(logits, 1).cpu().numpy()[:, self.classes_]
+        view = ClassifierView(self.encoder_, self.classifier_, self.classifier_input)
+        logits = self._run_encoder(view, X, None)[:, self.classes_]
+        logits -= logits.max(1, keepdims=True)  # softmax over the classes in use
+        proba = np.exp(logits)
+        return proba / proba.sum(1, keepdims=True)
 
     def predict(self, X: Any) -> np.ndarray:
         """Class labels from the classifier head (fitted with labels ``y``)."""
         self._check_fitted()
         return self.classes_[np.argmax(self.predict_proba(X), 1)]
+
+    def confidence(self, X: Any) -> np.ndarray:
+        """How sure the classifier head is of each row's class: the probability of the
+        class ``predict`` gives, from 1 / ``len(classes_)`` (a guess) to 1.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), float32
+        """
+        return self.predict_proba(X).max(1)
+
+    def frozen_copy(self):
+        """A fitted copy of this model whose networks are copies of the current ones.
+
+        ``fit`` and ``partial_fit`` change the networks in place, step by step;
+        the copy does not change. Take it in the ``callback`` of a running fit (it
+        runs between two steps, so the weights are those of one step) and use it
+        from any thread: ``transform``, ``predict_proba``, ``predict``,
+        ``confidence``, ``decode`` of the map as it was. The copy shares the
+        fitted arrays (``graph_``, ``embedding_``...) with this model: read them,
+        do not change them.
+        """
+        self._check_fitted()
+        twin = copy.copy(self)
+        for part in ("encoder_", "decoder_", "classifier_"):
+            net = getattr(self, part, None)
+            setattr(twin, part, None if net is None else copy.deepcopy(net))
+        return twin

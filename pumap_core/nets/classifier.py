@@ -19,6 +19,19 @@ class ClassifierHead(nn.Module):
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         return self.net(h)
 
+    def with_classes(self, n_classes: int) -> ClassifierHead:
+        """This head with at least ``n_classes`` outputs: the learned weights kept, the
+        outputs of new classes freshly initialised."""
+        if n_classes <= self.n_classes:
+            return self
+        head = ClassifierHead(self.n_inputs, n_classes, self.hidden)
+        old_out, new_out = self.net[2], head.net[2]
+        with torch.no_grad():
+            head.net[0].load_state_dict(self.net[0].state_dict())
+            new_out.weight[:self.n_classes] = old_out.weight
+            new_out.bias[:self.n_classes] = old_out.bias
+        return head.to(old_out.weight.device)
+
     def config(self) -> dict[str, Any]:
         return {"type": "classifier_head", "n_inputs": self.n_inputs,
                 "n_classes": self.n_classes, "hidden": self.hidden}
@@ -44,3 +57,16 @@ def classifier_input(encoder: nn.Module, x: torch.Tensor, source: str = "hidden"
         return encoder(x)
     z, h = encode_with_features(encoder, x)
     return h if h is not None else z
+
+
+class ClassifierView(nn.Module):
+    """The Y-network's classifying arm end to end: rows → the encoder's layer the head
+    reads → class logits. Its train/eval mode is the encoder's."""
+
+    def __init__(self, encoder: nn.Module, head: ClassifierHead, source: str = "hidden"):
+        super().__init__()
+        self.encoder, self.head, self.source = encoder, head, source
+        self.training = encoder.training
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(classifier_input(self.encoder, x, self.source))

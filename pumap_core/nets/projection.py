@@ -64,6 +64,12 @@ class ProjectedEncoder(nn.Module):
         return self.encoder.features(self.projection(x))
 
     @property
+    def out(self) -> nn.Module:
+        """The inner encoder's output layer: with :meth:`features`, where a classifier
+        head reading the hidden layer branches off (AttributeError when it has none)."""
+        return self.encoder.out
+
+    @property
     def n_hidden_features(self) -> int:
         return self.encoder.n_hidden_features
 

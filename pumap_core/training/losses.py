@@ -112,6 +112,18 @@ def reconstruction_loss(x_hat: torch.Tensor, x: torch.Tensor, kind: str = "mse")
     raise ValueError(f"reconstruction loss must be 'mse' or 'bce', got {kind!r}")
 
 
+def landmark_loss(z: torch.Tensor, positions: torch.Tensor, held: torch.Tensor,
+                  scale: float) -> torch.Tensor:
+    """UMAP's attraction of each held row of ``z`` to its position, ``log(1 + d²)`` with the
+    distance d in units of ``scale``, averaged over the held rows (``held`` weight 1; rows
+    of weight 0 are free): a held row is drawn to its old place as to a neighbour, firmly
+    when near, with a bounded pull when far (so it can make room instead of tearing the
+    map). Weights instead of a mask index: selecting rows by a mask needs their count
+    on the host."""
+    d2 = squared_distances(z, positions) / (scale * scale)
+    return (held * torch.log1p(d2)).sum() / held.sum().clamp_min(1.0)
+
+
 def classifier_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Cross-entropy over labelled rows only (label −1 means unlabelled); 0 without any.
 

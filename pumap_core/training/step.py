@@ -43,6 +43,7 @@ class TrainingConfig:
     reconstruction_loss: str = "mse"
     reconstruction_grad: bool = True
     classifier_weight: float = 0.0
+    landmark_weight: float = 0.0  # rows held near earlier map positions (TrainingData.landmarks)
     code_umap_weight: float = 0.0  # two-code encoders: UMAP's loss on the code too
     classifier_input: str = "hidden"  # "hidden" layer or "latent" codes, see nets.classifier
     input_noise: float = 0.0  # sd of Gaussian noise added to the encoder's inputs (training only)
@@ -82,12 +83,25 @@ class Networks:
 
 
 @dataclass
+class Landmarks:
+    """Rows held near earlier map positions (the landmark term of :mod:`.terms`):
+    ``positions`` (n × map dimensions, any value for free rows), ``held`` (n weights,
+    1 for a held row, 0 for a free one) and ``scale``, the distance that counts as one
+    unit (the earlier map's neighbour distance), all on the training device."""
+
+    positions: torch.Tensor
+    held: torch.Tensor
+    scale: float
+
+
+@dataclass
 class TrainingData:
     inputs: torch.Tensor  # n × p, what the encoder reads
     edges: EdgeSet
     targets: torch.Tensor | None = None  # n × d, what the decoder reconstructs
     labels: torch.Tensor | None = None  # n, int64, −1 = unlabelled
     layout: torch.Tensor | None = None  # n × n_components starting layout for the warm start
+    landmarks: Landmarks | None = None  # rows held where an earlier map had them
 
     @cached_property
     def labelled(self) -> torch.Tensor | None:

@@ -127,6 +127,15 @@ def _classifier(s: StepInputs) -> torch.Tensor | None:
     return losses.classifier_loss(logits, s.data.labels[pick])
 
 
+def _landmark(s: StepInputs) -> torch.Tensor | None:
+    held = s.data.landmarks
+    if held is None:
+        return None
+    # the batch's own rows: those held cost no extra forward pass
+    nodes = s.batch.nodes
+    return losses.landmark_loss(s.z, held.positions[nodes], held.held[nodes], held.scale)
+
+
 #: The loss terms by name, in the order a step computes them.
 TERMS: dict[str, LossTerm] = {t.name: t for t in (
     LossTerm("umap", _weight("umap_weight", "umap", "Weight of UMAP's cross-entropy.", "umap"),
@@ -144,6 +153,11 @@ TERMS: dict[str, LossTerm] = {t.name: t for t in (
                                        "trained).", "recon", "Reconstruction weight"),
              _reconstruction, "reconstruction"),
     LossTerm("classifier", _weight("classifier_weight", "classifier", "Weight of the classifier "
-                                   "loss on labelled rows.", "clf"),
+                                   "loss on labelled rows.", "clf", "Classifier weight"),
              _classifier, "classifier"),
+    LossTerm("landmark", LiveSetting(
+        "landmark_weight", (0.0, 1e3), (0.0, 10.0), term="landmark", label="Landmark weight",
+        short="landmark", doc="Weight of the landmark loss: rows trained on before are pulled "
+        "back to where the earlier map had them (continued training)."),
+        _landmark, "landmarks (old map held)"),
 )}

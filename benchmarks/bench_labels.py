@@ -34,6 +34,7 @@ Writes ``labels.md`` and ``labels.csv`` under ``--out`` (benchmarks/results/).
 from __future__ import annotations
 
 import copy
+import itertools
 import time
 from dataclasses import dataclass, field
 
@@ -154,11 +155,17 @@ def random_labels(base, X: np.ndarray, truth: np.ndarray, epochs: int, seed: int
     return copy.deepcopy(base).set_params(n_epochs=epochs).partial_fit(X, labels), labels
 
 
-def label_spreading(Z: np.ndarray, labels: np.ndarray) -> np.ndarray:
+#: LabelSpreading's clamping: scikit-learn's default 0.2 keeps most of 70,000 rows out of
+#: reach of 40 labels (.26 with 4 random labels a class on an MNIST map); 0.9 spreads
+#: them (.90), and 0.99 does no better
+SPREAD_ALPHAS = (0.2, 0.9)
+
+
+def label_spreading(Z: np.ndarray, labels: np.ndarray, alpha: float) -> np.ndarray:
     """scikit-learn's LabelSpreading on a map: each row's label."""
     from sklearn.semi_supervised import LabelSpreading
 
-    spread = LabelSpreading(kernel="knn", n_neighbors=15, max_iter=1000)
+    spread = LabelSpreading(kernel="knn", n_neighbors=15, alpha=alpha, max_iter=1000)
     return spread.fit(Z, labels).transduction_
 
 
@@ -206,10 +213,11 @@ def run(X: np.ndarray, truth: np.ndarray, seed: int = 0, boxes: int = BOXES,
     rows.append({"method": "classifier alone, same labels", "labels": int((person.labels >= 0).sum()),
                  "accuracy": float(np.mean(alone.predict(X) == truth)),
                  "seconds": time.perf_counter() - t0})
-    for where, Z in (("the map labelled on", base.embedding_), ("our final map", ours.embedding_)):
+    for alpha, (where, Z) in itertools.product(SPREAD_ALPHAS, (
+            ("the map labelled on", base.embedding_), ("our final map", ours.embedding_))):
         t0 = time.perf_counter()
-        spread = label_spreading(Z, person.labels)
-        rows.append({"method": f"LabelSpreading on {where}, same labels",
+        spread = label_spreading(Z, person.labels, alpha)
+        rows.append({"method": f"LabelSpreading (alpha {alpha}) on {where}, same labels",
                      "labels": int((person.labels >= 0).sum()),
                      "accuracy": float(np.mean(spread == truth)),
                      "seconds": time.perf_counter() - t0})
@@ -224,8 +232,10 @@ def run(X: np.ndarray, truth: np.ndarray, seed: int = 0, boxes: int = BOXES,
 
 def targets(frame: pd.DataFrame) -> pd.DataFrame:
     ours = frame.loc["boxes + label next (coverage)", "accuracy"]
-    others = {name: frame.loc[name, "accuracy"] for name in (
-        "classifier alone, same labels", "LabelSpreading on the map labelled on, same labels")}
+    spreading = frame[frame.index.str.startswith("LabelSpreading")]["accuracy"]
+    others = {"classifier alone, same labels": frame.loc["classifier alone, same labels",
+                                                         "accuracy"],
+              f"the best LabelSpreading ({spreading.idxmax()})": spreading.max()}
     return pd.DataFrame([
         {"measure": "40 labels by brushing + label next, accuracy on all rows", "target": "≥ .93",
          "measured": f"{ours:.4f}", "met": ours >= 0.93},
@@ -256,7 +266,8 @@ def report(frame: pd.DataFrame, rounds: pd.DataFrame, facts: dict, data: str,
         "step (the head learns, the landmark term holds the map at its default weight).",
         "Accuracy: `predict(X)` against the true labels of all rows (the 40 labelled ones "
         "included). LabelSpreading: `sklearn.semi_supervised.LabelSpreading(kernel='knn', "
-        "n_neighbors=15, max_iter=1000)` on the 2-D map, its `transduction_`.",
+        "n_neighbors=15, max_iter=1000)` at alpha " + " and ".join(map(str, SPREAD_ALPHAS)) +
+        " on the 2-D map, its `transduction_`.",
         timing, TIMING_NOTE, f"Code: commit {code_version()}.",
     ]
     return "\n\n".join([

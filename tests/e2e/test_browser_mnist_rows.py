@@ -69,6 +69,9 @@ def test_uint8_rows_land_in_their_classes_clusters(page, raw_rows):
     page.locator(".train button").click()
     wait_status(page, r"^Done", 240)
     page.locator(".add-source select").select_option(label="MNIST test (10,000)")
+    # the choice and the click reach the server's thread pool as separate events: let the
+    # choice land first, or the click may read the empty choice
+    page.wait_for_timeout(500)
     page.locator(".add-data button").click()
     page.locator(".legend-pane").get_by_text(f"({ROWS:,})").wait_for(timeout=60 * MS)
     built_in = placed(page, "mnist-rows-built-in")
